@@ -19,7 +19,7 @@
 #define VFLAG_MAX_PORTS 256        /* uplinks + VF ports, incl. stats slots */
 #define VFLAG_MAX_DOMAINS 256      /* switching domains (bonds + lone PFs) */
 #define VFLAG_MAX_LAGS 8           /* bonds */
-#define VFLAG_MAX_LAG_MEMBERS 8    /* members of one bond */
+#define VFLAG_MAX_LAG_MEMBERS 8    /* members of one bond; a power of two */
 #define VFLAG_MAX_FLOOD 64         /* VFs one broadcast is copied to */
 #define VFLAG_NO_LAG 0xffffffffu
 

@@ -80,12 +80,14 @@ struct lacp_port_counters {
 	uint64_t marker_resp_tx;     /* Marker Responses sent */
 	uint64_t marker_resp_rx;     /* Marker Responses received */
 	uint64_t unknown_rx;         /* slow protocol, unknown subtype */
-	uint64_t illegal_rx;         /* all malformed frames (sum of below) */
+	uint64_t illegal_rx;         /* all malformed frames (sum of the five
+	                                rx_truncated .. rx_not_slow) */
 	uint64_t rx_truncated;       /* shorter than its PDU */
 	uint64_t rx_bad_version;     /* version number 0 (other versions are
 	                                accepted, as 802.1AX requires) */
 	uint64_t rx_bad_tlv;         /* TLV type or length not as 5.4.2 */
 	uint64_t rx_bad_system;      /* actor system ID zero or multicast */
+	uint64_t rx_not_slow;        /* not to 01-80-C2-00-00-02 / 0x8809 */
 	uint64_t rx_looped;          /* our own system ID: a loop */
 	uint64_t partner_changes;    /* partner system/key/port changed */
 };

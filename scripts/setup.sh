@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package vflag needs to build, test and demo.
+# Idempotent: does nothing when all of them are already installed.
+# Usage: sudo ./scripts/setup.sh
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	clang llvm libbpf-dev libmnl-dev libjansson-dev libcmocka-dev
+	meson ninja-build pkg-config bpftool libelf-dev zlib1g-dev
+	# integration tests, demo, bench
+	iproute2 iperf3 ethtool nftables iputils-ping procps
+	python3-pytest python3-pyroute2 python3-scapy openvswitch-switch
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup.sh: run as root (it installs packages)" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "setup.sh: all ${#PACKAGES[@]} packages present"
+	exit 0
+fi
+
+echo "setup.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update </dev/null
+apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+

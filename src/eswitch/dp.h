@@ -1,0 +1,49 @@
+/* The datapath: the eBPF eswitch loaded, hooked onto ports and fed.
+ *
+ * Owns the BPF programs and maps (see bpf/vflag_dp.h for what each map
+ * holds) and the tc hooks it attached. Only the control thread calls it;
+ * the programs read the maps concurrently, which is why a LAG's members
+ * change by swapping its inner map whole (dp_lag_publish). */
+#ifndef VFLAG_ESWITCH_DP_H
+#define VFLAG_ESWITCH_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bpf/vflag_dp.h"
+
+struct dp;
+
+/* Loads and verifies the programs. On failure returns NULL with a reason
+ * in err. */
+struct dp *dp_open(char *err, size_t errlen);
+/* Detaches every hook still attached and unloads. Accepts NULL. */
+void dp_close(struct dp *dp);
+
+/* Adds (or replaces) ifindex in the ports table and hooks the programs
+ * onto its ingress and egress (creating clsact if it has none). */
+int dp_port_attach(struct dp *dp, int ifindex, const struct vflag_port *port);
+/* Replaces a port's entry without touching its hooks. */
+int dp_port_update(struct dp *dp, int ifindex, const struct vflag_port *port);
+/* Unhooks (unless the device is gone) and forgets ifindex; removes the
+ * clsact qdisc only if dp_port_attach created it. */
+void dp_port_detach(struct dp *dp, int ifindex, bool device_gone);
+
+int dp_fdb_set(struct dp *dp, uint32_t domain, const uint8_t mac[6],
+	       int ifindex, uint32_t port_id);
+void dp_fdb_del(struct dp *dp, uint32_t domain, const uint8_t mac[6]);
+/* Replaces a domain's broadcast list. */
+int dp_flood_set(struct dp *dp, uint32_t domain, const struct vflag_flood *fl);
+
+/* Makes `lag` the LAG of slot in one atomic step: a new inner map with
+ * the whole struct replaces the old one. */
+int dp_lag_publish(struct dp *dp, uint32_t slot, const struct vflag_lag *lag);
+void dp_lag_clear(struct dp *dp, uint32_t slot);
+
+/* Sums a port's per-CPU counters. */
+int dp_stats_read(struct dp *dp, uint32_t port_id, struct vflag_port_stats *sum);
+/* Zeroes them (a port id is being reused). */
+int dp_stats_clear(struct dp *dp, uint32_t port_id);
+
+#endif

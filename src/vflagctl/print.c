@@ -1,0 +1,571 @@
+/* vflagctl's printers: reply data (doc/ctl.md) as tables and reports.
+ *
+ * Tables are declared as columns (header, JSON key) and printed in two
+ * passes over the rows: the first measures, the second prints, so column
+ * widths follow the data and nothing is allocated. Reports (bond, stats)
+ * read the fields one by one through json_object_get(), which is NULL-safe,
+ * and fmt_value(), which turns anything unexpected into '-'. */
+#include "vflagctl/print.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "common/util.h"
+
+#define CELL_LEN 256  /* one formatted value, NUL included */
+#define LIST_LEN 1024 /* a space-separated list of names */
+#define TABLE_MAX_COLS 12
+
+char *vflagctl_sanitize(const char *s, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; s[i] && i + 1 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+/* Any JSON value as text: strings sanitized, integers in decimal, booleans
+ * as yes/no; null, missing, empty strings, arrays and objects as '-'. */
+static const char *fmt_value(const json_t *v, char *buf, size_t len)
+{
+	switch (v ? json_typeof(v) : JSON_NULL) {
+	case JSON_STRING:
+		if (json_string_length(v) == 0)
+			break;
+		return vflagctl_sanitize(json_string_value(v), buf, len);
+	case JSON_INTEGER:
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(v));
+		return buf;
+	case JSON_REAL:
+		snprintf(buf, len, "%g", json_real_value(v));
+		return buf;
+	case JSON_TRUE:
+		return "yes";
+	case JSON_FALSE:
+		return "no";
+	default:
+		break;
+	}
+	return "-";
+}
+
+/* A boolean in the words given; anything else as fmt_value() says. */
+static const char *fmt_bool(const json_t *v, const char *yes, const char *no,
+			    char *buf, size_t len)
+{
+	if (json_is_boolean(v))
+		return json_is_true(v) ? yes : no;
+	return fmt_value(v, buf, len);
+}
+
+/* The strings of an array, space separated; '-' if none. Other elements
+ * are skipped. */
+static const char *fmt_list(const json_t *arr, char *buf, size_t len)
+{
+	char cell[CELL_LEN];
+	size_t used = 0;
+	size_t i;
+	json_t *v;
+
+	buf[0] = '\0';
+	json_array_foreach(arr, i, v)
+	{
+		if (!json_is_string(v) || json_string_length(v) == 0)
+			continue;
+		vflagctl_sanitize(json_string_value(v), cell, sizeof(cell));
+		int n = snprintf(buf + used, len - used, "%s%s",
+				 used ? " " : "", cell);
+		if (n < 0 || (size_t)n >= len - used)
+			break; /* truncated: keep what fitted */
+		used += (size_t)n;
+	}
+	return used ? buf : "-";
+}
+
+/* "label: value", '-' when the field is missing or unusable. */
+static void print_field(FILE *out, const char *indent, const char *label,
+			const json_t *v)
+{
+	char buf[CELL_LEN];
+
+	fprintf(out, "%s%s: %s\n", indent, label,
+		fmt_value(v, buf, sizeof(buf)));
+}
+
+/* Same, but skips the line when the field is missing altogether. */
+static void print_field_opt(FILE *out, const char *indent, const char *label,
+			    const json_t *v)
+{
+	if (v)
+		print_field(out, indent, label, v);
+}
+
+/* Tables */
+
+struct column {
+	const char *head; /* header, upper case as in ip/devlink tables */
+	const char *key;  /* field of each row object */
+};
+
+static void print_row(FILE *out, const char *const *cells, const size_t *width,
+		      size_t ncols)
+{
+	for (size_t c = 0; c < ncols; c++) {
+		if (c + 1 == ncols)
+			fprintf(out, "%s\n", cells[c]); /* no trailing blanks */
+		else
+			fprintf(out, "%-*s  ", (int)width[c], cells[c]);
+	}
+}
+
+/* Prints the objects of `rows` (others skipped) under the columns' headers,
+ * each column as wide as its widest cell; `rule` adds a line of dashes
+ * under the headers, as tabulate (map_rep.py) does. */
+static void print_table(FILE *out, const json_t *rows,
+			const struct column *cols, size_t ncols, bool rule)
+{
+	char buf[TABLE_MAX_COLS][CELL_LEN];
+	const char *cells[TABLE_MAX_COLS];
+	size_t width[TABLE_MAX_COLS];
+	size_t i;
+	json_t *row;
+
+	if (ncols > TABLE_MAX_COLS)
+		ncols = TABLE_MAX_COLS;
+	for (size_t c = 0; c < ncols; c++) {
+		width[c] = strlen(cols[c].head);
+		cells[c] = cols[c].head;
+	}
+	json_array_foreach(rows, i, row)
+	{
+		if (!json_is_object(row))
+			continue;
+		for (size_t c = 0; c < ncols; c++) {
+			size_t n =
+			    strlen(fmt_value(json_object_get(row, cols[c].key),
+					     buf[c], CELL_LEN));
+			if (n > width[c])
+				width[c] = n;
+		}
+	}
+
+	print_row(out, cells, width, ncols);
+	if (rule) {
+		for (size_t c = 0; c < ncols; c++) {
+			size_t n =
+			    width[c] < CELL_LEN ? width[c] : CELL_LEN - 1;
+
+			memset(buf[c], '-', n);
+			buf[c][n] = '\0';
+			cells[c] = buf[c];
+		}
+		print_row(out, cells, width, ncols);
+	}
+	json_array_foreach(rows, i, row)
+	{
+		if (!json_is_object(row))
+			continue;
+		for (size_t c = 0; c < ncols; c++)
+			cells[c] = fmt_value(json_object_get(row, cols[c].key),
+					     buf[c], CELL_LEN);
+		print_row(out, cells, width, ncols);
+	}
+}
+
+static const struct column pf_columns[] = {
+    {"NAME", "name"},
+    {"DEV", "dev"},
+    {"PCI", "pci"},
+    {"LINK", "link"},
+    {"NUMVFS", "numvfs"},
+    {"TYPE", "vf_type"},
+    {"ESWITCH", "eswitch_mode"},
+    {"BOND", "bond"},
+};
+
+int vflagctl_print_pfs(FILE *out, json_t *data)
+{
+	json_t *pfs = json_object_get(data, "pfs");
+	char buf[LIST_LEN];
+
+	if (!json_is_array(pfs))
+		return -EINVAL;
+	print_table(out, pfs, pf_columns, ARRAY_SIZE(pf_columns), false);
+	fmt_list(json_object_get(data, "bonds"), buf, sizeof(buf));
+	if (buf[0])
+		fprintf(out, "\nbonds: %s\n", buf);
+	return 0;
+}
+
+static const struct column vf_columns[] = {
+    {"PF", "pf"},   {"VF", "vf"},	{"IFNAME", "ifname"},
+    {"REP", "rep"}, {"TYPE", "type"},	{"MAC", "mac"},
+    {"PCI", "pci"}, {"NETNS", "netns"}, {"IN_USE", "in_use"},
+};
+
+int vflagctl_print_vfs(FILE *out, json_t *data)
+{
+	json_t *vfs = json_object_get(data, "vfs");
+
+	if (!json_is_array(vfs))
+		return -EINVAL;
+	print_table(out, vfs, vf_columns, ARRAY_SIZE(vf_columns), false);
+	return 0;
+}
+
+/* The columns of map_rep.py in the seed, less MACHINE UUID (no VMs here:
+ * a "machine" is the network namespace holding the VF). */
+static const struct column map_rep_columns[] = {
+    {"VF NUMBER", "vf"},    {"REPRESENTOR PORT", "representor"},
+    {"VF PORT", "vf_port"}, {"VF PCI", "vf_pci"},
+    {"PF NAME", "pf"},	    {"MACHINE NAME", "machine"},
+};
+
+int vflagctl_print_map_rep(FILE *out, json_t *data)
+{
+	json_t *reps = json_object_get(data, "reps");
+
+	if (!json_is_array(reps))
+		return -EINVAL;
+	print_table(out, reps, map_rep_columns, ARRAY_SIZE(map_rep_columns),
+		    true);
+	return 0;
+}
+
+/* Bonds, in the words of drivers/net/bonding/bond_procfs.c */
+
+struct bond_mode {
+	const char *name; /* as vflagd and ip-link say it */
+	int num;	  /* the kernel's mode number */
+	const char *text; /* as /proc/net/bonding says it */
+};
+
+static const struct bond_mode bond_modes[] = {
+    {"balance-rr", 0, "load balancing (round-robin)"},
+    {"active-backup", 1, "fault-tolerance (active-backup)"},
+    {"balance-xor", 2, "load balancing (xor)"},
+    {"broadcast", 3, "fault-tolerance (broadcast)"},
+    {"802.3ad", 4, "IEEE 802.3ad Dynamic link aggregation"},
+    {"balance-tlb", 5, "transmit load balancing"},
+    {"balance-alb", 6, "adaptive load balancing"},
+};
+
+#define BOND_MODE_AB 1
+
+/* The kernel's numbers for xmit_hash_policy, printed after its name. */
+static const char *const xmit_policies[] = {
+    "layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4", "vlan+srcmac",
+};
+
+/* By mode_num if it is a known number, else by the mode's name. */
+static const struct bond_mode *bond_mode_find(const json_t *bond)
+{
+	json_t *num = json_object_get(bond, "mode_num");
+	const char *name = json_string_value(json_object_get(bond, "mode"));
+
+	for (size_t i = 0; i < ARRAY_SIZE(bond_modes); i++) {
+		if (json_is_integer(num) &&
+		    json_integer_value(num) == bond_modes[i].num)
+			return &bond_modes[i];
+	}
+	for (size_t i = 0; name && i < ARRAY_SIZE(bond_modes); i++) {
+		if (!strcmp(name, bond_modes[i].name))
+			return &bond_modes[i];
+	}
+	return NULL;
+}
+
+/* 802.1AX-2020 6.4.2.3 Actor_State / Partner_State, bit 0 first, in the
+ * words vflagd uses; only needed when a reply carries state_raw alone. */
+static const char *const lacp_state_bits[8] = {
+    "activity",	  "short_timeout", "aggregation", "in_sync",
+    "collecting", "distributing",  "defaulted",	  "expired",
+};
+
+/* "63 (activity short_timeout ...)": the raw octet and its words, from the
+ * reply's "state" list or, lacking it, decoded from "state_raw". */
+static void print_port_state(FILE *out, const json_t *info)
+{
+	json_t *raw = json_object_get(info, "state_raw");
+	json_t *words = json_object_get(info, "state");
+	char list[LIST_LEN];
+	size_t used = 0;
+
+	if (json_is_array(words)) {
+		fmt_list(words, list, sizeof(list));
+		if (!strcmp(list, "-"))
+			list[0] = '\0';
+	} else if (json_is_integer(raw)) {
+		list[0] = '\0';
+		for (unsigned b = 0; b < 8; b++) {
+			if (!(json_integer_value(raw) & (1u << b)))
+				continue;
+			used += (size_t)snprintf(
+			    list + used, sizeof(list) - used, "%s%s",
+			    used ? " " : "", lacp_state_bits[b]);
+		}
+	} else {
+		list[0] = '\0';
+	}
+
+	fputs("    port state: ", out);
+	if (json_is_integer(raw))
+		fprintf(out, "%" JSON_INTEGER_FORMAT "%s",
+			json_integer_value(raw), list[0] ? " " : "");
+	if (list[0])
+		fprintf(out, json_is_integer(raw) ? "(%s)" : "%s", list);
+	if (!json_is_integer(raw) && !list[0])
+		fputc('-', out);
+	fputc('\n', out);
+}
+
+/* "details actor lacp pdu:" as bond_procfs.c prints it; the partner's key
+ * is its "oper key" there. */
+static void print_lacp_pdu(FILE *out, const char *who, const json_t *info,
+			   const char *key_label)
+{
+	fprintf(out, "details %s lacp pdu:\n", who);
+	print_field(out, "    ", "system priority",
+		    json_object_get(info, "system_priority"));
+	print_field(out, "    ", "system mac address",
+		    json_object_get(info, "system"));
+	print_field(out, "    ", key_label, json_object_get(info, "key"));
+	print_field(out, "    ", "port priority",
+		    json_object_get(info, "port_priority"));
+	print_field(out, "    ", "port number", json_object_get(info, "port"));
+	print_port_state(out, info);
+}
+
+static void print_bond_lacp(FILE *out, const json_t *lacp)
+{
+	char buf[CELL_LEN];
+
+	fputs("\n802.3ad info\n", out);
+	fprintf(out, "LACP active: %s\n",
+		fmt_bool(json_object_get(lacp, "active"), "on", "off", buf,
+			 sizeof(buf)));
+	print_field(out, "", "LACP rate", json_object_get(lacp, "rate"));
+	print_field(out, "", "Min links", json_object_get(lacp, "min_links"));
+	print_field(out, "", "Aggregator selection policy (ad_select)",
+		    json_object_get(lacp, "ad_select"));
+	print_field(out, "", "System priority",
+		    json_object_get(lacp, "sys_priority"));
+	print_field(out, "", "System MAC address",
+		    json_object_get(lacp, "sys_mac"));
+	fputs("Active Aggregator Info:\n", out);
+	print_field(out, "\t", "Aggregator ID",
+		    json_object_get(lacp, "aggregator_id"));
+	print_field(out, "\t", "Number of ports",
+		    json_object_get(lacp, "num_ports"));
+	print_field(out, "\t", "Actor Key", json_object_get(lacp, "actor_key"));
+	print_field(out, "\t", "Partner Key",
+		    json_object_get(lacp, "partner_key"));
+	print_field(out, "\t", "Partner Mac Address",
+		    json_object_get(lacp, "partner_mac"));
+}
+
+static void print_member_lacp(FILE *out, json_t *lacp)
+{
+	json_t *counters = json_object_get(lacp, "counters");
+	const char *key;
+	json_t *v;
+
+	print_field(out, "", "Aggregator ID",
+		    json_object_get(lacp, "aggregator_id"));
+	print_field(out, "", "Selected", json_object_get(lacp, "selected"));
+	print_field(out, "", "Actor Churn State",
+		    json_object_get(lacp, "actor_churn"));
+	print_field(out, "", "Partner Churn State",
+		    json_object_get(lacp, "partner_churn"));
+	print_field_opt(out, "", "Receive State",
+			json_object_get(lacp, "rx_state"));
+	print_field_opt(out, "", "Mux State",
+			json_object_get(lacp, "mux_state"));
+	print_field_opt(out, "", "Periodic State",
+			json_object_get(lacp, "periodic_state"));
+	print_lacp_pdu(out, "actor", json_object_get(lacp, "actor"),
+		       "port key");
+	print_lacp_pdu(out, "partner", json_object_get(lacp, "partner"),
+		       "oper key");
+	if (!json_is_object(counters))
+		return;
+	fputs("LACP counters:\n", out);
+	json_object_foreach(counters, key, v)
+	{
+		char name[CELL_LEN];
+
+		print_field(out, "    ",
+			    vflagctl_sanitize(key, name, sizeof(name)), v);
+	}
+}
+
+static void print_member(FILE *out, json_t *m)
+{
+	char name[CELL_LEN], dev[CELL_LEN], tx[CELL_LEN], rx[CELL_LEN];
+	json_t *lacp = json_object_get(m, "lacp");
+
+	fprintf(out, "\nSlave Interface: %s (%s)\n",
+		fmt_value(json_object_get(m, "name"), name, sizeof(name)),
+		fmt_value(json_object_get(m, "dev"), dev, sizeof(dev)));
+	print_field(out, "", "MII Status", json_object_get(m, "link"));
+	print_field(out, "", "Link Failure Count",
+		    json_object_get(m, "link_failures"));
+	print_field(out, "", "Permanent HW addr", json_object_get(m, "mac"));
+	fprintf(
+	    out, "State: %s (tx %s, rx %s)\n",
+	    fmt_value(json_object_get(m, "state"), name, sizeof(name)),
+	    fmt_bool(json_object_get(m, "tx"), "on", "off", tx, sizeof(tx)),
+	    fmt_bool(json_object_get(m, "rx"), "on", "off", rx, sizeof(rx)));
+	if (json_is_object(lacp))
+		print_member_lacp(out, lacp);
+}
+
+static void print_bond(FILE *out, json_t *b)
+{
+	const struct bond_mode *mode = bond_mode_find(b);
+	json_t *policy = json_object_get(b, "xmit_hash_policy");
+	json_t *lacp = json_object_get(b, "lacp");
+	json_t *active = json_object_get(b, "active");
+	char buf[CELL_LEN];
+	size_t i;
+	json_t *m;
+
+	print_field(out, "", "Bond", json_object_get(b, "name"));
+	if (mode)
+		fprintf(out, "Bonding Mode: %s\n", mode->text);
+	else
+		print_field(out, "", "Bonding Mode",
+			    json_object_get(b, "mode"));
+	if (policy && (!mode || mode->num != BOND_MODE_AB)) {
+		fprintf(out, "Transmit Hash Policy: %s",
+			fmt_value(policy, buf, sizeof(buf)));
+		for (i = 0;
+		     json_is_string(policy) && i < ARRAY_SIZE(xmit_policies);
+		     i++) {
+			if (!strcmp(json_string_value(policy),
+				    xmit_policies[i]))
+				fprintf(out, " (%zu)", i);
+		}
+		fputc('\n', out);
+	}
+	fprintf(out, "MII Status: %s\n",
+		fmt_bool(json_object_get(b, "carrier"), "up", "down", buf,
+			 sizeof(buf)));
+	print_field(out, "", "MII Polling Interval (ms)",
+		    json_object_get(b, "miimon"));
+	print_field(out, "", "Up Delay (ms)", json_object_get(b, "updelay"));
+	print_field(out, "", "Down Delay (ms)",
+		    json_object_get(b, "downdelay"));
+	if (mode && mode->num == BOND_MODE_AB) {
+		json_t *primary = json_object_get(b, "primary");
+
+		fprintf(out, "Primary Slave: %s\n",
+			json_is_null(primary) || !primary
+			    ? "None"
+			    : fmt_value(primary, buf, sizeof(buf)));
+	}
+	if (active)
+		fprintf(out, "Currently Active Slave: %s\n",
+			json_is_null(active)
+			    ? "None"
+			    : fmt_value(active, buf, sizeof(buf)));
+	if (json_is_object(lacp))
+		print_bond_lacp(out, lacp);
+	json_array_foreach(json_object_get(b, "members"), i, m)
+	{
+		if (json_is_object(m))
+			print_member(out, m);
+	}
+}
+
+int vflagctl_print_bonds(FILE *out, json_t *data)
+{
+	json_t *bonds = json_object_get(data, "bonds");
+	bool first = true;
+	size_t i;
+	json_t *b;
+
+	if (!json_is_array(bonds))
+		return -EINVAL;
+	json_array_foreach(bonds, i, b)
+	{
+		if (!json_is_object(b))
+			continue;
+		if (!first)
+			fputc('\n', out);
+		first = false;
+		print_bond(out, b);
+	}
+	return 0;
+}
+
+/* Counters, as ethtool -S */
+
+int vflagctl_print_stats(FILE *out, json_t *data)
+{
+	json_t *ports = json_object_get(data, "ports");
+	size_t i;
+	json_t *p;
+
+	if (!json_is_array(ports))
+		return -EINVAL;
+	json_array_foreach(ports, i, p)
+	{
+		char name[CELL_LEN], kind[CELL_LEN], dev[CELL_LEN];
+		const char *key;
+		json_t *v;
+
+		if (!json_is_object(p))
+			continue;
+		fprintf(
+		    out, "%s (%s, %s):\n",
+		    fmt_value(json_object_get(p, "name"), name, sizeof(name)),
+		    fmt_value(json_object_get(p, "kind"), kind, sizeof(kind)),
+		    fmt_value(json_object_get(p, "dev"), dev, sizeof(dev)));
+		json_object_foreach(json_object_get(p, "counters"), key, v)
+		{
+			print_field(out, "     ",
+				    vflagctl_sanitize(key, name, sizeof(name)),
+				    v);
+		}
+	}
+	return 0;
+}
+
+int vflagctl_print_xmit_member(FILE *out, json_t *data)
+{
+	json_t *hash = json_object_get(data, "hash");
+	char member[CELL_LEN], policy[CELL_LEN], usable[LIST_LEN];
+
+	if (!json_object_get(data, "member"))
+		return -EINVAL;
+	fprintf(
+	    out, "flow -> %s (hash ",
+	    fmt_value(json_object_get(data, "member"), member, sizeof(member)));
+	if (json_is_integer(hash))
+		fprintf(out, "0x%08llx",
+			(unsigned long long)json_integer_value(hash));
+	else
+		fputc('-', out);
+	fprintf(
+	    out, ", %s, usable: %s)\n",
+	    fmt_value(json_object_get(data, "xmit_hash_policy"), policy,
+		      sizeof(policy)),
+	    fmt_list(json_object_get(data, "usable"), usable, sizeof(usable)));
+	return 0;
+}
+
+void vflagctl_print_json(FILE *out, const json_t *data, bool pretty)
+{
+	size_t flags =
+	    JSON_ENCODE_ANY | (pretty ? JSON_INDENT(4) : JSON_COMPACT);
+
+	if (json_dumpf(data, out, flags) == 0)
+		fputc('\n', out);
+}
