@@ -164,13 +164,22 @@ static __always_inline int uplink_ingress(struct __sk_buff *skb,
 	return TC_ACT_OK;
 }
 
+/* A global (not inlined) function: the verifier checks it once on its
+ * own, instead of once per path through its callers, which the header
+ * parsing of the hash would multiply past the verifier's budget. */
+__attribute__((noinline)) __u32 vflag_skb_hash(struct __sk_buff *skb, __u32 policy)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+
+	return vflag_xmit_hash(data, data_end, policy);
+}
+
 /* Out of the LAG: the member is usable[hash % count], as Linux bonding
  * picks it, so a flow lands where Linux would put it. */
 static __always_inline int lag_xmit(struct __sk_buff *skb, __u32 slot,
 				    struct vflag_port_stats *st)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
 	struct vflag_lag *lag = lag_of(slot);
 	struct vflag_port_stats *mst;
 	__u32 idx = 0;
@@ -180,7 +189,7 @@ static __always_inline int lag_xmit(struct __sk_buff *skb, __u32 slot,
 		return TC_ACT_SHOT;
 	}
 	if (lag->tx_count > 1)
-		idx = vflag_xmit_hash(data, data_end, lag->hash_policy) % lag->tx_count;
+		idx = vflag_skb_hash(skb, lag->hash_policy) % lag->tx_count;
 	/* A no-op (tx_count <= VFLAG_MAX_LAG_MEMBERS, a power of two) that
 	 * shows the verifier the index is in bounds; the empty asm keeps
 	 * clang from proving it redundant and dropping it. */

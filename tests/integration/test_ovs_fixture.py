@@ -140,3 +140,39 @@ def test_silent_failure_detected_by_lacp_timeout(lab):
         sorted(pair.members[0])
     st = link_stats(pair.members[0][0], pair.ns[0])
     assert st["rx_packets"] > 0
+
+
+def test_fake_partner_negotiates_with_ovs(lab):
+    """The scripted partner of test_hostile.py, checked against OVS: after
+    flapping its key it settles, and OVS aggregates with it."""
+    import json
+
+    from vftest.ovs import OvsPartner
+    from vftest.traffic import PYTHON
+    import os
+    fake = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "vftest", "fakepartner.py")
+    a, b = lab.netns("oa"), lab.netns("fk")
+    ours = [lab.ifname("a0"), lab.ifname("a1")]
+    theirs = [lab.ifname("b0"), lab.ifname("b1")]
+    for x, y in zip(ours, theirs):
+        lab.veth(x, a, y, b)
+    o = OvsPartner(lab, a).start()
+    o.add_bridge(f"br{lab.tag}")
+    o.add_bond(f"br{lab.tag}", f"bd{lab.tag}", ours)
+    out = lab.path("fake.json")
+    p = lab.popen([PYTHON, fake, "--ifaces", ",".join(theirs), "--sys-mac",
+                   "02:fa:ce:00:00:00", "--keys", "11,22", "--flip-ms", 200,
+                   "--flap-s", 2, "--hold-key", 33, "--hold-s", 4], ns=b,
+                  name="fakepartner", stdout=open(out, "w"))
+    time.sleep(2.2)
+    took = o.wait_lacp(f"bd{lab.tag}", ours, timeout=4)
+    v = o.lacp_show(f"bd{lab.tag}")
+    for m in ours:
+        assert v["members"][m]["partner_key"] == "33"
+        assert v["members"][m]["partner_sys_id"] == "02:fa:ce:00:00:00"
+    assert p.wait(timeout=10) == 0
+    rep = json.loads(open(out).read())
+    log(f"fake partner vs OVS: {rep['flips']} flips, OVS attached both "
+        f"{took * 1e3:.0f} ms after the key settled + 200 ms")
+    assert rep["received"] > 0 and rep["flips"] >= 5
