@@ -283,3 +283,13 @@ int dp_stats_clear(struct dp *dp, uint32_t port_id)
 	free(zero);
 	return ret;
 }
+
+int dp_ingress_prog_fd(const struct dp *dp)
+{
+	return bpf_program__fd(dp->skel->progs.vflag_ingress);
+}
+
+int dp_egress_prog_fd(const struct dp *dp)
+{
+	return bpf_program__fd(dp->skel->progs.vflag_egress);
+}

@@ -46,4 +46,8 @@ int dp_stats_read(struct dp *dp, uint32_t port_id, struct vflag_port_stats *sum)
 /* Zeroes them (a port id is being reused). */
 int dp_stats_clear(struct dp *dp, uint32_t port_id);
 
+/* The programs' fds, for BPF_PROG_TEST_RUN in unit tests. */
+int dp_ingress_prog_fd(const struct dp *dp);
+int dp_egress_prog_fd(const struct dp *dp);
+
 #endif

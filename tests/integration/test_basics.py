@@ -433,11 +433,20 @@ def test_teardown_force_with_vf_in_namespace(lab, vflagd):
 
 def test_pf_del_refused_while_in_use(lab, vflagd):
     a, b, vm, ups = _setup_vf_in_ns(lab, vflagd)
-    expect_rc(vflagd, EXIT_REFUSED, "pf", "del", a)
+    bond = f"bd{lab.tag}"
+    # a bond member goes through `bond member del` first, --force or not
+    expect_rc(vflagd, EXIT_REFUSED, "pf", "del", a, mention=bond)
+    expect_rc(vflagd, EXIT_REFUSED, "pf", "del", a, "--force", mention=bond)
+    vflagd.ctl("bond", "member", "del", bond, a)
+    assert [m["name"] for m in vflagd.bond(bond)["members"]] == [b]
+    # its VF is still in a namespace
+    expect_rc(vflagd, EXIT_REFUSED, "pf", "del", a, mention=f"{a}vf0")
     assert a in [p["name"] for p in vflagd.ctl("show")["pfs"]]
+    assert link_exists(f"{a}vf0", vm.name)
     vflagd.ctl("pf", "del", a, "--force")
     assert a not in [p["name"] for p in vflagd.ctl("show")["pfs"]]
     assert links_of(a) == [] and links_of(a, vm.name) == []
+    assert link_exists(ups[0]) and not has_clsact(ups[0])
 
 
 def test_sigterm_with_vf_in_namespace_tears_down(lab):
