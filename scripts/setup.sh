@@ -7,10 +7,11 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	clang llvm libbpf-dev libmnl-dev libjansson-dev libcmocka-dev
-	meson ninja-build pkg-config bpftool libelf-dev zlib1g-dev
+	gcc libc6-dev meson ninja-build pkg-config bpftool libelf-dev zlib1g-dev
 	# integration tests, demo, bench
 	iproute2 iperf3 ethtool nftables iputils-ping procps
-	python3-pytest python3-pyroute2 python3-scapy openvswitch-switch
+	python3-pytest python3-pytest-timeout python3-pyroute2 python3-scapy
+	openvswitch-switch
 )
 
 if [ "$(id -u)" -ne 0 ]; then

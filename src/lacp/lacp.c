@@ -153,6 +153,7 @@ struct lacp_agg {
 struct lacp_port {
 	bool in_use;
 	unsigned index;                /* 0..LACP_MAX_PORTS-1 */
+	const char *name;              /* the bond's, for logs */
 	struct lacp_port_config cfg;
 
 	/* 5.4.7 and 5.4.8 variables */
@@ -359,8 +360,8 @@ static void update_selected(struct lacp_port *p, const struct lacpdu *pdu)
 	/* Learning a partner after DEFAULTED is not a change. */
 	if (!p->actor.defaulted && !peer_same_port(&rx, &p->partner)) {
 		p->counters.partner_changes++;
-		LOG_WARN_RL(TAG, "port %u: partner changed (key %u -> %u)",
-			    p->index, p->partner.key, rx.key);
+		LOG_WARN_RL(TAG, "%s port %u: partner changed (key %u -> %u)",
+			    p->name, p->index, p->partner.key, rx.key);
 	}
 }
 
@@ -455,7 +456,7 @@ static void rx_set_state(struct lacp *lacp, struct lacp_port *p,
 			 uint64_t now)
 {
 	if (next != p->rx)
-		LOG_DBG(TAG, "port %u: rx: %s -> %s", p->index,
+		LOG_DBG(TAG, "%s port %u: rx: %s -> %s", p->name, p->index,
 			rx_state_names[p->rx], rx_state_names[next]);
 	p->rx = next;
 
@@ -550,7 +551,7 @@ static void periodic_set_state(struct lacp_port *p,
 			       enum lacp_periodic_state next, uint64_t now)
 {
 	if (next != p->periodic_state)
-		LOG_DBG(TAG, "port %u: periodic: %s -> %s", p->index,
+		LOG_DBG(TAG, "%s port %u: periodic: %s -> %s", p->name, p->index,
 			periodic_state_names[p->periodic_state],
 			periodic_state_names[next]);
 	p->periodic_state = next;
@@ -669,7 +670,7 @@ static void agg_join(struct lacp *lacp, struct lacp_agg *agg,
 	}
 	agg->members++;
 	p->agg = agg;
-	LOG_DBG(TAG, "port %u: selected aggregator %u", p->index, agg->id);
+	LOG_DBG(TAG, "%s port %u: selected aggregator %u", p->name, p->index, agg->id);
 }
 
 static void agg_leave(struct lacp *lacp, struct lacp_port *p)
@@ -766,7 +767,8 @@ static bool choose_active(struct lacp *lacp)
 		best = old;
 	if (best == old)
 		return false;
-	LOG_INFO(TAG, "active aggregator %u -> %u", old ? old->id : 0,
+	LOG_INFO(TAG, "%s: active aggregator %u -> %u", lacp->cfg.name,
+		 old ? old->id : 0,
 		 best ? best->id : 0);
 	lacp->active = best;
 	return true;
@@ -865,7 +867,7 @@ static void mux_set_state(struct lacp *lacp, struct lacp_port *p,
 			  enum lacp_mux_state next, uint64_t now)
 {
 	if (next != p->mux)
-		LOG_DBG(TAG, "port %u: mux: %s -> %s", p->index,
+		LOG_DBG(TAG, "%s port %u: mux: %s -> %s", p->name, p->index,
 			mux_state_names[p->mux], mux_state_names[next]);
 	p->mux = next;
 
@@ -955,7 +957,7 @@ static void actor_churn_set_state(struct lacp_port *p,
 				  enum lacp_churn_state next, uint64_t now)
 {
 	if (next != p->actor_churn_state)
-		LOG_DBG(TAG, "port %u: actor churn: %s -> %s", p->index,
+		LOG_DBG(TAG, "%s port %u: actor churn: %s -> %s", p->name, p->index,
 			actor_churn_names[p->actor_churn_state],
 			actor_churn_names[next]);
 	p->actor_churn_state = next;
@@ -965,15 +967,15 @@ static void actor_churn_set_state(struct lacp_port *p,
 	else
 		timer_stop(&p->actor_churn_timer);
 	if (next == CHURN)
-		LOG_WARN_RL(TAG, "port %u: actor churn: not in sync for %d s",
-			    p->index, CHURN_DETECTION_MS / 1000);
+		LOG_WARN_RL(TAG, "%s port %u: actor churn: not in sync for %d s",
+			    p->name, p->index, CHURN_DETECTION_MS / 1000);
 }
 
 static void partner_churn_set_state(struct lacp_port *p,
 				    enum lacp_churn_state next, uint64_t now)
 {
 	if (next != p->partner_churn_state)
-		LOG_DBG(TAG, "port %u: partner churn: %s -> %s", p->index,
+		LOG_DBG(TAG, "%s port %u: partner churn: %s -> %s", p->name, p->index,
 			partner_churn_names[p->partner_churn_state],
 			partner_churn_names[next]);
 	p->partner_churn_state = next;
@@ -983,8 +985,8 @@ static void partner_churn_set_state(struct lacp_port *p,
 	else
 		timer_stop(&p->partner_churn_timer);
 	if (next == CHURN)
-		LOG_WARN_RL(TAG, "port %u: partner churn: not in sync for %d s",
-			    p->index, CHURN_DETECTION_MS / 1000);
+		LOG_WARN_RL(TAG, "%s port %u: partner churn: not in sync for %d s",
+			    p->name, p->index, CHURN_DETECTION_MS / 1000);
 }
 
 static bool churn_machines(struct lacp_port *p, uint64_t now)
@@ -1028,7 +1030,7 @@ static int port_send(struct lacp *lacp, struct lacp_port *p,
 
 	if (err < 0) {
 		p->counters.lacpdu_tx_err++;
-		LOG_WARN_RL(TAG, "port %u: send failed: %s", p->index,
+		LOG_WARN_RL(TAG, "%s port %u: send failed: %s", p->name, p->index,
 			    strerror(-err));
 	}
 	return err;
@@ -1134,7 +1136,7 @@ static void lacp_settle(struct lacp *lacp, uint64_t now,
 
 	while (settle_round(lacp, now))
 		if (++rounds == SETTLE_MAX_ROUNDS) {
-			LOG_WARN_RL(TAG, "machines did not settle");
+			LOG_WARN_RL(TAG, "%s: machines did not settle", lacp->cfg.name);
 			break;
 		}
 	for (unsigned i = 0; i < LACP_MAX_PORTS; i++)
@@ -1147,6 +1149,15 @@ static void lacp_settle(struct lacp *lacp, uint64_t now,
 }
 
 /* ---- public API ------------------------------------------------------ */
+
+/* Copies `cfg`, naming an unnamed bond "bond" so logs always say which. */
+static void config_set(struct lacp *lacp, const struct lacp_config *cfg)
+{
+	lacp->cfg = *cfg;
+	lacp->cfg.name[sizeof(lacp->cfg.name) - 1] = '\0';
+	if (!lacp->cfg.name[0])
+		strcpy(lacp->cfg.name, "bond");
+}
 
 struct lacp *lacp_create(const struct lacp_config *cfg,
 			 const struct lacp_ops *ops, void *ctx)
@@ -1161,7 +1172,7 @@ struct lacp *lacp_create(const struct lacp_config *cfg,
 	lacp = calloc(1, sizeof(*lacp));
 	if (!lacp)
 		return NULL;
-	lacp->cfg = *cfg;
+	config_set(lacp, cfg);
 	lacp->ops = *ops;
 	lacp->ctx = ctx;
 	for (unsigned i = 0; i < LACP_MAX_PORTS; i++)
@@ -1181,14 +1192,15 @@ void lacp_reconfigure(struct lacp *lacp, const struct lacp_config *cfg,
 	bool system_changed;
 
 	if (mac_is_zero(cfg->sys_mac) || mac_is_multicast(cfg->sys_mac)) {
-		LOG_WARN(TAG, "reconfigure: bad system MAC, ignored");
+		LOG_WARN(TAG, "%s: reconfigure: bad system MAC, ignored",
+			 lacp->cfg.name);
 		return;
 	}
 	snapshot_take(lacp, &before);
 	system_changed = memcmp(cfg->sys_mac, lacp->cfg.sys_mac, 6) ||
 			 cfg->sys_priority != lacp->cfg.sys_priority ||
 			 cfg->key != lacp->cfg.key;
-	lacp->cfg = *cfg;
+	config_set(lacp, cfg);
 
 	for (unsigned i = 0; i < LACP_MAX_PORTS; i++) {
 		struct lacp_port *p = &lacp->ports[i];
@@ -1200,6 +1212,11 @@ void lacp_reconfigure(struct lacp *lacp, const struct lacp_config *cfg,
 		if (p->actor.lacp_activity != active ||
 		    p->actor.lacp_timeout != fast || system_changed)
 			p->ntt = true;
+		/* Our NTT makes the partner slow down at once; a current_while
+		 * still running on the short timeout would then expire. */
+		if (p->actor.lacp_timeout != fast && p->rx == RX_CURRENT)
+			timer_start(&p->current_while, now_ms,
+				    fast ? SHORT_TIMEOUT_MS : LONG_TIMEOUT_MS);
 		p->actor.lacp_activity = active;
 		p->actor.lacp_timeout = fast;
 		/* A new system ID or key is a new Link Aggregation Group. */
@@ -1229,6 +1246,7 @@ int lacp_port_add(struct lacp *lacp, unsigned port,
 	memset(p, 0, sizeof(*p));
 	p->in_use = true;
 	p->index = port;
+	p->name = lacp->cfg.name;
 	p->cfg = *cfg;
 	p->lacp_enabled = true;
 	p->actor.lacp_activity = lacp->cfg.active;
@@ -1241,7 +1259,7 @@ int lacp_port_add(struct lacp *lacp, unsigned port,
 	mux_set_state(lacp, p, MUX_DETACHED, now_ms);
 	actor_churn_set_state(p, CHURN_MONITOR, now_ms);
 	partner_churn_set_state(p, CHURN_MONITOR, now_ms);
-	LOG_INFO(TAG, "port %u: added, port number %u", port,
+	LOG_INFO(TAG, "%s port %u: added, port number %u", lacp->cfg.name, port,
 		 cfg->port_number);
 	lacp_settle(lacp, now_ms, &before);
 	return 0;
@@ -1257,7 +1275,7 @@ void lacp_port_remove(struct lacp *lacp, unsigned port, uint64_t now_ms)
 	snapshot_take(lacp, &before);
 	agg_leave(lacp, p);
 	memset(p, 0, sizeof(*p));
-	LOG_INFO(TAG, "port %u: removed", port);
+	LOG_INFO(TAG, "%s port %u: removed", lacp->cfg.name, port);
 	lacp_settle(lacp, now_ms, &before);
 }
 
@@ -1271,7 +1289,7 @@ void lacp_port_set_enabled(struct lacp *lacp, unsigned port, bool enabled,
 		return;
 	snapshot_take(lacp, &before);
 	if (p->port_enabled != enabled) {
-		LOG_INFO(TAG, "port %u: link %s", port, enabled ? "up" : "down");
+		LOG_INFO(TAG, "%s port %u: link %s", lacp->cfg.name, port, enabled ? "up" : "down");
 		p->port_enabled = enabled;
 		/* Recabling may have fixed a loop; the next PDU will tell. */
 		p->looped = false;
@@ -1310,15 +1328,15 @@ static void rx_lacpdu(struct lacp *lacp, struct lacp_port *p,
 	if (pdu_is_ours(lacp, pdu)) {
 		p->counters.rx_looped++;
 		if (!p->looped)
-			LOG_WARN_RL(TAG, "port %u: received our own LACPDU "
+			LOG_WARN_RL(TAG, "%s port %u: received our own LACPDU "
 					 "(from port %u): looped, not "
 					 "aggregated",
-				    p->index, pdu->actor.port);
+				    p->name, p->index, pdu->actor.port);
 		p->looped = true;
 		return;
 	}
 	if (p->looped)
-		LOG_INFO(TAG, "port %u: no longer looped", p->index);
+		LOG_INFO(TAG, "%s port %u: no longer looped", p->name, p->index);
 	p->looped = false;
 	p->counters.lacpdu_rx++;
 	mark_moved(lacp, p, pdu);
@@ -1354,7 +1372,7 @@ static enum lacp_rx_result count_bad_frame(struct lacp_port *p,
 		break;
 	}
 	c->illegal_rx++;
-	LOG_WARN_RL(TAG, "port %u: dropped frame: %s", p->index,
+	LOG_WARN_RL(TAG, "%s port %u: dropped frame: %s", p->name, p->index,
 		    lacpdu_result_name(res));
 	return LACP_RX_ILLEGAL;
 }

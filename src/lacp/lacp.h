@@ -31,6 +31,7 @@ struct lacp_config {
 	enum lacp_ad_select ad_select;
 	unsigned min_links;        /* active aggregator needs this many ports */
 	uint32_t aggregate_wait_ms; /* Aggregate_Wait_Time (standard: 2000) */
+	char name[16];             /* bond name that prefixes logs, or "" */
 };
 
 struct lacp_port_config {

@@ -25,6 +25,7 @@ struct lacp_config sim_default_cfg(unsigned id)
 		.aggregate_wait_ms = 2000,
 	};
 
+	cfg.name[0] = (char)('A' + id);
 	return cfg;
 }
 
