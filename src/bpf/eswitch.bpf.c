@@ -114,6 +114,14 @@ static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
 		(a[3] ^ b[3]) | (a[4] ^ b[4]) | (a[5] ^ b[5])) == 0;
 }
 
+/* 01:80:c2:00:00:00..0f: IEEE 802.1Q reserved addresses (LACP, STP,
+ * LLDP, pause) that a bridge never forwards. */
+static __always_inline int mac_is_link_local(const __u8 *mac)
+{
+	return mac[0] == 0x01 && mac[1] == 0x80 && mac[2] == 0xc2 && mac[3] == 0 &&
+	       mac[4] == 0 && (mac[5] & 0xf0) == 0;
+}
+
 static __always_inline int fdb_lookup(__u32 domain, const __u8 *mac,
 				      struct vflag_fdb_val **val)
 {
@@ -143,6 +151,12 @@ static __always_inline int uplink_ingress(struct __sk_buff *skb,
 	 * socket on this uplink takes it, collecting or not. */
 	if (eth->h_proto == bpf_htons(ETH_P_SLOW)) {
 		st->slow_proto_packets++;
+		return TC_ACT_OK;
+	}
+	/* Other link-local protocols (LLDP, STP) are the host's, on the PF
+	 * they arrived on, as on a NIC: never copied to the VFs. */
+	if (mac_is_link_local(eth->h_dest)) {
+		st->to_host_packets++;
 		return TC_ACT_OK;
 	}
 	if (port->lag_slot != VFLAG_NO_LAG) {
@@ -216,6 +230,10 @@ static __always_inline int vf_ingress(struct __sk_buff *skb,
 	st->tx_bytes += skb->len;
 	if ((void *)(eth + 1) > data_end) {
 		st->drop_malformed++;
+		return TC_ACT_SHOT;
+	}
+	if (mac_is_link_local(eth->h_dest)) {
+		st->drop_link_local++;
 		return TC_ACT_SHOT;
 	}
 	if ((port->flags & VFLAG_PORT_F_SPOOFCHK) &&

@@ -91,6 +91,9 @@ struct vflag_port_stats {
 	__u64 drop_spoof;          /* VF sent from a MAC not its own */
 	__u64 drop_hairpin;        /* VF sent to its own MAC */
 	__u64 drop_flood_full;     /* broadcast copies beyond VFLAG_MAX_FLOOD */
+	__u64 drop_link_local;     /* VF sent to 01:80:c2:00:00:0x (LACP, STP,
+				      LLDP): a tenant must not speak for the
+				      bond or the wire */
 };
 
 #endif

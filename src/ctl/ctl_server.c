@@ -283,7 +283,7 @@ struct ctl_server *ctl_server_open(struct loop *loop, const char *path, ctl_hand
 	umask(old_umask);
 	chmod(path, 0600);
 	if (listen(srv->fd, 16) < 0 || loop_add(loop, srv->fd, server_accept, srv)) {
-		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot listen on %s: %s", srv->path, strerror(errno));
 		goto unlink_path;
 	}
 	return srv;

@@ -961,6 +961,7 @@ static const struct {
 	F(NULL, "tx_drop_spoof", drop_spoof),
 	F(NULL, "tx_drop_hairpin", drop_hairpin),
 	F("drop_flood_full", "drop_flood_full", drop_flood_full),
+	F(NULL, "tx_drop_link_local", drop_link_local),
 #undef F
 };
 
