@@ -13,7 +13,7 @@
  * (lacp_settle), then lets each port's Transmit machine send at most one
  * LACPDU carrying the settled state, then calls ops->changed if what the
  * bond distributes on changed. No I/O but ops->send; no clock but now_ms.
- * Single-threaded; ops->send and ops->changed must not call back into the
+ * Single-threaded; ops->send and ops->changed may query but not change the
  * same struct lacp. */
 #include "lacp/lacp.h"
 
@@ -26,6 +26,15 @@
 #include "lacp/lacpdu.h"
 
 #define TAG "lacp"
+
+/* An INFO message that input can trigger: rate-limited per call site. */
+#define INFO_RL(...)                                                       \
+	do {                                                               \
+		static struct log_ratelimit rl_ = LOG_RATELIMIT_INIT(5, 10); \
+		if (log_get_level() >= LOG_LVL_INFO &&                     \
+		    log_ratelimit_ok(&rl_))                                \
+			LOG_INFO(TAG, __VA_ARGS__);                        \
+	} while (0)
 
 /* 802.1AX-2008 5.4.4 constants, in milliseconds. */
 enum {
@@ -72,7 +81,7 @@ struct lacp_peer {
 /* The Selected variable (5.4.8). */
 enum lacp_selected { UNSELECTED, SELECTED, STANDBY };
 
-/* Receive machine, Figure 5-10 (5.4.12). */
+/* Receive machine, the state diagram of 802.1AX-2008 5.4.12. */
 enum lacp_rx_state {
 	RX_INITIALIZE,
 	RX_PORT_DISABLED,
@@ -91,7 +100,7 @@ static const char *const rx_state_names[] = {
 };
 _Static_assert(ARRAY_SIZE(rx_state_names) == RX_CURRENT + 1, "rx names");
 
-/* Periodic Transmission machine, Figure 5-11 (5.4.13). */
+/* Periodic Transmission machine, the state diagram of 5.4.13. */
 enum lacp_periodic_state {
 	PER_NO_PERIODIC,
 	PER_FAST_PERIODIC,
@@ -107,7 +116,7 @@ static const char *const periodic_state_names[] = {
 _Static_assert(ARRAY_SIZE(periodic_state_names) == PER_PERIODIC_TX + 1,
 	       "periodic names");
 
-/* Mux machine with coupled control, Figure 5-15 (5.4.15). */
+/* Mux machine, the coupled control state diagram of 5.4.15. */
 enum lacp_mux_state {
 	MUX_DETACHED,
 	MUX_WAITING,
@@ -123,8 +132,9 @@ static const char *const mux_state_names[] = {
 _Static_assert(ARRAY_SIZE(mux_state_names) == MUX_COLLECTING_DISTRIBUTING + 1,
 	       "mux names");
 
-/* Churn Detection machines, Figures 5-16 and 5-17 (5.4.17): one enum for
- * both, since they are the same machine watching a different variable. */
+/* Actor and Partner Churn Detection machines, the two state diagrams of
+ * 5.4.17: one enum for both, as they are one machine watching a different
+ * variable; each has its names table. */
 enum lacp_churn_state { CHURN_MONITOR, NO_CHURN, CHURN };
 static const char *const actor_churn_names[] = {
 	[CHURN_MONITOR] = "ACTOR_CHURN_MONITOR",
@@ -406,8 +416,8 @@ static void record_pdu(const struct lacp *lacp, struct lacp_port *p,
 			  (p->actor.lacp_activity && ps.lacp_activity);
 
 	p->partner = peer_from_info(&pdu->actor);
-	p->partner.state.synchronization =
-		as.synchronization && maintained && (matched || !as.aggregation);
+	p->partner.state.synchronization = as.synchronization && maintained &&
+					   (matched || !as.aggregation);
 	p->actor.defaulted = false;
 }
 
@@ -459,6 +469,11 @@ static void rx_set_state(struct lacp *lacp, struct lacp_port *p,
 		LOG_DBG(TAG, "%s port %u: rx: %s -> %s", p->name, p->index,
 			rx_state_names[p->rx], rx_state_names[next]);
 	p->rx = next;
+
+	/* Only EXPIRED and CURRENT watch current_while; a timer left running
+	 * elsewhere would hold lacp_next_deadline() in the past. */
+	if (next != RX_EXPIRED && next != RX_CURRENT)
+		timer_stop(&p->current_while);
 
 	switch (next) {
 	case RX_INITIALIZE:
@@ -551,8 +566,8 @@ static void periodic_set_state(struct lacp_port *p,
 			       enum lacp_periodic_state next, uint64_t now)
 {
 	if (next != p->periodic_state)
-		LOG_DBG(TAG, "%s port %u: periodic: %s -> %s", p->name, p->index,
-			periodic_state_names[p->periodic_state],
+		LOG_DBG(TAG, "%s port %u: periodic: %s -> %s", p->name,
+			p->index, periodic_state_names[p->periodic_state],
 			periodic_state_names[next]);
 	p->periodic_state = next;
 
@@ -670,7 +685,8 @@ static void agg_join(struct lacp *lacp, struct lacp_agg *agg,
 	}
 	agg->members++;
 	p->agg = agg;
-	LOG_DBG(TAG, "%s port %u: selected aggregator %u", p->name, p->index, agg->id);
+	LOG_DBG(TAG, "%s port %u: selected aggregator %u", p->name, p->index,
+		agg->id);
 }
 
 static void agg_leave(struct lacp *lacp, struct lacp_port *p)
@@ -706,13 +722,11 @@ static struct lacp_agg *agg_find(struct lacp *lacp, const struct lacp_port *p)
 	return NULL;
 }
 
-/* Orders aggregators by what any ad_select policy wants first: a real
- * partner, then enough ports for min_links. >0 when a is better. */
+/* What every ad_select policy wants first: enough ports for min_links.
+ * >0 when a is better. */
 static int agg_cmp_class(const struct lacp *lacp, const struct lacp_agg *a,
 			 const struct lacp_agg *b)
 {
-	if (agg_has_partner(a) != agg_has_partner(b))
-		return agg_has_partner(a) ? 1 : -1;
 	if (agg_meets_min_links(lacp, a) != agg_meets_min_links(lacp, b))
 		return agg_meets_min_links(lacp, a) ? 1 : -1;
 	return 0;
@@ -748,9 +762,16 @@ static int agg_cmp(const struct lacp *lacp, const struct lacp_agg *a,
 	return a->id < b->id ? 1 : -1;
 }
 
+/* Candidates have a port up and a partner: an aggregator of defaulted
+ * ports could never distribute, so it must not displace one that can. */
+static bool agg_candidate(const struct lacp *lacp, const struct lacp_agg *agg)
+{
+	return agg_has_partner(agg) && agg_ports(lacp, agg);
+}
+
 /* Picks the one active aggregator by cfg.ad_select. stable keeps the
- * current one while it has ports, unless another is better by class (it
- * found a partner, or meets min_links where the current does not). */
+ * current one while it is a candidate, unless another meets min_links
+ * where the current does not. */
 static bool choose_active(struct lacp *lacp)
 {
 	struct lacp_agg *best = NULL, *old = lacp->active;
@@ -758,18 +779,17 @@ static bool choose_active(struct lacp *lacp)
 	for (unsigned i = 0; i < LACP_MAX_PORTS; i++) {
 		struct lacp_agg *agg = &lacp->aggs[i];
 
-		if (agg_ports(lacp, agg) &&
+		if (agg_candidate(lacp, agg) &&
 		    (!best || agg_cmp(lacp, agg, best) > 0))
 			best = agg;
 	}
 	if (lacp->cfg.ad_select == LACP_SELECT_STABLE && old && best &&
-	    agg_ports(lacp, old) && agg_cmp_class(lacp, best, old) <= 0)
+	    agg_candidate(lacp, old) && agg_cmp_class(lacp, best, old) <= 0)
 		best = old;
 	if (best == old)
 		return false;
-	LOG_INFO(TAG, "%s: active aggregator %u -> %u", lacp->cfg.name,
-		 old ? old->id : 0,
-		 best ? best->id : 0);
+	INFO_RL("%s: active aggregator %u -> %u", lacp->cfg.name,
+		old ? old->id : 0, best ? best->id : 0);
 	lacp->active = best;
 	return true;
 }
@@ -876,6 +896,7 @@ static void mux_set_state(struct lacp *lacp, struct lacp_port *p,
 	 * lacp_port_collecting() and lacp_port_distributing() report. */
 	switch (next) {
 	case MUX_DETACHED:
+		timer_stop(&p->wait_while);
 		p->actor.synchronization = false;
 		p->actor.collecting = false;
 		p->actor.distributing = false;
@@ -957,8 +978,8 @@ static void actor_churn_set_state(struct lacp_port *p,
 				  enum lacp_churn_state next, uint64_t now)
 {
 	if (next != p->actor_churn_state)
-		LOG_DBG(TAG, "%s port %u: actor churn: %s -> %s", p->name, p->index,
-			actor_churn_names[p->actor_churn_state],
+		LOG_DBG(TAG, "%s port %u: actor churn: %s -> %s", p->name,
+			p->index, actor_churn_names[p->actor_churn_state],
 			actor_churn_names[next]);
 	p->actor_churn_state = next;
 	p->actor_churn = next == CHURN;
@@ -967,7 +988,8 @@ static void actor_churn_set_state(struct lacp_port *p,
 	else
 		timer_stop(&p->actor_churn_timer);
 	if (next == CHURN)
-		LOG_WARN_RL(TAG, "%s port %u: actor churn: not in sync for %d s",
+		LOG_WARN_RL(TAG,
+			    "%s port %u: actor churn: not in sync for %d s",
 			    p->name, p->index, CHURN_DETECTION_MS / 1000);
 }
 
@@ -975,8 +997,8 @@ static void partner_churn_set_state(struct lacp_port *p,
 				    enum lacp_churn_state next, uint64_t now)
 {
 	if (next != p->partner_churn_state)
-		LOG_DBG(TAG, "%s port %u: partner churn: %s -> %s", p->name, p->index,
-			partner_churn_names[p->partner_churn_state],
+		LOG_DBG(TAG, "%s port %u: partner churn: %s -> %s", p->name,
+			p->index, partner_churn_names[p->partner_churn_state],
 			partner_churn_names[next]);
 	p->partner_churn_state = next;
 	p->partner_churn = next == CHURN;
@@ -985,7 +1007,8 @@ static void partner_churn_set_state(struct lacp_port *p,
 	else
 		timer_stop(&p->partner_churn_timer);
 	if (next == CHURN)
-		LOG_WARN_RL(TAG, "%s port %u: partner churn: not in sync for %d s",
+		LOG_WARN_RL(TAG,
+			    "%s port %u: partner churn: not in sync for %d s",
 			    p->name, p->index, CHURN_DETECTION_MS / 1000);
 }
 
@@ -1030,8 +1053,8 @@ static int port_send(struct lacp *lacp, struct lacp_port *p,
 
 	if (err < 0) {
 		p->counters.lacpdu_tx_err++;
-		LOG_WARN_RL(TAG, "%s port %u: send failed: %s", p->name, p->index,
-			    strerror(-err));
+		LOG_WARN_RL(TAG, "%s port %u: send failed: %s", p->name,
+			    p->index, strerror(-err));
 	}
 	return err;
 }
@@ -1136,7 +1159,8 @@ static void lacp_settle(struct lacp *lacp, uint64_t now,
 
 	while (settle_round(lacp, now))
 		if (++rounds == SETTLE_MAX_ROUNDS) {
-			LOG_WARN_RL(TAG, "%s: machines did not settle", lacp->cfg.name);
+			LOG_WARN_RL(TAG, "%s: machines did not settle",
+				    lacp->cfg.name);
 			break;
 		}
 	for (unsigned i = 0; i < LACP_MAX_PORTS; i++)
@@ -1289,7 +1313,8 @@ void lacp_port_set_enabled(struct lacp *lacp, unsigned port, bool enabled,
 		return;
 	snapshot_take(lacp, &before);
 	if (p->port_enabled != enabled) {
-		LOG_INFO(TAG, "%s port %u: link %s", lacp->cfg.name, port, enabled ? "up" : "down");
+		LOG_INFO(TAG, "%s port %u: link %s", lacp->cfg.name, port,
+			 enabled ? "up" : "down");
 		p->port_enabled = enabled;
 		/* Recabling may have fixed a loop; the next PDU will tell. */
 		p->looped = false;
@@ -1336,7 +1361,7 @@ static void rx_lacpdu(struct lacp *lacp, struct lacp_port *p,
 		return;
 	}
 	if (p->looped)
-		LOG_INFO(TAG, "%s port %u: no longer looped", p->name, p->index);
+		INFO_RL("%s port %u: no longer looped", p->name, p->index);
 	p->looped = false;
 	p->counters.lacpdu_rx++;
 	mark_moved(lacp, p, pdu);

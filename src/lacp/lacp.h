@@ -41,6 +41,9 @@ struct lacp_port_config {
 	uint32_t speed_mbps;    /* for ad_select bandwidth */
 };
 
+/* Both callbacks run inside lacp_*() calls: they may use the queries
+ * (lacp_port_collecting(), lacp_port_get_status(), ...) but must not call
+ * anything that changes the same struct lacp. */
 struct lacp_ops {
 	/* Transmits one whole Ethernet frame (LACPDU or Marker Response) out
 	 * of port `port`. Returns 0 or -errno; a failure is counted. */

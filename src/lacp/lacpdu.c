@@ -11,7 +11,8 @@
 
 #include "common/util.h"
 
-const uint8_t lacpdu_slow_protocols_mac[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x02};
+const uint8_t lacpdu_slow_protocols_mac[6] = {0x01, 0x80, 0xc2,
+					      0x00, 0x00, 0x02};
 
 enum {
 	TLV_TERMINATOR = 0x00,
@@ -173,7 +174,8 @@ static enum lacpdu_result parse_marker(const uint8_t *pdu, struct lacpdu *out)
 						  : LACPDU_KIND_MARKER_RESPONSE;
 	out->marker.requester_port = ntohs(w.requester_port);
 	memcpy(out->marker.requester_system, w.requester_system, 6);
-	out->marker.requester_transaction_id = ntohl(w.requester_transaction_id);
+	out->marker.requester_transaction_id =
+		ntohl(w.requester_transaction_id);
 	return LACPDU_OK;
 }
 

@@ -374,6 +374,7 @@ static const struct lacp_ops bond_lacp_ops = {
 static void bond_lacp_config(const struct bond *bond, struct lacp_config *lc)
 {
 	memset(lc, 0, sizeof(*lc));
+	snprintf(lc->name, sizeof(lc->name), "%s", bond->name);
 	memcpy(lc->sys_mac, bond->mac, 6);
 	lc->sys_priority = (uint16_t)bond->cfg.sys_prio;
 	lc->key = (uint16_t)(BOND_LACP_KEY_BASE + bond->slot);

@@ -67,6 +67,12 @@ static int sim_send(void *ctx, unsigned port, const void *frame, size_t len)
 
 	if (port >= s->nports || len > LACPDU_FRAME_LEN)
 		sim_die("send: bad port or length");
+	{
+		struct lacpdu pdu;
+
+		if (lacpdu_parse(frame, len, &pdu) != LACPDU_OK)
+			sim_die("sent a frame that does not parse");
+	}
 	if (s->send_err)
 		return s->send_err;
 	log = &s->log[port];
@@ -168,6 +174,29 @@ void sim_link_set(struct sim *sim, unsigned link, bool up)
 				      sim->now);
 }
 
+/* What must hold after every call, whatever the input. */
+static void sim_check(struct sim_sys *s, uint64_t now)
+{
+	struct lacp_status as;
+
+	/* A deadline not after now would make the event loop spin. */
+	if (lacp_next_deadline(s->lacp) <= now)
+		sim_die("deadline in the past after lacp_run");
+	lacp_get_status(s->lacp, &as);
+	for (unsigned p = 0; p < s->nports; p++) {
+		struct lacp_port_status st;
+
+		if (lacp_port_get_status(s->lacp, p, &st))
+			continue;
+		if (st.collecting != st.distributing)
+			sim_die("coupled control: collecting != distributing");
+		if (st.distributing &&
+		    (st.aggregator_id != as.active_aggregator_id || !as.ready ||
+		     !st.enabled || !st.selected))
+			sim_die("distributing outside the active aggregator");
+	}
+}
+
 static void sim_step(struct sim *sim)
 {
 	unsigned n = sim->nqueue;
@@ -189,8 +218,10 @@ static void sim_step(struct sim *sim)
 			sim->now);
 	}
 	free(batch);
-	for (unsigned i = 0; i < sim->nsys; i++)
+	for (unsigned i = 0; i < sim->nsys; i++) {
 		lacp_run(sim->sys[i].lacp, sim->now);
+		sim_check(&sim->sys[i], sim->now);
+	}
 }
 
 void sim_run(struct sim *sim, uint64_t ms)

@@ -84,7 +84,8 @@ void sim_link_set(struct sim *sim, unsigned link, bool up);
 /* Advances time by `ms`, delivering frames and running every system. */
 void sim_run(struct sim *sim, uint64_t ms);
 /* Steps until pred() holds; returns the ms it took, or -1 after max_ms. */
-long sim_run_until(struct sim *sim, bool (*pred)(struct sim *), uint64_t max_ms);
+long sim_run_until(struct sim *sim, bool (*pred)(struct sim *),
+		   uint64_t max_ms);
 
 bool sim_distributing(struct sim *sim, unsigned sys, unsigned port);
 void sim_port_status(struct sim *sim, unsigned sys, unsigned port,

@@ -23,12 +23,16 @@
 	 LACP_STATE_SYNCHRONIZATION | LACP_STATE_COLLECTING |               \
 	 LACP_STATE_DISTRIBUTING)
 
+/* The test's sim, freed by teardown if an assertion jumped out early. */
+static struct sim *live_sim;
+
 static struct sim *sim_new(void)
 {
 	struct sim *sim = malloc(sizeof(*sim));
 
 	assert_non_null(sim);
 	sim_init(sim);
+	live_sim = sim;
 	return sim;
 }
 
@@ -36,6 +40,14 @@ static void sim_free(struct sim *sim)
 {
 	sim_fini(sim);
 	free(sim);
+	live_sim = NULL;
+}
+
+static int teardown(void **state)
+{
+	if (live_sim)
+		sim_free(live_sim);
+	return 0;
 }
 
 /* Two systems A and B with n ports each, port i joined to port i. */
@@ -84,7 +96,8 @@ static void last_sent(struct sim *sim, unsigned sys, unsigned port,
 	struct sim_port_log *log = &sim->sys[sys].log[port];
 
 	assert_true(log->tx > 0);
-	assert_int_equal(lacpdu_parse(log->last, log->last_len, out), LACPDU_OK);
+	assert_int_equal(lacpdu_parse(log->last, log->last_len, out),
+			 LACPDU_OK);
 }
 
 static const char *rx_state(struct sim *sim, unsigned sys, unsigned port)
@@ -129,6 +142,9 @@ static void test_active_active_fast_forms(void **state)
 	/* Aggregate_Wait_Time holds attachment back; then one round trip. */
 	assert_true(took >= 2000);
 	assert_true(took <= 2100);
+	/* Forming spent the 3-per-second budget: the COLLECTING_DISTRIBUTING
+	 * news may follow up to a second later. */
+	sim_run(sim, 1000);
 
 	sim_port_status(sim, A, 0, &st0);
 	sim_port_status(sim, A, 1, &st1);
@@ -213,7 +229,8 @@ static void test_periodic_slow(void **state)
 
 /* ---- timeouts --------------------------------------------------------- */
 
-static void test_partner_silence_expires_then_defaults_then_recovers(void **state)
+static void
+test_partner_silence_expires_then_defaults_then_recovers(void **state)
 {
 	struct sim *sim = formed_pair(LACP_RATE_FAST, 2);
 	struct sim_port_log *a0 = &sim->sys[A].log[0];
@@ -445,12 +462,12 @@ static void test_ad_select_stable(void **state)
 	assert_c_chosen(sim);
 
 	/* losing the active aggregator's only link forces a new choice */
-	sim_link_set(sim, 2, false);
+	sim_link_set(sim, 0, false); /* A port 2 - C, linked first */
 	assert_false(sim_distributing(sim, A, 2));
 	sim_run(sim, 3000);
 	assert_true(ab_01_distributing(sim));
 	/* and stable stays there when C returns */
-	sim_link_set(sim, 2, true);
+	sim_link_set(sim, 0, true);
 	sim_run(sim, 5000);
 	assert_true(ab_01_distributing(sim));
 	assert_false(sim_distributing(sim, A, 2));
@@ -557,7 +574,8 @@ static void test_loop_own_pdu(void **state)
 	uint8_t own[LACPDU_FRAME_LEN];
 
 	memcpy(own, a1->last, sizeof(own));
-	assert_int_equal(lacp_rx(sim->sys[A].lacp, 0, own, sizeof(own), sim->now),
+	assert_int_equal(lacp_rx(sim->sys[A].lacp, 0, own, sizeof(own),
+				 sim->now),
 			 LACP_RX_LACPDU);
 	sim_port_status(sim, A, 0, &st);
 	assert_int_equal(st.counters.rx_looped, 1);
@@ -581,12 +599,15 @@ static void test_loop_cable(void **state)
 
 	sim_add_sys(sim, &ca, 2);
 	sim_connect(sim, A, 0, A, 1); /* a cable from the bond to itself */
-	sim_run(sim, 10000);
+	/* fast while EXPIRED (0, 1, 2 s), then slow once DEFAULTED */
+	sim_run(sim, 40000);
 	for (unsigned p = 0; p < 2; p++) {
 		struct lacp_port_status st;
 
 		sim_port_status(sim, A, p, &st);
-		assert_true(st.counters.rx_looped >= 9);
+		/* link up, DETACHED once the loop is seen, 1 s and 2 s while
+		 * EXPIRED, then slow: 30 s after DEFAULTED */
+		assert_int_equal(st.counters.rx_looped, 5);
 		assert_int_equal(st.counters.lacpdu_rx, 0);
 		assert_true(st.looped);
 		assert_int_equal(st.aggregator_id, 0);
@@ -626,7 +647,8 @@ static void test_tx_limit_three_per_second(void **state)
 	for (unsigned i = 0; i < 10; i++) {
 		wrong.port = (uint16_t)(100 + i);
 		sim_craft_lacpdu(f, &rogue, &wrong);
-		lacp_rx(l, 0, f, sizeof(f), sim->now + i * 20);
+		sim->now += 20; /* the log stamps sends with sim->now */
+		lacp_rx(l, 0, f, sizeof(f), sim->now);
 	}
 	sim_port_status(sim, A, 0, &st);
 	assert_int_equal(log->tx, 3);
@@ -635,18 +657,19 @@ static void test_tx_limit_three_per_second(void **state)
 	assert_int_equal(st.counters.lacpdu_rx, 10);
 	/* the held NTT goes out when the window opens */
 	assert_int_equal(lacp_next_deadline(l), log->tx_time[0] + 1000);
-	lacp_run(l, log->tx_time[0] + 999);
+	sim->now = log->tx_time[0] + 999;
+	lacp_run(l, sim->now);
 	assert_int_equal(log->tx, 3);
-	lacp_run(l, log->tx_time[0] + 1000);
+	sim->now++;
+	lacp_run(l, sim->now);
 	assert_int_equal(log->tx, 4);
 
 	/* a long flood: never more than 3 in any second */
 	for (unsigned i = 0; i < 500; i++) {
-		uint64_t now = log->tx_time[0] + 1000 + i * 10;
-
 		wrong.port = (uint16_t)i;
 		sim_craft_lacpdu(f, &rogue, &wrong);
-		lacp_rx(l, 0, f, sizeof(f), now);
+		sim->now += 10;
+		lacp_rx(l, 0, f, sizeof(f), sim->now);
 	}
 	assert_true(log->tx >= 4 + 12);
 	for (unsigned i = 3; i < log->tx && i < SIM_TX_LOG; i++)
@@ -806,6 +829,8 @@ struct hostile {
 };
 
 #define CNT(f) offsetof(struct lacp_port_counters, f)
+#define BAD(what, off, val, len, cnt)                                     \
+	{ what, off, val, len, LACP_RX_ILLEGAL, CNT(cnt) }
 
 static uint64_t counter_at(const struct lacp_port_counters *c, size_t off)
 {
@@ -818,18 +843,17 @@ static uint64_t counter_at(const struct lacp_port_counters *c, size_t off)
 static void test_hostile_frames_counted_and_harmless(void **state)
 {
 	static const struct hostile cases[] = {
-		{"truncated", 0, 0, 60, LACP_RX_ILLEGAL, CNT(rx_truncated)},
-		{"header only", 0, 0, 14, LACP_RX_ILLEGAL, CNT(rx_truncated)},
-		{"not slow", 13, 0x00, 124, LACP_RX_ILLEGAL, CNT(rx_not_slow)},
+		BAD("truncated", 0, 0, 60, rx_truncated),
+		BAD("header only", 0, 0, 14, rx_truncated),
+		BAD("not slow", 13, 0x00, 124, rx_not_slow),
 		{"OAM subtype", 14, 3, 124, LACP_RX_UNKNOWN, CNT(unknown_rx)},
-		{"version 0", 15, 0, 124, LACP_RX_ILLEGAL, CNT(rx_bad_version)},
-		{"actor TLV type", 16, 9, 124, LACP_RX_ILLEGAL, CNT(rx_bad_tlv)},
-		{"actor TLV len", 17, 21, 124, LACP_RX_ILLEGAL, CNT(rx_bad_tlv)},
-		{"partner TLV len", 37, 2, 124, LACP_RX_ILLEGAL, CNT(rx_bad_tlv)},
-		{"collector len", 57, 0, 124, LACP_RX_ILLEGAL, CNT(rx_bad_tlv)},
-		{"terminator", 72, 7, 124, LACP_RX_ILLEGAL, CNT(rx_bad_tlv)},
-		{"multicast system", 20, 0x01, 124, LACP_RX_ILLEGAL,
-		 CNT(rx_bad_system)},
+		BAD("version 0", 15, 0, 124, rx_bad_version),
+		BAD("actor TLV type", 16, 9, 124, rx_bad_tlv),
+		BAD("actor TLV len", 17, 21, 124, rx_bad_tlv),
+		BAD("partner TLV len", 37, 2, 124, rx_bad_tlv),
+		BAD("collector len", 57, 0, 124, rx_bad_tlv),
+		BAD("terminator", 72, 7, 124, rx_bad_tlv),
+		BAD("multicast system", 20, 0x01, 124, rx_bad_system),
 	};
 	struct sim *sim = formed_pair(LACP_RATE_FAST, 2);
 	struct sim_port_log *b0 = &sim->sys[B].log[0];
@@ -1085,36 +1109,38 @@ static void test_api_contract(void **state)
 	lacp_destroy(l);
 }
 
+/* Every test with the teardown that frees its sim if it failed early. */
+#define TEST(f) cmocka_unit_test_teardown(f, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_active_active_fast_forms),
-		cmocka_unit_test(test_aggregate_wait_is_configurable),
-		cmocka_unit_test(test_periodic_fast),
-		cmocka_unit_test(test_periodic_slow),
-		cmocka_unit_test(
-			test_partner_silence_expires_then_defaults_then_recovers),
-		cmocka_unit_test(test_passive_passive_never_forms),
-		cmocka_unit_test(test_active_passive_forms),
-		cmocka_unit_test(test_other_system_separate_aggregator_count),
-		cmocka_unit_test(test_other_key_separate_aggregator),
-		cmocka_unit_test(test_ad_select_bandwidth),
-		cmocka_unit_test(test_ad_select_stable),
-		cmocka_unit_test(test_min_links),
-		cmocka_unit_test(test_port_disabled_stops_at_once),
-		cmocka_unit_test(test_port_remove),
-		cmocka_unit_test(test_loop_own_pdu),
-		cmocka_unit_test(test_loop_cable),
-		cmocka_unit_test(test_tx_limit_three_per_second),
-		cmocka_unit_test(test_immediate_ntt_on_state_change),
-		cmocka_unit_test(test_reconfigure_rate_sends_at_once),
-		cmocka_unit_test(test_send_failure_counted),
-		cmocka_unit_test(test_marker_response),
-		cmocka_unit_test(test_hostile_frames_counted_and_harmless),
-		cmocka_unit_test(test_flapping_partner_key),
-		cmocka_unit_test(test_churn_detection),
-		cmocka_unit_test(test_port_moved),
-		cmocka_unit_test(test_api_contract),
+		TEST(test_active_active_fast_forms),
+		TEST(test_aggregate_wait_is_configurable),
+		TEST(test_periodic_fast),
+		TEST(test_periodic_slow),
+		TEST(test_partner_silence_expires_then_defaults_then_recovers),
+		TEST(test_passive_passive_never_forms),
+		TEST(test_active_passive_forms),
+		TEST(test_other_system_separate_aggregator_count),
+		TEST(test_other_key_separate_aggregator),
+		TEST(test_ad_select_bandwidth),
+		TEST(test_ad_select_stable),
+		TEST(test_min_links),
+		TEST(test_port_disabled_stops_at_once),
+		TEST(test_port_remove),
+		TEST(test_loop_own_pdu),
+		TEST(test_loop_cable),
+		TEST(test_tx_limit_three_per_second),
+		TEST(test_immediate_ntt_on_state_change),
+		TEST(test_reconfigure_rate_sends_at_once),
+		TEST(test_send_failure_counted),
+		TEST(test_marker_response),
+		TEST(test_hostile_frames_counted_and_harmless),
+		TEST(test_flapping_partner_key),
+		TEST(test_churn_detection),
+		TEST(test_port_moved),
+		TEST(test_api_contract),
 	};
 
 	if (getenv("LACP_TEST_DEBUG"))

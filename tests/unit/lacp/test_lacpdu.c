@@ -64,7 +64,8 @@ static void assert_info_equal(const struct lacp_info *a,
 	assert_int_equal(a->state, b->state);
 }
 
-/* Offsets from 802.1AX-2008 Figure 5-8, counted from the frame start. */
+/* Offsets from the LACPDU structure of 802.1AX-2008 5.4.2.2, counted
+ * from the frame start. */
 static void test_lacpdu_layout(void **state)
 {
 	uint8_t f[LACPDU_FRAME_LEN + 8];
@@ -170,7 +171,8 @@ static void test_parse_trailing_bytes_ok(void **state)
 	assert_int_equal(lacpdu_parse(f, sizeof(f), &out), LACPDU_OK);
 	assert_info_equal(&out.actor, &actor);
 	/* FCS left on */
-	assert_int_equal(lacpdu_parse(f, LACPDU_FRAME_LEN + 4, &out), LACPDU_OK);
+	assert_int_equal(lacpdu_parse(f, LACPDU_FRAME_LEN + 4, &out),
+			 LACPDU_OK);
 }
 
 static void test_parse_not_slow(void **state)
@@ -244,7 +246,8 @@ static void test_parse_bad_tlv(void **state)
 	uint8_t f[LACPDU_FRAME_LEN];
 	struct lacpdu out;
 
-	for (size_t i = 0; i < sizeof(lacp_cases) / sizeof(lacp_cases[0]); i++) {
+	for (size_t i = 0; i < sizeof(lacp_cases) / sizeof(lacp_cases[0]);
+	     i++) {
 		valid_lacpdu(f);
 		f[lacp_cases[i].off] = lacp_cases[i].val;
 		assert_int_equal(lacpdu_parse(f, sizeof(f), &out),
