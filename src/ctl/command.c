@@ -371,6 +371,8 @@ int command_teardown(struct command_ctx *ctx, bool force, char *err, size_t errl
 	char why[160];
 	int ret;
 
+	if (!ctx->sw)
+		return 0;
 	/* Refuse before touching anything, so a refusal changes nothing. */
 	for (unsigned i = 0; !force && (pf = eswitch_pf_at(ctx->sw, i)); i++)
 		if (eswitch_pf_vfs_in_use(ctx->sw, pf, why, sizeof(why))) {

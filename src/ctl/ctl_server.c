@@ -97,7 +97,15 @@ static char *reply_dump(json_t *reply)
 
 static char *reply_error(const char *msg, int error, bool usage)
 {
-	return reply_dump(json_pack("{s:b, s:s, s:i, s:b}", "ok", 0, "error", msg, "errno",
+	char clean[1024];
+	size_t i;
+
+	/* JSON strings must be UTF-8; a message may quote the client's broken
+	 * bytes (jansson's own error text does), so keep it to printable ASCII. */
+	for (i = 0; msg[i] && i < sizeof(clean) - 1; i++)
+		clean[i] = (unsigned char)msg[i] >= 0x20 && (unsigned char)msg[i] < 0x7f ? msg[i] : '?';
+	clean[i] = 0;
+	return reply_dump(json_pack("{s:b, s:s, s:i, s:b}", "ok", 0, "error", clean, "errno",
 				    error, "usage", usage));
 }
 
@@ -267,6 +275,15 @@ struct ctl_server *ctl_server_open(struct loop *loop, const char *path, ctl_hand
 	}
 	if (probe >= 0)
 		close(probe);
+	/* Replace a stale socket, never anything else a mistyped -s names. */
+	{
+		struct stat st;
+
+		if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket", path);
+			goto free_srv;
+		}
+	}
 	unlink(path);
 
 	srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
