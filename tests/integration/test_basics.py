@@ -170,10 +170,7 @@ def test_bad_inputs(lab, vflagd):
 
 
 def test_no_daemon_exit_code(lab):
-    d = Vflagd.__new__(Vflagd)  # the CLI alone, pointed at no socket
-    d.lab, d.ctl_reports = lab, []
-    from vftest.vflagd import binaries
-    d.vflagd, d.vflagctl = binaries()
+    d = Vflagd(lab)  # not started: the CLI alone, pointed at no socket
     d.sock = lab.path("nobody-listens.sock")
     rc, out, err = d.ctl_rc("show")
     assert rc == EXIT_NODAEMON, (rc, out, err)
@@ -366,8 +363,11 @@ def test_show_shapes_and_map_rep(lab, vflagd):
                                     "state_raw"}
         assert "activity" in lm["actor"]["state"]
         assert "short_timeout" in lm["actor"]["state"]
-        assert set(lm["counters"]) >= {"lacpdu_rx", "lacpdu_tx",
-                                       "illegal_rx", "unknown_rx"}
+        cn = set(lm["counters"])
+        assert {"lacpdu_rx", "lacpdu_tx", "rx_truncated", "rx_bad_version",
+                "rx_bad_tlv", "rx_bad_system", "partner_changes"} <= cn, cn
+        assert cn & {"illegal_rx", "lacpdu_illegal_rx"}, cn
+        assert cn & {"unknown_rx", "lacpdu_unknown_rx"}, cn
     stats = vflagd.ctl("stats", a)["ports"]
     up = next(p for p in stats if p["name"] == a)
     assert up["kind"] == "uplink" and up["dev"] == up0

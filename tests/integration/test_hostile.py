@@ -41,7 +41,14 @@ def lacpdu(src, **kw):
 
 
 def member_counters(t, pf):
-    return t.members()[pf]["lacp"]["counters"]
+    """The member's LACP counters, also under the short names of
+    src/lacp/lacp.h (illegal_rx, unknown_rx) when bond show prefixes them
+    with lacpdu_."""
+    c = dict(t.members()[pf]["lacp"]["counters"])
+    for short in ("illegal_rx", "unknown_rx"):
+        if short not in c and f"lacpdu_{short}" in c:
+            c[short] = c[f"lacpdu_{short}"]
+    return c
 
 
 def lag_snapshot(t):
@@ -163,9 +170,14 @@ def test_malformed_frames_from_both_sides(lab, vflagd):
     t = VfLagTopo(lab, vflagd, peer="none", mode="balance-xor",
                   bond_opts=("miimon", 100, "xmit_hash_policy", "layer3+4"))
     peer_mac = "02:00:00:00:00:02"
+    # A VLAN tag cut short never reaches tc: the kernel's VLAN untagging
+    # frees it first (__netif_receive_skb_core). Sent, not counted.
+    kernel_drops = [
+        bytes(Ether(dst=VF_MAC, src=peer_mac, type=0x8100)) + b"\x00",
+        bytes(Ether(dst=peer_mac, src=VF_MAC) / Dot1Q(vlan=7))[:16],
+    ]
     wire_frames = [
         bytes(Ether(dst=VF_MAC, src=peer_mac, type=0x0800)),  # 14 bytes
-        bytes(Ether(dst=VF_MAC, src=peer_mac, type=0x8100)) + b"\x00",
         bytes(Ether(dst=VF_MAC, src=peer_mac) / IP(dst=VM_IP))[:20],
         bytes(Ether(dst=VF_MAC, src=peer_mac) / IPv6())[:30],
         bytes(Ether(dst="ff:ff:ff:ff:ff:ff", src=peer_mac, type=0x0806)),
@@ -183,7 +195,6 @@ def test_malformed_frames_from_both_sides(lab, vflagd):
         bytes(Ether(dst=peer_mac, src=VF_MAC) / IP(dst="1.1.1.2", frag=5,
                                                    flags=1) / UDP())[:36],
         bytes(Ether(dst=peer_mac, src=VF_MAC) / IPv6(nh=44))[:56],
-        bytes(Ether(dst=peer_mac, src=VF_MAC) / Dot1Q(vlan=7))[:16],
     ]
     n = 20
     up0 = t.pfs[0]
@@ -191,6 +202,8 @@ def test_malformed_frames_from_both_sides(lab, vflagd):
     vf_k0 = link_stats(t.vf_port, t.vm.name)
     inject(t.sw.name, t.sw_ends[0], wire_frames * n)
     inject(t.vm.name, t.vf_port, vf_frames * n)
+    inject(t.sw.name, t.sw_ends[0], kernel_drops[:1] * n)
+    inject(t.vm.name, t.vf_port, kernel_drops[1:] * n)
     time.sleep(0.3)
     after = vflagd.ctl("stats")["ports"]
     b = {p["name"]: p["counters"] for p in before}
@@ -201,10 +214,9 @@ def test_malformed_frames_from_both_sides(lab, vflagd):
     assert d[up0]["rx_packets_phy"] >= len(wire_frames) * n
     # what the VF sent left on some uplink or was counted as dropped
     out = sum(d[pf]["tx_packets_phy"] for pf in t.pfs)
-    drops = sum(v for name in d for k, v in d[name].items()
-                if k.startswith("drop_"))
+    drops = sum(v for name in d for k, v in d[name].items() if "drop" in k)
     vf_k1 = link_stats(t.vf_port, t.vm.name)
-    assert vf_k1["tx_packets"] - vf_k0["tx_packets"] >= len(vf_frames) * n
+    assert vf_k1["tx_packets"] - vf_k0["tx_packets"] >= (len(vf_frames) + 1) * n
     assert out + drops >= len(vf_frames) * n, (out, drops, d)
     # still serving, both members still transmitting
     assert all(m["tx"] for m in t.members().values())
