@@ -365,6 +365,21 @@ static void vf_default_mac(const struct pf *pf, unsigned index, uint8_t mac[6])
 	mac[5] = (uint8_t)index;
 }
 
+/* The eswitch end of a VF is the switch's, not the host's: no IPv6 on it,
+ * so the host stack sends no router solicitations or MLD into the VF. */
+static void rep_disable_ipv6(const char *dev)
+{
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", dev);
+	f = fopen(path, "w");
+	if (!f)
+		return; /* no IPv6 at all: nothing to quiet */
+	fputs("1", f);
+	fclose(f);
+}
+
 static int vf_create(struct eswitch *sw, struct pf *pf, struct vf *vf, unsigned index,
 		     enum vf_type type, char *err, size_t errlen)
 {
@@ -389,6 +404,7 @@ static int vf_create(struct eswitch *sw, struct pf *pf, struct vf *vf, unsigned 
 		return ret;
 	}
 	vf->rep_ifindex = ret;
+	rep_disable_ipv6(vf->rep);
 	ret = nl_link_set_up(sw->nl, vf->rep_ifindex, true);
 	if (ret) {
 		snprintf(err, errlen, "cannot bring %s up: %s", vf->rep, strerror(-ret));

@@ -749,22 +749,14 @@ static json_t *lacp_info_json(const struct lacp_info *info)
 
 static json_t *lacp_counters_json(const struct lacp_port_counters *c, const struct bond_member *m)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "lacpdu_rx", (json_int_t)c->lacpdu_rx, "lacpdu_tx", (json_int_t)c->lacpdu_tx,
-			 "lacpdu_tx_err", (json_int_t)c->lacpdu_tx_err,
-			 "lacpdu_tx_limited", (json_int_t)c->lacpdu_tx_limited,
-			 "lacpdu_illegal_rx", (json_int_t)c->illegal_rx,
-			 "lacpdu_unknown_rx", (json_int_t)c->unknown_rx,
-			 "marker_rx", (json_int_t)c->marker_rx,
-			 "marker_resp_tx", (json_int_t)c->marker_resp_tx,
-			 "marker_resp_rx", (json_int_t)c->marker_resp_rx,
-			 "rx_truncated", (json_int_t)c->rx_truncated,
-			 "rx_bad_version", (json_int_t)c->rx_bad_version,
-			 "rx_bad_tlv", (json_int_t)c->rx_bad_tlv,
-			 "rx_bad_system", (json_int_t)c->rx_bad_system,
-			 "rx_looped", (json_int_t)c->rx_looped,
-			 "partner_changes", (json_int_t)c->partner_changes,
+#define C(field) #field, (json_int_t)c->field
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 C(lacpdu_rx), C(lacpdu_tx), C(lacpdu_tx_err), C(lacpdu_tx_limited),
+			 C(marker_rx), C(marker_resp_tx), C(marker_resp_rx), C(unknown_rx),
+			 C(illegal_rx), C(rx_truncated), C(rx_bad_version), C(rx_bad_tlv),
+			 C(rx_bad_system), C(rx_not_slow), C(rx_looped), C(partner_changes),
 			 "slow_rx_ignored", (json_int_t)m->slow_rx_ignored);
+#undef C
 }
 
 static json_t *member_lacp_json(struct bond *bond, struct bond_member *m)

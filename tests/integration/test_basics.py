@@ -332,7 +332,7 @@ def test_show_shapes_and_map_rep(lab, vflagd):
     assert set(r0) >= {"vf", "representor", "vf_port", "vf_pci", "pf",
                        "pf_dev", "machine"}
     assert (r0["representor"], r0["vf_port"], r0["pf"], r0["pf_dev"],
-            r0["machine"]) == (f"{a}_0", f"{a}vf0", a, up0, vm.name)
+            r0["machine"]) == (None, f"{a}vf0", a, up0, vm.name)  # legacy mode
     assert reps[1]["machine"] is None
     assert r0["vf_pci"] != reps[1]["vf_pci"]
     assert a in vflagd.ctl("map-rep", json=False)
