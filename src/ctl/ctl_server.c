@@ -97,13 +97,17 @@ static char *reply_dump(json_t *reply)
 
 static char *reply_error(const char *msg, int error, bool usage)
 {
+	json_t *reply = json_pack("{s:b, s:s, s:i, s:b}", "ok", 0, "error", msg, "errno",
+				  error, "usage", usage);
 	char clean[1024];
 	size_t i;
 
-	/* JSON strings must be UTF-8; a message may quote the client's broken
-	 * bytes (jansson's own error text does), so keep it to printable ASCII. */
+	if (reply)
+		return reply_dump(reply);
+	/* Not UTF-8: the message quotes a client's broken bytes (jansson's
+	 * own error text can). Say it in ASCII rather than not at all. */
 	for (i = 0; msg[i] && i < sizeof(clean) - 1; i++)
-		clean[i] = (unsigned char)msg[i] >= 0x20 && (unsigned char)msg[i] < 0x7f ? msg[i] : '?';
+		clean[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
 	clean[i] = 0;
 	return reply_dump(json_pack("{s:b, s:s, s:i, s:b}", "ok", 0, "error", clean, "errno",
 				    error, "usage", usage));

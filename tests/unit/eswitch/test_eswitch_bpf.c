@@ -189,6 +189,7 @@ static const struct {
 	FIELD(to_host_packets),	    FIELD(slow_proto_packets), FIELD(flood_packets),
 	FIELD(drop_not_collecting), FIELD(drop_no_member),     FIELD(drop_malformed),
 	FIELD(drop_spoof),	    FIELD(drop_hairpin),       FIELD(drop_flood_full),
+	FIELD(drop_link_local),
 };
 /* clang-format on */
 _Static_assert(sizeof(stat_field) / sizeof(stat_field[0]) ==
@@ -501,6 +502,37 @@ static void test_uplink_slow_proto_always_up(void **state)
 	assert_int_equal(ingress(fx, UP0, &f), TC_ACT_OK);
 	expect_deltas(fx, D(UP0, rx_packets, 1), D(UP0, rx_bytes, f.len),
 		      D(UP0, slow_proto_packets, 1));
+}
+
+/* Other IEEE reserved multicast (here LLDP, 01:80:c2:00:00:0e) is the
+ * host's on the PF it came in on: never flooded to the VFs, and not
+ * dropped on a member that does not collect. */
+static void test_uplink_link_local_to_host_only(void **state)
+{
+	struct fx *fx = *state;
+	static const uint8_t lldp_mac[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e};
+	struct frame f = eth_frame(lldp_mac, remote_mac, 0x88cc, 60);
+
+	publish(fx, VFLAG_HASH_LAYER34, NULL, 0, 0); /* nothing collects */
+	mark(fx);
+	assert_int_equal(ingress(fx, UP0, &f), TC_ACT_OK);
+	expect_deltas(fx, D(UP0, rx_packets, 1), D(UP0, rx_bytes, f.len),
+		      D(UP0, to_host_packets, 1));
+}
+
+/* A VF must not speak for the bond: its LACPDUs (and STP, LLDP) go
+ * nowhere, counted. */
+static void test_vf_link_local_dropped(void **state)
+{
+	struct fx *fx = *state;
+	struct frame f = eth_frame(lacp_mac, vf_mac[VF0], 0x8809, 124);
+
+	f.b[14] = 0x01; /* LACP subtype */
+	publish(fx, VFLAG_HASH_LAYER34, both, 2, 0x3);
+	mark(fx);
+	assert_int_equal(ingress(fx, VF0, &f), TC_ACT_SHOT);
+	expect_deltas(fx, D(VF0, tx_packets, 1), D(VF0, tx_bytes, f.len),
+		      D(VF0, drop_link_local, 1));
 }
 
 /* ---- VF ingress: the LAG ---- */
@@ -1030,6 +1062,8 @@ int main(void)
 		ESW_TEST(test_lone_pf_vf_to_uplink),
 		ESW_TEST(test_vf_to_sibling),
 		ESW_TEST(test_vf_hairpin_drops),
+		ESW_TEST(test_uplink_link_local_to_host_only),
+		ESW_TEST(test_vf_link_local_dropped),
 		ESW_TEST(test_vf_broadcast),
 		ESW_TEST(test_vf_spoof_check),
 		ESW_TEST(test_runt_frames),
