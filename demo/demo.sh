@@ -162,8 +162,10 @@ fi
 
 step "switchdev mode and hw-tc-offload"
 seed "ethtool -K <PF> hw-tc-offload on; devlink dev eswitch set pci/0000:61:00.0 mode switchdev"
-say "vflag's eswitch is its eBPF switch (tc programs on every port): each VF"
-say "already has a representor, so there is nothing to switch on. The PFs:"
+say "vflag's eswitch is its eBPF switch (tc programs on every port), always"
+say "offloaded: the VF-LAG forwarding the seed gets from switchdev runs there"
+say "already. (Representors and an OVS offload table are not built yet, so"
+say "the ESWITCH column says legacy and map-rep shows no representor.) The PFs:"
 vflagctl_show show
 
 step "Discover the representors (map_rep.py)"
