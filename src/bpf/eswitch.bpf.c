@@ -134,19 +134,11 @@ static __always_inline int fdb_lookup(__u32 domain, const __u8 *mac,
 
 static __always_inline int uplink_ingress(struct __sk_buff *skb,
 					  const struct vflag_port *port,
-					  struct vflag_port_stats *st)
+					  struct vflag_port_stats *st,
+					  const struct ethhdr *eth)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
 	struct vflag_fdb_val *to;
 
-	st->rx_packets++;
-	st->rx_bytes += skb->len;
-	if ((void *)(eth + 1) > data_end) {
-		st->drop_malformed++;
-		return TC_ACT_SHOT;
-	}
 	/* LACP keeps its timing whatever the datapath does: vflagd's packet
 	 * socket on this uplink takes it, collecting or not. */
 	if (eth->h_proto == bpf_htons(ETH_P_SLOW)) {
@@ -219,19 +211,11 @@ static __always_inline int lag_xmit(struct __sk_buff *skb, __u32 slot,
 
 static __always_inline int vf_ingress(struct __sk_buff *skb,
 				      const struct vflag_port *port,
-				      struct vflag_port_stats *st)
+				      struct vflag_port_stats *st,
+				      const struct ethhdr *eth)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct ethhdr *eth = data;
 	struct vflag_fdb_val *to;
 
-	st->tx_packets++;
-	st->tx_bytes += skb->len;
-	if ((void *)(eth + 1) > data_end) {
-		st->drop_malformed++;
-		return TC_ACT_SHOT;
-	}
 	if (mac_is_link_local(eth->h_dest)) {
 		st->drop_link_local++;
 		return TC_ACT_SHOT;
@@ -265,15 +249,30 @@ int vflag_ingress(struct __sk_buff *skb)
 	__u32 ifindex = skb->ifindex;
 	struct vflag_port *port = bpf_map_lookup_elem(&ports, &ifindex);
 	struct vflag_port_stats *st;
+	struct ethhdr *eth;
 
 	if (!port)
 		return TC_ACT_OK; /* not ours (yet): leave it alone */
 	st = stats_of(port->id);
 	if (!st)
 		return TC_ACT_OK;
+	/* What came in here: for an uplink the wire's rx, for a VF what the
+	 * VF sent (its counters are from its own side). */
+	if (port->kind == VFLAG_PORT_UPLINK) {
+		st->rx_packets++;
+		st->rx_bytes += skb->len;
+	} else {
+		st->tx_packets++;
+		st->tx_bytes += skb->len;
+	}
+	eth = (void *)(long)skb->data;
+	if ((void *)(eth + 1) > (void *)(long)skb->data_end) {
+		st->drop_malformed++;
+		return TC_ACT_SHOT;
+	}
 	if (port->kind == VFLAG_PORT_UPLINK)
-		return uplink_ingress(skb, port, st);
-	return vf_ingress(skb, port, st);
+		return uplink_ingress(skb, port, st, eth);
+	return vf_ingress(skb, port, st, eth);
 }
 
 SEC("tc")

@@ -186,18 +186,6 @@ static json_t *vf_show(struct command_ctx *ctx, int argc, char **argv, struct cm
 	return data ? data : cmd_fail(r, ENOENT, false, NULL);
 }
 
-static bool bond_name_valid(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len < 1 || len > ESWITCH_PF_NAME_MAX || name[0] < 'a' || name[0] > 'z')
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9')))
-			return false;
-	return true;
-}
-
 static json_t *bond_add(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
 {
 	struct bond_config cfg;
@@ -209,7 +197,7 @@ static json_t *bond_add(struct command_ctx *ctx, int argc, char **argv, struct c
 
 	if (argc < 1)
 		return cmd_fail(r, EINVAL, true, "usage: bond add NAME mode MODE [OPTIONS] [members PF...]");
-	if (!bond_name_valid(argv[0]))
+	if (!eswitch_name_valid(argv[0]))
 		return cmd_fail(r, EINVAL, true, "bad bond name '%s': 1 to %d characters a-z, 0-9, starting with a letter",
 				argv[0], ESWITCH_PF_NAME_MAX);
 	for (slot = 0; slot < VFLAG_MAX_LAGS; slot++)

@@ -187,7 +187,7 @@ static struct vf *vf_by_devname(struct eswitch *sw, const char *name, struct pf 
 	return NULL;
 }
 
-static bool pf_name_valid(const char *name)
+bool eswitch_name_valid(const char *name)
 {
 	size_t len = strlen(name);
 
@@ -217,7 +217,7 @@ int eswitch_pf_add(struct eswitch *sw, const char *name, const char *ifname,
 	unsigned slot;
 	int ret;
 
-	if (!pf_name_valid(name)) {
+	if (!eswitch_name_valid(name)) {
 		snprintf(err, errlen, "bad PF name '%s': use 1 to %d characters a-z, 0-9, starting with a letter",
 			 name, ESWITCH_PF_NAME_MAX);
 		return -EINVAL;
@@ -894,63 +894,64 @@ static void vf_pci(const struct pf *pf, unsigned index, char *buf, size_t len)
 		 rid & 7);
 }
 
-json_t *eswitch_vf_json(struct eswitch *sw, const char *name, char *err, size_t errlen)
-{
-	json_t *vfs = json_array();
+typedef json_t *(*vf_row_fn)(struct eswitch *sw, const struct pf *pf, const struct vf *vf,
+			    const char *pci);
 
-	if (name && !pf_lookup_arg(sw, name, err, errlen)) {
-		json_decref(vfs);
+/* {"KEY": [row, ...]} over the VFs of one PF (name) or of all (NULL). */
+static json_t *vf_rows_json(struct eswitch *sw, const char *name, const char *key,
+			    vf_row_fn row, char *err, size_t errlen)
+{
+	json_t *rows;
+
+	if (name && !pf_lookup_arg(sw, name, err, errlen))
 		return NULL;
-	}
+	rows = json_array();
 	for (unsigned i = 0; i < sw->npfs; i++) {
 		struct pf *pf = sw->pfs[i];
 
 		if (name && strcmp(name, pf->name))
 			continue;
 		for (unsigned v = 0; v < pf->numvfs; v++) {
-			struct vf *vf = &pf->vfs[v];
-			char mac[MAC_STR_LEN], pci[16];
+			char pci[16];
 
 			vf_pci(pf, v, pci, sizeof(pci));
-			json_array_append_new(vfs, json_pack(
-				"{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b}",
-				"pf", pf->name, "vf", (int)v, "ifname", vf->ifname, "rep", vf->rep,
-				"type", vf_type_name(vf->type), "mac", mac_format(vf->mac, mac),
-				"pci", pci, "netns", json_str_or_null(vf->netns),
-				"in_use", vf_in_use(sw, vf), "gone", vf->gone));
+			json_array_append_new(rows, row(sw, pf, &pf->vfs[v], pci));
 		}
 	}
-	return json_pack("{s:o}", "vfs", vfs);
+	return json_pack("{s:o}", key, rows);
+}
+
+static json_t *vf_row(struct eswitch *sw, const struct pf *pf, const struct vf *vf,
+		      const char *pci)
+{
+	char mac[MAC_STR_LEN];
+
+	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b}",
+			 "pf", pf->name, "vf", (int)vf->index, "ifname", vf->ifname, "rep", vf->rep,
+			 "type", vf_type_name(vf->type), "mac", mac_format(vf->mac, mac),
+			 "pci", pci, "netns", json_str_or_null(vf->netns),
+			 "in_use", vf_in_use(sw, vf), "gone", vf->gone);
+}
+
+static json_t *map_rep_row(struct eswitch *sw, const struct pf *pf, const struct vf *vf,
+			   const char *pci)
+{
+	/* Legacy mode has no representors: the eswitch end is internal until
+	 * switchdev makes it one. */
+	return json_pack("{s:i, s:o, s:s, s:s, s:s, s:s, s:o}",
+			 "vf", (int)vf->index, "representor", json_null(), "vf_port", vf->ifname,
+			 "vf_pci", pci, "pf", pf->name, "pf_dev", pf->dev,
+			 "machine", json_str_or_null(vf->netns));
+}
+
+json_t *eswitch_vf_json(struct eswitch *sw, const char *name, char *err, size_t errlen)
+{
+	return vf_rows_json(sw, name, "vfs", vf_row, err, errlen);
 }
 
 json_t *eswitch_map_rep_json(struct eswitch *sw, const char *name, char *err, size_t errlen)
 {
-	json_t *reps = json_array();
-
-	if (name && !pf_lookup_arg(sw, name, err, errlen)) {
-		json_decref(reps);
-		return NULL;
-	}
-	for (unsigned i = 0; i < sw->npfs; i++) {
-		struct pf *pf = sw->pfs[i];
-
-		if (name && strcmp(name, pf->name))
-			continue;
-		for (unsigned v = 0; v < pf->numvfs; v++) {
-			struct vf *vf = &pf->vfs[v];
-			char pci[16];
-
-			vf_pci(pf, v, pci, sizeof(pci));
-			/* Legacy mode has no representors: the eswitch end is
-			 * internal until switchdev makes it one. */
-			json_array_append_new(reps, json_pack(
-				"{s:i, s:o, s:s, s:s, s:s, s:s, s:o}",
-				"vf", (int)v, "representor", json_null(), "vf_port", vf->ifname,
-				"vf_pci", pci, "pf", pf->name, "pf_dev", pf->dev,
-				"machine", json_str_or_null(vf->netns)));
-		}
-	}
-	return json_pack("{s:o}", "reps", reps);
+	return vf_rows_json(sw, name, "reps", map_rep_row, err, errlen);
 }
 
 /* Counter names as ethtool -S shows them; which kinds of port have them. */

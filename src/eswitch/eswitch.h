@@ -32,6 +32,9 @@ struct bond;
 enum vf_type { VF_TYPE_VETH, VF_TYPE_TAP };
 
 struct eswitch *eswitch_create(struct dp *dp, struct nl *nl);
+/* The rule for PF and bond names: 1..8 of [a-z0-9], a letter first, so
+ * the VF devices named after them fit in IFNAMSIZ. */
+bool eswitch_name_valid(const char *name);
 /* Removes every VF and releases every PF, whatever uses them. NULL ok. */
 void eswitch_destroy(struct eswitch *sw);
 
