@@ -60,7 +60,7 @@ struct bond {
 	uint64_t next_miimon;
 	struct vflag_lag published;
 	bool ever_published;
-	uint64_t last_now;
+	bool deleting;                /* in bond_destroy: no announcements */
 };
 
 static const struct {
@@ -148,8 +148,8 @@ int bond_config_parse(struct bond_config *cfg, int argc, char **argv, bool *mode
 			if (parse_ms(k, v, &cfg->downdelay, err, errlen))
 				return -EINVAL;
 		} else if (!strcmp(k, "primary")) {
-			if (strlen(v) > ESWITCH_PF_NAME_MAX) {
-				snprintf(err, errlen, "primary '%s' is not a PF name", v);
+			if (strcmp(v, "none") && !eswitch_name_valid(v)) {
+				snprintf(err, errlen, "primary '%s' is not a PF name (or none)", v);
 				return -EINVAL;
 			}
 			snprintf(cfg->primary, sizeof(cfg->primary), "%s", strcmp(v, "none") ? v : "");
@@ -254,8 +254,8 @@ static void bond_announce(struct bond *bond, struct bond_member *m)
 }
 
 /* Mode 1: keep the active member while it is usable, unless the primary
- * is usable and is not it (primary_reselect always). */
-static void bond_select_active(struct bond *bond)
+ * is usable and is not it (primary_reselect always). True if it changed. */
+static bool bond_select_active(struct bond *bond)
 {
 	struct bond_member *best = NULL;
 
@@ -274,14 +274,13 @@ static void bond_select_active(struct bond *bond)
 	if (bond->active && member_usable(bond->active) &&
 	    !(best && best != bond->active && bond->cfg.primary[0] &&
 	      !strcmp(pf_name(best->pf), bond->cfg.primary)))
-		return;
+		return false;
 	if (best == bond->active)
-		return;
+		return false;
 	LOG_INFO(TAG, "%s: active member %s -> %s", bond->name,
 		 bond->active ? pf_name(bond->active->pf) : "none", best ? pf_name(best->pf) : "none");
 	bond->active = best;
-	if (best)
-		bond_announce(bond, best);
+	return true;
 }
 
 /* Reduces the mode to tx and rx member sets and publishes them if they
@@ -330,14 +329,29 @@ static void bond_publish(struct bond *bond)
 		lag.rx_mask);
 }
 
-/* Everything that follows a change of link, LACP or config. */
-static void bond_update(struct bond *bond)
+/* Reselects and publishes; returns the member to announce VF MACs on
+ * (a new active one), or NULL. */
+static struct bond_member *bond_reselect(struct bond *bond)
 {
+	bool changed = false;
+
 	if (bond->cfg.mode == BOND_MODE_ACTIVE_BACKUP)
-		bond_select_active(bond);
+		changed = bond_select_active(bond);
 	else
 		bond->active = NULL;
 	bond_publish(bond);
+	return changed ? bond->active : NULL;
+}
+
+/* Everything that follows a change of link, LACP or config. The
+ * announcement goes after the publication, so the peer's answers already
+ * find the new member open. */
+static void bond_update(struct bond *bond)
+{
+	struct bond_member *announce_on = bond_reselect(bond);
+
+	if (announce_on)
+		bond_announce(bond, announce_on);
 }
 
 static void bond_lacp_changed(void *ctx)
@@ -436,19 +450,19 @@ static void bond_member_rx(void *arg, int fd)
 	struct bond *bond = pf_bond(m->pf);
 	uint8_t buf[2048];
 
+	/* A budget, so a LACPDU storm cannot starve the control socket. */
 	for (int budget = 64; budget > 0; budget--) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+		/* Longer frames are cut to the buffer: a LACPDU is 124 bytes
+		 * and the parser ignores what follows the PDU. */
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 
 		if (n < 0)
 			return;
-		if ((size_t)n > sizeof(buf))
-			n = sizeof(buf) + 1; /* the parser counts it as oversized */
 		if (!bond || !bond->lacp) {
 			m->slow_rx_ignored++;
 			continue;
 		}
-		lacp_rx(bond->lacp, m->index, buf, (size_t)n > sizeof(buf) ? sizeof(buf) : (size_t)n,
-			clock_now_ms());
+		lacp_rx(bond->lacp, m->index, buf, (size_t)n, clock_now_ms());
 	}
 }
 
@@ -586,6 +600,7 @@ free_member:
 int bond_member_del(struct bond *bond, struct pf *pf, uint64_t now, char *err, size_t errlen)
 {
 	struct bond_member *m = member_of(bond, pf);
+	struct bond_member *announce_on;
 	unsigned i;
 
 	if (!m) {
@@ -601,9 +616,13 @@ int bond_member_del(struct bond *bond, struct pf *pf, uint64_t now, char *err, s
 	bond->nmembers--;
 	if (bond->active == m)
 		bond->active = NULL;
-	/* The datapath stops using it before its domain changes. */
-	bond_update(bond);
+	/* The datapath stops using it before its domain changes; the new
+	 * active member announces only the VFs that stay in the bond. A bond
+	 * being deleted announces nothing, as Linux releases all at once. */
+	announce_on = bond_reselect(bond);
 	eswitch_pf_leave_lag(bond->sw, pf);
+	if (announce_on && !bond->deleting)
+		bond_announce(bond, announce_on);
 	loop_del(bond->loop, m->sock);
 	close(m->sock);
 	LOG_INFO(TAG, "%s: member %s removed", bond->name, pf_name(pf));
@@ -622,6 +641,7 @@ void bond_destroy(struct bond *bond, uint64_t now)
 
 	if (!bond)
 		return;
+	bond->deleting = true;
 	while (bond->nmembers)
 		bond_member_del(bond, bond->members[bond->nmembers - 1]->pf, now, err, sizeof(err));
 	bond_lacp_stop(bond);
@@ -657,8 +677,19 @@ void bond_get_config(const struct bond *bond, struct bond_config *cfg)
 	*cfg = bond->cfg;
 }
 
-/* The link monitor for one member, given its carrier now. */
-static bool member_link_step(struct bond *bond, struct bond_member *m, bool carrier, uint64_t now)
+static bool bond_any_usable(const struct bond *bond)
+{
+	for (unsigned i = 0; i < bond->nmembers; i++)
+		if (member_usable(bond->members[i]))
+			return true;
+	return false;
+}
+
+/* The link monitor for one member, given its carrier now. With no member
+ * usable, updelay is ignored (as Linux does): waiting only lengthens the
+ * outage. */
+static bool member_link_step(struct bond *bond, struct bond_member *m, bool carrier,
+			     bool ignore_updelay, uint64_t now)
 {
 	enum bond_link old = m->link;
 
@@ -677,14 +708,14 @@ static bool member_link_step(struct bond *bond, struct bond_member *m, bool carr
 		break;
 	case BOND_LINK_DOWN:
 		if (carrier) {
-			m->link = bond->cfg.updelay ? BOND_LINK_BACK : BOND_LINK_UP;
+			m->link = bond->cfg.updelay && !ignore_updelay ? BOND_LINK_BACK : BOND_LINK_UP;
 			m->link_deadline = now + bond->cfg.updelay;
 		}
 		break;
 	case BOND_LINK_BACK:
 		if (!carrier)
 			m->link = BOND_LINK_DOWN;
-		else if (now >= m->link_deadline)
+		else if (now >= m->link_deadline || ignore_updelay)
 			m->link = BOND_LINK_UP;
 		break;
 	}
@@ -703,7 +734,7 @@ void bond_link_changed(struct bond *bond, struct pf *pf, uint64_t now)
 {
 	struct bond_member *m = member_of(bond, pf);
 
-	if (m && member_link_step(bond, m, pf_carrier(pf), now))
+	if (m && member_link_step(bond, m, pf_carrier(pf), !bond_any_usable(bond), now))
 		bond_update(bond);
 }
 
@@ -711,6 +742,7 @@ void bond_run(struct bond *bond, uint64_t now)
 {
 	bool changed = false;
 	bool poll = bond->cfg.miimon && now >= bond->next_miimon;
+	bool ignore_updelay = !bond_any_usable(bond);
 
 	if (poll)
 		bond->next_miimon = now + bond->cfg.miimon;
@@ -720,7 +752,7 @@ void bond_run(struct bond *bond, uint64_t now)
 
 		if (poll && eswitch_pf_poll_carrier(bond->sw, m->pf, &carrier))
 			carrier = false;
-		changed |= member_link_step(bond, m, carrier, now);
+		changed |= member_link_step(bond, m, carrier, ignore_updelay, now);
 	}
 	if (bond->lacp)
 		lacp_run(bond->lacp, now);
@@ -747,15 +779,14 @@ static json_t *lacp_info_json(const struct lacp_info *info)
 			 "state", state, "state_raw", info->state);
 }
 
-static json_t *lacp_counters_json(const struct lacp_port_counters *c, const struct bond_member *m)
+static json_t *lacp_counters_json(const struct lacp_port_counters *c)
 {
 #define C(field) #field, (json_int_t)c->field
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 C(lacpdu_rx), C(lacpdu_tx), C(lacpdu_tx_err), C(lacpdu_tx_limited),
 			 C(marker_rx), C(marker_resp_tx), C(marker_resp_rx), C(unknown_rx),
 			 C(illegal_rx), C(rx_truncated), C(rx_bad_version), C(rx_bad_tlv),
-			 C(rx_bad_system), C(rx_not_slow), C(rx_looped), C(partner_changes),
-			 "slow_rx_ignored", (json_int_t)m->slow_rx_ignored);
+			 C(rx_bad_system), C(rx_not_slow), C(rx_looped), C(partner_changes));
 #undef C
 }
 
@@ -772,7 +803,7 @@ static json_t *member_lacp_json(struct bond *bond, struct bond_member *m)
 			 "rx_state", st.rx_state, "mux_state", st.mux_state,
 			 "periodic_state", st.periodic_state, "actor_churn", st.actor_churn,
 			 "partner_churn", st.partner_churn, "looped", st.looped,
-			 "counters", lacp_counters_json(&st.counters, m));
+			 "counters", lacp_counters_json(&st.counters));
 }
 
 json_t *bond_json(struct bond *bond)
@@ -797,11 +828,12 @@ json_t *bond_json(struct bond *bond)
 			state = m == bond->active ? "active" : "backup";
 		else
 			state = tx ? "active" : "backup";
-		mj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:i, s:I}",
+		mj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:i, s:I, s:I}",
 			       "name", pf_name(m->pf), "dev", pf_dev(m->pf),
 			       "link", bond_link_names[m->link], "mac", mac_format(pf_mac(m->pf), mac),
 			       "state", state, "tx", tx, "rx", rx, "link_failures", (int)m->link_failures,
-			       "tx_errors", (json_int_t)m->tx_errors);
+			       "tx_errors", (json_int_t)m->tx_errors,
+			       "slow_rx_ignored", (json_int_t)m->slow_rx_ignored);
 		if (bond->cfg.mode == BOND_MODE_8023AD)
 			json_object_set_new(mj, "lacp", member_lacp_json(bond, m));
 		json_array_append_new(members, mj);
