@@ -90,10 +90,13 @@ int loop_run_once(struct loop *loop, int timeout_ms)
 	for (int i = 0; i < n; i++) {
 		unsigned idx = (unsigned)(evs[i].data.u64 & 0xffffffffu);
 		unsigned gen = (unsigned)(evs[i].data.u64 >> 32);
-		struct loop_watch *w = &loop->watches[idx];
+		struct loop_watch *w;
 
+		if (idx >= LOOP_MAX_FDS)
+			continue;
+		w = &loop->watches[idx];
 		/* An earlier callback in this batch may have removed it. */
-		if (idx >= LOOP_MAX_FDS || w->fd < 0 || w->gen != gen)
+		if (w->fd < 0 || w->gen != gen)
 			continue;
 		w->cb(w->arg, w->fd);
 		ran++;

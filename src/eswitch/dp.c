@@ -83,23 +83,27 @@ static struct dp_hook *dp_hook_find(struct dp *dp, int ifindex)
 	return NULL;
 }
 
+/* Removes our filters from ifindex, or the whole clsact if we made it. */
+static void dp_tc_remove(int ifindex, bool created_qdisc)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE, .priority = DP_TC_PRIO);
+
+	if (created_qdisc) {
+		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&hook);
+		return;
+	}
+	hook.attach_point = BPF_TC_INGRESS;
+	bpf_tc_detach(&hook, &opts);
+	hook.attach_point = BPF_TC_EGRESS;
+	bpf_tc_detach(&hook, &opts);
+}
+
 static void dp_unhook(struct dp *dp, struct dp_hook *h, bool device_gone)
 {
-	if (!device_gone) {
-		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = h->ifindex);
-		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE,
-				    .priority = DP_TC_PRIO);
-
-		if (h->created_qdisc) {
-			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-			bpf_tc_hook_destroy(&hook);
-		} else {
-			hook.attach_point = BPF_TC_INGRESS;
-			bpf_tc_detach(&hook, &opts);
-			hook.attach_point = BPF_TC_EGRESS;
-			bpf_tc_detach(&hook, &opts);
-		}
-	}
+	if (!device_gone)
+		dp_tc_remove(h->ifindex, h->created_qdisc);
 	*h = dp->hooks[--dp->nhooks];
 }
 
@@ -167,12 +171,7 @@ int dp_port_attach(struct dp *dp, int ifindex, const struct vflag_port *port)
 	return 0;
 
 destroy_qdisc:
-	{
-		struct dp_hook tmp = { .ifindex = ifindex, .created_qdisc = created };
-
-		dp->hooks[dp->nhooks++] = tmp;
-		dp_unhook(dp, &dp->hooks[dp->nhooks - 1], false);
-	}
+	dp_tc_remove(ifindex, created);
 forget_port:
 	{
 		uint32_t key = (uint32_t)ifindex;

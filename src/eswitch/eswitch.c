@@ -566,7 +566,8 @@ void eswitch_destroy(struct eswitch *sw)
 	free(sw);
 }
 
-/* Runs `fn` on the nl socket of the namespace the VF is in. */
+/* A request socket in the namespace the VF's device is in (ours, or the
+ * one it was moved to); release it with vf_nl_close(). */
 static struct nl *vf_nl_open(struct eswitch *sw, const struct vf *vf, int *ret)
 {
 	struct nl *nl;
