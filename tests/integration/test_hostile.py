@@ -41,14 +41,8 @@ def lacpdu(src, **kw):
 
 
 def member_counters(t, pf):
-    """The member's LACP counters, also under the short names of
-    src/lacp/lacp.h (illegal_rx, unknown_rx) when bond show prefixes them
-    with lacpdu_."""
-    c = dict(t.members()[pf]["lacp"]["counters"])
-    for short in ("illegal_rx", "unknown_rx"):
-        if short not in c and f"lacpdu_{short}" in c:
-            c[short] = c[f"lacpdu_{short}"]
-    return c
+    """The member's LACP counters (names as in doc/ctl.md)."""
+    return dict(t.members()[pf]["lacp"]["counters"])
 
 
 def lag_snapshot(t):
