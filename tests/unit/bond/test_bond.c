@@ -56,6 +56,7 @@
 #include "common/log.h"
 #include "common/loop.h"
 #include "eswitch/dp.h"
+#include "../common/private_netns.h"
 #include "eswitch/eswitch.h"
 #include "lacp/lacp.h"
 #include "lag/bond.h"
@@ -63,7 +64,6 @@
 #include "lag/xmit_hash.h"
 #include "nl/nl.h"
 
-#define SKIP_STATUS 77
 #define BOND_SLOT 1u
 #define T0 100000u	  /* the fake time every test starts at, in ms */
 #define ETH_P_TEST 0x88b5 /* IEEE 802 local experimental: test frames */
@@ -1786,17 +1786,6 @@ static void test_8023ad_partner_min_links(void **state)
 
 /* ---- setup of the namespace ---- */
 
-static void write_sysctl(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return; /* no IPv6 at all: nothing to silence */
-	if (write(fd, val, strlen(val)) < 0)
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-	close(fd);
-}
-
 static int build_links(void)
 {
 	struct nl *nl = nl_open();
@@ -1806,9 +1795,6 @@ static int build_links(void)
 		fprintf(stderr, "test_bond: nl_open failed\n");
 		return -1;
 	}
-	/* nothing but the test sends: no router solicitations, no MLD */
-	write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-	write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 	for (int i = 0; i < NUP; i++) {
 		struct nl_link_info info;
 
@@ -1863,33 +1849,12 @@ int main(void)
 	    BOND_TEST(test_8023ad_json_and_lacpdus),
 	    BOND_TEST(test_8023ad_partner_min_links),
 	};
-	char err[256];
-	struct dp *probe;
-	int probe_fd;
 
-	/* Leave the host's namespace before anything else happens. */
-	if (unshare(CLONE_NEWNET) < 0) {
-		int e = errno;
+	int ret = test_private_netns_enter("test_bond");
 
-		fprintf(stderr, "test_bond: %s: unshare(CLONE_NEWNET): %s\n",
-			e == EPERM ? "skipped" : "failed", strerror(e));
-		return e == EPERM ? SKIP_STATUS : 1;
-	}
+	if (ret)
+		return ret;
 	log_set_quiet(getenv("VFLAG_TEST_LOG") == NULL);
-	probe_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "probe", 4, 4, 1, NULL);
-	if (probe_fd < 0) {
-		fprintf(stderr,
-			"test_bond: skipped: cannot create a BPF map: %s\n",
-			strerror(errno));
-		return SKIP_STATUS;
-	}
-	close(probe_fd);
-	probe = dp_open(err, sizeof(err));
-	if (!probe) {
-		fprintf(stderr, "test_bond: %s\n", err);
-		return 1;
-	}
-	dp_close(probe);
 	if (build_links() < 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);

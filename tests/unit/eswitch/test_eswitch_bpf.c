@@ -53,11 +53,11 @@
 
 #include "common/log.h"
 #include "eswitch/dp.h"
+#include "../common/private_netns.h"
 #include "eswitch/eswitch.h"
 #include "lag/xmit_hash.h"
 #include "nl/nl.h"
 
-#define SKIP_STATUS 77
 
 #define LAG_SLOT 3u
 #define DOMAIN_A (ESWITCH_DOMAIN_LAG_BASE + LAG_SLOT)
@@ -992,17 +992,6 @@ static void test_live_lag_member(void **state)
 
 /* ---- setup of the namespace ---- */
 
-static void write_sysctl(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return; /* no IPv6 at all: nothing to silence */
-	if (write(fd, val, strlen(val)) < 0)
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-	close(fd);
-}
-
 static int build_ports(void)
 {
 	struct nl *nl = nl_open();
@@ -1012,8 +1001,6 @@ static int build_ports(void)
 		fprintf(stderr, "test_eswitch_bpf: nl_open failed\n");
 		return -1;
 	}
-	write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-	write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 	for (int p = 0; p < NPORTS; p++) {
 		struct nl_link_info info;
 		const uint8_t *peer_mac = p >= VF0 ? vf_mac[p] : NULL;
@@ -1076,37 +1063,12 @@ int main(void)
 		ESW_TEST(test_live_lag_member),
 	};
 	/* clang-format on */
-	char err[256];
-	struct dp *probe;
-	int probe_fd;
 
-	/* Leave the host's namespace before anything else happens. */
-	if (unshare(CLONE_NEWNET) < 0) {
-		int e = errno;
+	int ret = test_private_netns_enter("test_eswitch_bpf");
 
-		fprintf(stderr,
-			"test_eswitch_bpf: %s: unshare(CLONE_NEWNET): %s\n",
-			e == EPERM ? "skipped" : "failed", strerror(e));
-		return e == EPERM ? SKIP_STATUS : 1;
-	}
+	if (ret)
+		return ret;
 	log_set_quiet(true);
-	/* BPF not permitted skips; BPF permitted but the eswitch refused by
-	 * the verifier is a failure. */
-	probe_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "probe", 4, 4, 1, NULL);
-	if (probe_fd < 0) {
-		fprintf(
-		    stderr,
-		    "test_eswitch_bpf: skipped: cannot create a BPF map: %s\n",
-		    strerror(errno));
-		return SKIP_STATUS;
-	}
-	close(probe_fd);
-	probe = dp_open(err, sizeof(err));
-	if (!probe) {
-		fprintf(stderr, "test_eswitch_bpf: %s\n", err);
-		return 1;
-	}
-	dp_close(probe);
 	if (build_ports() < 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
