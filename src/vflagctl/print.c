@@ -106,6 +106,25 @@ static void print_field_opt(FILE *out, const char *indent, const char *label,
 		print_field(out, indent, label, v);
 }
 
+/* A run of "label: value" lines, one per field of obj, in table order;
+ * optional fields missing from obj print no line. */
+struct field_line {
+	const char *indent;
+	const char *label;
+	const char *key;
+	bool optional;
+};
+
+static void print_fields(FILE *out, const json_t *obj, const struct field_line *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].optional)
+			print_field_opt(out, f[i].indent, f[i].label, json_object_get(obj, f[i].key));
+		else
+			print_field(out, f[i].indent, f[i].label, json_object_get(obj, f[i].key));
+	}
+}
+
 /* Tables */
 
 struct column {
@@ -342,6 +361,32 @@ static void print_lacp_pdu(FILE *out, const char *who, const json_t *info,
 	print_port_state(out, info);
 }
 
+static const struct field_line bond_lacp_lines[] = {
+	{ "", "LACP rate", "rate", false },
+	{ "", "Min links", "min_links", false },
+	{ "", "Aggregator selection policy (ad_select)", "ad_select", false },
+	{ "", "System priority", "sys_priority", false },
+	{ "", "System MAC address", "sys_mac", false },
+};
+
+static const struct field_line aggregator_lines[] = {
+	{ "\t", "Aggregator ID", "aggregator_id", false },
+	{ "\t", "Number of ports", "num_ports", false },
+	{ "\t", "Actor Key", "actor_key", false },
+	{ "\t", "Partner Key", "partner_key", false },
+	{ "\t", "Partner Mac Address", "partner_mac", false },
+};
+
+static const struct field_line member_lacp_lines[] = {
+	{ "", "Aggregator ID", "aggregator_id", false },
+	{ "", "Selected", "selected", false },
+	{ "", "Actor Churn State", "actor_churn", false },
+	{ "", "Partner Churn State", "partner_churn", false },
+	{ "", "Receive State", "rx_state", true },
+	{ "", "Mux State", "mux_state", true },
+	{ "", "Periodic State", "periodic_state", true },
+};
+
 static void print_bond_lacp(FILE *out, const json_t *lacp)
 {
 	char buf[CELL_LEN];
@@ -350,24 +395,9 @@ static void print_bond_lacp(FILE *out, const json_t *lacp)
 	fprintf(out, "LACP active: %s\n",
 		fmt_bool(json_object_get(lacp, "active"), "on", "off", buf,
 			 sizeof(buf)));
-	print_field(out, "", "LACP rate", json_object_get(lacp, "rate"));
-	print_field(out, "", "Min links", json_object_get(lacp, "min_links"));
-	print_field(out, "", "Aggregator selection policy (ad_select)",
-		    json_object_get(lacp, "ad_select"));
-	print_field(out, "", "System priority",
-		    json_object_get(lacp, "sys_priority"));
-	print_field(out, "", "System MAC address",
-		    json_object_get(lacp, "sys_mac"));
+	print_fields(out, lacp, bond_lacp_lines, ARRAY_SIZE(bond_lacp_lines));
 	fputs("Active Aggregator Info:\n", out);
-	print_field(out, "\t", "Aggregator ID",
-		    json_object_get(lacp, "aggregator_id"));
-	print_field(out, "\t", "Number of ports",
-		    json_object_get(lacp, "num_ports"));
-	print_field(out, "\t", "Actor Key", json_object_get(lacp, "actor_key"));
-	print_field(out, "\t", "Partner Key",
-		    json_object_get(lacp, "partner_key"));
-	print_field(out, "\t", "Partner Mac Address",
-		    json_object_get(lacp, "partner_mac"));
+	print_fields(out, lacp, aggregator_lines, ARRAY_SIZE(aggregator_lines));
 }
 
 static void print_member_lacp(FILE *out, json_t *lacp)
@@ -376,19 +406,7 @@ static void print_member_lacp(FILE *out, json_t *lacp)
 	const char *key;
 	json_t *v;
 
-	print_field(out, "", "Aggregator ID",
-		    json_object_get(lacp, "aggregator_id"));
-	print_field(out, "", "Selected", json_object_get(lacp, "selected"));
-	print_field(out, "", "Actor Churn State",
-		    json_object_get(lacp, "actor_churn"));
-	print_field(out, "", "Partner Churn State",
-		    json_object_get(lacp, "partner_churn"));
-	print_field_opt(out, "", "Receive State",
-			json_object_get(lacp, "rx_state"));
-	print_field_opt(out, "", "Mux State",
-			json_object_get(lacp, "mux_state"));
-	print_field_opt(out, "", "Periodic State",
-			json_object_get(lacp, "periodic_state"));
+	print_fields(out, lacp, member_lacp_lines, ARRAY_SIZE(member_lacp_lines));
 	print_lacp_pdu(out, "actor", json_object_get(lacp, "actor"),
 		       "port key");
 	print_lacp_pdu(out, "partner", json_object_get(lacp, "partner"),
