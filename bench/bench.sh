@@ -11,7 +11,7 @@
 #               switch's bridge); same addresses
 #
 # For each, iperf3 -P 10 client->VM and VM->client (-R).
-# Usage: sudo bench/bench.sh [--duration S] [--parallel N]
+# Usage: bench/bench.sh [--duration S] [--parallel N]
 # VFLAG_BUILD picks the build directory (default build).
 
 DURATION=5

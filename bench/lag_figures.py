@@ -31,7 +31,7 @@ processes (vftest.Lab: names carry a random tag) and removes them.
      side learns only when that side's rx machine reaches DEFAULTED and
      it says out of sync (3 s later).
 
-Usage: sudo VFLAG_BUILD=build /usr/bin/python3 bench/lag_figures.py
+Usage: VFLAG_BUILD=build /usr/bin/python3 bench/lag_figures.py
            [--runs N] [--silent both,to-vflag,from-vflag]
 N (default 3) runs of each; the default takes about 3 minutes. Run it on
 a quiet machine: it warns when other pytest or iperf3 processes run.
@@ -441,7 +441,7 @@ def main():
     if args.runs < 1 or any(d not in SILENT_DIRS for d in dirs):
         ap.error("--runs >= 1; --silent from " + ",".join(SILENT_DIRS))
     if os.geteuid() != 0:
-        sys.exit("run as root: sudo VFLAG_BUILD=build /usr/bin/python3 "
+        sys.exit("run as root: VFLAG_BUILD=build /usr/bin/python3 "
                  "bench/lag_figures.py")
     for b in binaries():
         if not os.access(b, os.X_OK):

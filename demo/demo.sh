@@ -14,7 +14,7 @@
 #
 # Every step prints the seed's step, then the vflag commands and their
 # output. Everything is removed on exit, Ctrl-C or failure.
-# Usage: sudo demo/demo.sh [--mode 802.3ad|active-backup] [--duration S]
+# Usage: demo/demo.sh [--mode 802.3ad|active-backup] [--duration S]
 # (scripts/demo.sh installs the packages and builds first.)
 
 MODE=802.3ad

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the packages, builds vflag (build/, or $VFLAG_BUILD) and runs
 # the demo: the seed's Deployment Verification in network namespaces.
-# Usage: sudo ./scripts/demo.sh [--mode 802.3ad|active-backup] [--duration S]
+# Usage: ./scripts/demo.sh [--mode 802.3ad|active-backup] [--duration S]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${VFLAG_BUILD:-build}

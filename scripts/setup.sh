@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package vflag needs to build, test and demo.
 # Idempotent: does nothing when all of them are already installed.
-# Usage: sudo ./scripts/setup.sh
+# Usage: ./scripts/setup.sh
 set -euo pipefail
 
 PACKAGES=(

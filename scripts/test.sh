@@ -4,7 +4,7 @@
 # replays), then the integration tests (pytest, as root) against that
 # build. Ends with one line `tests: N passed, M failed` counting both, and
 # exits non-zero on any failure.
-# Usage: sudo ./scripts/test.sh [extra pytest arguments, e.g. -k lacp]
+# Usage: ./scripts/test.sh [extra pytest arguments, e.g. -k lacp]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
