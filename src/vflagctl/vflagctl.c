@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "ctl/synopsis.h"
 #include "vflag/ctl.h"
 #include "vflagctl/client.h"
 #include "vflagctl/print.h"
@@ -31,57 +32,26 @@ struct vflagctl_verb {
 /* An object: the first command word. */
 struct vflagctl_object {
 	const char *name;
-	const char *const *synopsis; /* command lines, NULL-terminated */
+	const char *synopsis_of;     /* whose lines of ctl_synopses help shows */
 	const char *notes;	     /* what the synopsis' words mean */
 	vflagctl_print_fn print;     /* for the reply to `OBJECT [ARGS]` */
 	const struct vflagctl_verb *verbs; /* `OBJECT VERB ...`; ends at NULL */
 	bool alias;			   /* not listed in the overall usage */
 };
 
-static const char *const pf_synopsis[] = {
-    "pf add NAME dev IFNAME [pci DDDD:BB:SS.F]",
-    "pf set NAME numvfs N [type veth|tap]",
-    "pf set NAME spoofchk on|off",
-    "pf del NAME [--force]",
-    "pf show [NAME]",
-    "show",
-    NULL,
-};
 static const struct vflagctl_verb pf_verbs[] = {
     {"show", vflagctl_print_pfs},
     {NULL, NULL},
 };
-
-static const char *const vf_synopsis[] = {
-    "vf set PF vf N [mac MAC] [netns NS|-]",
-    "vf show [PF]",
-    NULL,
-};
 static const struct vflagctl_verb vf_verbs[] = {
     {"show", vflagctl_print_vfs},
     {NULL, NULL},
-};
-
-static const char *const bond_synopsis[] = {
-    "bond add NAME mode MODE [BOND_OPTS] [members PF [PF...]]",
-    "bond set NAME BOND_OPTS",
-    "bond member add|del NAME PF",
-    "bond del NAME [--force]",
-    "bond show [NAME]",
-    "bond xmit-member NAME FLOW",
-    NULL,
 };
 static const struct vflagctl_verb bond_verbs[] = {
     {"show", vflagctl_print_bonds},
     {"xmit-member", vflagctl_print_xmit_member},
     {NULL, NULL},
 };
-
-static const char *const stats_synopsis[] = {"stats [PORT]", NULL};
-static const char *const map_rep_synopsis[] = {"map-rep [PF]", NULL};
-static const char *const teardown_synopsis[] = {"teardown [--force]", NULL};
-static const char *const log_synopsis[] = {"log level err|warn|info|debug",
-					   NULL};
 static const struct vflagctl_verb no_verbs[] = {{NULL, NULL}};
 
 static const char pf_notes[] =
@@ -110,16 +80,15 @@ static const char map_rep_notes[] =
 
 /* The objects vflagctl knows; anything else is a usage error. */
 static const struct vflagctl_object objects[] = {
-    {"pf", pf_synopsis, pf_notes, NULL, pf_verbs, false},
-    {"vf", vf_synopsis, vf_notes, NULL, vf_verbs, false},
-    {"bond", bond_synopsis, bond_notes, NULL, bond_verbs, false},
-    {"stats", stats_synopsis, stats_notes, vflagctl_print_stats, no_verbs,
+    {"pf", "pf", pf_notes, NULL, pf_verbs, false},
+    {"vf", "vf", vf_notes, NULL, vf_verbs, false},
+    {"bond", "bond", bond_notes, NULL, bond_verbs, false},
+    {"stats", "stats", stats_notes, vflagctl_print_stats, no_verbs, false},
+    {"map-rep", "map-rep", map_rep_notes, vflagctl_print_map_rep, no_verbs,
      false},
-    {"map-rep", map_rep_synopsis, map_rep_notes, vflagctl_print_map_rep,
-     no_verbs, false},
-    {"teardown", teardown_synopsis, NULL, NULL, no_verbs, false},
-    {"log", log_synopsis, NULL, NULL, no_verbs, false},
-    {"show", pf_synopsis, pf_notes, vflagctl_print_pfs, no_verbs, true},
+    {"teardown", "teardown", NULL, NULL, no_verbs, false},
+    {"log", "log", NULL, NULL, no_verbs, false},
+    {"show", "pf", pf_notes, vflagctl_print_pfs, no_verbs, true},
 };
 
 static const struct vflagctl_object *object_find(const char *name)
@@ -172,9 +141,16 @@ static void usage(FILE *f)
 
 static void object_usage(FILE *f, const struct vflagctl_object *obj)
 {
-	for (const char *const *s = obj->synopsis; *s; s++)
-		fprintf(f, "%s vflagctl %s\n",
-			s == obj->synopsis ? "Usage:" : "      ", *s);
+	const char *lead = "Usage:";
+
+	for (size_t i = 0; i < ctl_synopses_count; i++) {
+		const struct ctl_synopsis *s = &ctl_synopses[i];
+
+		if (strcmp(s->object, obj->synopsis_of))
+			continue;
+		fprintf(f, "%s vflagctl %s\n", lead, s->line);
+		lead = "      ";
+	}
 	if (obj->notes)
 		fputs(obj->notes, f);
 }
