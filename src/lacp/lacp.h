@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lacp/lacpdu.h"
+
 #define LACP_MAX_PORTS 8
 
 struct lacp;
@@ -53,26 +55,6 @@ struct lacp_ops {
 	 * settle, at most once per lacp_rx()/lacp_run()/lacp_port_*() call. */
 	void (*changed)(void *ctx);
 };
-
-/* Actor or partner information as in the LACPDU (802.1AX 5.4.2.2). */
-struct lacp_info {
-	uint16_t sys_priority;
-	uint8_t sys_mac[6];
-	uint16_t key;
-	uint16_t port_priority;
-	uint16_t port;
-	uint8_t state; /* LACP_STATE_* bits */
-};
-
-/* The state octet, bit by bit (802.1AX 5.4.2.2 item m). */
-#define LACP_STATE_ACTIVITY (1u << 0)
-#define LACP_STATE_TIMEOUT (1u << 1)
-#define LACP_STATE_AGGREGATION (1u << 2)
-#define LACP_STATE_SYNCHRONIZATION (1u << 3)
-#define LACP_STATE_COLLECTING (1u << 4)
-#define LACP_STATE_DISTRIBUTING (1u << 5)
-#define LACP_STATE_DEFAULTED (1u << 6)
-#define LACP_STATE_EXPIRED (1u << 7)
 
 /* Per-port counters: one for every distinct kind of frame or fault. */
 struct lacp_port_counters {

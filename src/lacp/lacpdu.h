@@ -9,8 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lacp/lacp.h"
-
 #define LACPDU_ETH_HLEN 14
 #define LACPDU_ETHERTYPE_SLOW 0x8809
 #define LACPDU_SUBTYPE_LACP 1
@@ -18,6 +16,26 @@
 #define LACPDU_VERSION 1 /* what we send */
 #define LACPDU_PDU_LEN 110 /* subtype .. end of Reserved, both PDUs */
 #define LACPDU_FRAME_LEN (LACPDU_ETH_HLEN + LACPDU_PDU_LEN)
+
+/* Actor or partner information as in the LACPDU (802.1AX 5.4.2.2). */
+struct lacp_info {
+	uint16_t sys_priority;
+	uint8_t sys_mac[6];
+	uint16_t key;
+	uint16_t port_priority;
+	uint16_t port;
+	uint8_t state; /* LACP_STATE_* bits */
+};
+
+/* The state octet, bit by bit (802.1AX 5.4.2.2 item m). */
+#define LACP_STATE_ACTIVITY (1u << 0)
+#define LACP_STATE_TIMEOUT (1u << 1)
+#define LACP_STATE_AGGREGATION (1u << 2)
+#define LACP_STATE_SYNCHRONIZATION (1u << 3)
+#define LACP_STATE_COLLECTING (1u << 4)
+#define LACP_STATE_DISTRIBUTING (1u << 5)
+#define LACP_STATE_DEFAULTED (1u << 6)
+#define LACP_STATE_EXPIRED (1u << 7)
 
 /* 01-80-C2-00-00-02, the Slow_Protocols_Multicast address. */
 extern const uint8_t lacpdu_slow_protocols_mac[6];
