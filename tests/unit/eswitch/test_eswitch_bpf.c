@@ -52,7 +52,7 @@
 #include <linux/pkt_cls.h>
 
 #include "common/log.h"
-#include "eswitch/dp.h"
+#include "dp/dp.h"
 #include "../common/private_netns.h"
 #include "eswitch/eswitch.h"
 #include "lag/xmit_hash.h"
