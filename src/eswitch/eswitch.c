@@ -56,7 +56,10 @@ void eswitch_destroy(struct eswitch *sw)
 	while (sw->npfs) {
 		struct pf *pf = sw->pfs[sw->npfs - 1];
 
-		pf->in_lag = false; /* the LAGs are gone before the eswitch */
+		/* The daemon removes its bonds first; a PF still in a LAG
+		 * leaves it here, so its VFs' fdb entries are found. */
+		if (pf->in_lag)
+			eswitch_pf_leave_lag(sw, pf);
 		if (eswitch_pf_del(sw, pf, true, err, sizeof(err)))
 			LOG_ERR(TAG, "%s", err);
 	}

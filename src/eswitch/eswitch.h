@@ -46,9 +46,8 @@ struct eswitch *eswitch_create_with_ops(const struct eswitch_ops *ops,
 /* The rule for PF and bond names: 1..8 of [a-z0-9], a letter first, so
  * the VF devices named after them fit in IFNAMSIZ. */
 bool eswitch_name_valid(const char *name);
-/* Removes every VF and releases every PF, whatever uses them; LAG
- * membership is dropped without reprogramming (the LAGs are gone
- * first). NULL ok. */
+/* Removes every VF and releases every PF, whatever uses them (a PF still
+ * in a LAG leaves it first). NULL ok. */
 void eswitch_destroy(struct eswitch *sw);
 
 int eswitch_pf_add(struct eswitch *sw, const char *name, const char *ifname,
