@@ -59,14 +59,14 @@ static struct pf *cmd_pf(struct command_ctx *ctx, const char *name, struct cmd_r
 
 /* The bond whose LAG slot pf is in, or NULL: the daemon, not the eswitch,
  * knows which bond owns a slot. */
-static struct bond *pf_bond_of(struct command_ctx *ctx, const struct pf *pf)
+static struct bond *cmd_pf_bond(struct command_ctx *ctx, const struct pf *pf)
 {
 	int slot = pf_lag_slot(pf);
 
 	return slot >= 0 && slot < VFLAG_MAX_LAGS ? ctx->bonds[slot] : NULL;
 }
 
-static const char *lag_name(void *arg, unsigned slot)
+static const char *cmd_lag_name(void *arg, unsigned slot)
 {
 	struct command_ctx *ctx = arg;
 
@@ -98,7 +98,7 @@ static json_t *pf_show(struct command_ctx *ctx, int argc, char **argv, struct cm
 
 	if (argc > 1)
 		return cmd_fail(r, EINVAL, true, "usage: pf show [NAME]");
-	data = reply_eswitch_pfs(ctx->sw, argc ? argv[0] : NULL, lag_name, ctx, r->err, r->errlen);
+	data = reply_eswitch_pfs(ctx->sw, argc ? argv[0] : NULL, cmd_lag_name, ctx, r->err, r->errlen);
 	if (!data)
 		return cmd_fail(r, ENOENT, false, NULL);
 	bonds = json_array();
@@ -162,7 +162,7 @@ static json_t *pf_del(struct command_ctx *ctx, int argc, char **argv, struct cmd
 	pf = cmd_pf(ctx, argv[0], r);
 	if (!pf)
 		return NULL;
-	bond = pf_bond_of(ctx, pf);
+	bond = cmd_pf_bond(ctx, pf);
 	if (bond)
 		return cmd_fail(r, EBUSY, false,
 				"%s is a member of bond %s: remove it from the bond first (bond member del %s %s)",
@@ -238,9 +238,9 @@ static json_t *bond_add(struct command_ctx *ctx, int argc, char **argv, struct c
 
 		if (!pf)
 			return NULL;
-		if (pf_bond_of(ctx, pf))
+		if (cmd_pf_bond(ctx, pf))
 			return cmd_fail(r, EBUSY, false, "%s is already a member of bond %s", argv[i],
-					bond_name(pf_bond_of(ctx, pf)));
+					bond_name(cmd_pf_bond(ctx, pf)));
 	}
 	if (1 + used < argc && argc == 2 + used)
 		return cmd_fail(r, EINVAL, true, "members needs at least one PF");
@@ -294,7 +294,7 @@ static json_t *bond_member(struct command_ctx *ctx, int argc, char **argv, struc
 	if (!pf)
 		return NULL;
 	if (!strcmp(argv[0], "add")) {
-		struct bond *other = pf_bond_of(ctx, pf);
+		struct bond *other = cmd_pf_bond(ctx, pf);
 
 		if (other)
 			return cmd_fail(r, EBUSY, false, "%s is already a member of bond %s",
@@ -318,7 +318,7 @@ static json_t *bond_del(struct command_ctx *ctx, int argc, char **argv, struct c
 	for (unsigned i = 0; !force && eswitch_pf_at(ctx->sw, i); i++) {
 		struct pf *pf = eswitch_pf_at(ctx->sw, i);
 
-		if (pf_bond_of(ctx, pf) == bond && eswitch_pf_vfs_in_use(ctx->sw, pf, why, sizeof(why)))
+		if (cmd_pf_bond(ctx, pf) == bond && eswitch_pf_vfs_in_use(ctx->sw, pf, why, sizeof(why)))
 			return cmd_fail(r, EBUSY, false,
 					"%s and would lose the bond: detach the VFs first (vf set PF vf N netns -), or add --force",
 					why);
@@ -580,7 +580,7 @@ int command_config_load(struct command_ctx *ctx, const char *path, char *err, si
 void command_link_event(struct command_ctx *ctx, const struct nl_link_event *ev)
 {
 	struct pf *pf = eswitch_link_event(ctx->sw, ev);
-	struct bond *bond = pf ? pf_bond_of(ctx, pf) : NULL;
+	struct bond *bond = pf ? cmd_pf_bond(ctx, pf) : NULL;
 
 	if (bond)
 		bond_link_changed(bond, pf, clock_now_ms());
