@@ -45,6 +45,7 @@ struct ctl_client {
 	char *out;               /* unsent replies: out[out_off..out_len) */
 	size_t out_off, out_len, out_cap;
 	uint64_t last_active_ms; /* accepted, a request, or reply bytes taken */
+	uint64_t active_seq;     /* srv->seq at that moment: orders equal times */
 	struct ctl_server *srv;
 };
 
@@ -58,6 +59,7 @@ struct ctl_server {
 	struct ctl_server_stats stats;
 	struct log_ratelimit rl;     /* client-triggered warnings, all kinds */
 	struct ctl_client *clients;  /* opts.max_clients slots */
+	uint64_t seq;                /* bumped on each client's activity */
 };
 
 /* A warning a client can trigger: rate-limited across the server, so a
@@ -172,6 +174,13 @@ static size_t client_unsent(const struct ctl_client *c)
 	return c->out_len - c->out_off;
 }
 
+/* The client did something: it is not idle, and is the last to evict. */
+static void client_touch(struct ctl_client *c, uint64_t now)
+{
+	c->last_active_ms = now;
+	c->active_seq = ++c->srv->seq;
+}
+
 static void client_close(struct ctl_client *c)
 {
 	struct ctl_server *srv = c->srv;
@@ -224,7 +233,7 @@ static bool client_flush(struct ctl_client *c)
 		return false;
 	}
 	if (progress)
-		c->last_active_ms = clock_now_ms();
+		client_touch(c, clock_now_ms());
 	if (client_unsent(c))
 		return true;
 	c->out_off = c->out_len = 0;
@@ -293,7 +302,7 @@ static bool client_request(struct ctl_client *c, size_t len)
 		return false;
 	}
 	srv->stats.requests++;
-	c->last_active_ms = clock_now_ms();
+	client_touch(c, clock_now_ms());
 	return client_queue(c, ctl_handle_line(c->in, len, srv->handler, srv->ctx));
 }
 
@@ -380,7 +389,8 @@ static void client_event(void *arg, int fd)
 	client_watch(c);
 }
 
-/* The client idle the longest, or NULL with none. O(n), n <= 128. */
+/* The client idle the longest, or NULL with none. O(n), n <= 128.
+ * (By activity order, not time: the clock may not move between two.) */
 static struct ctl_client *client_oldest(struct ctl_server *srv)
 {
 	struct ctl_client *old = NULL;
@@ -388,7 +398,7 @@ static struct ctl_client *client_oldest(struct ctl_server *srv)
 	for (unsigned i = 0; i < srv->opts.max_clients; i++) {
 		struct ctl_client *c = &srv->clients[i];
 
-		if (c->fd >= 0 && (!old || c->last_active_ms < old->last_active_ms))
+		if (c->fd >= 0 && (!old || c->active_seq < old->active_seq))
 			old = c;
 	}
 	return old;
@@ -440,7 +450,7 @@ static void client_add(struct ctl_server *srv, int cfd)
 		goto free_in;
 	c->fd = cfd;
 	c->events = LOOP_IN;
-	c->last_active_ms = now;
+	client_touch(c, now);
 	srv->stats.accepted++;
 	srv->stats.clients++;
 	return;
@@ -620,9 +630,15 @@ void ctl_server_close(struct ctl_server *srv)
 
 uint64_t ctl_server_next_deadline(const struct ctl_server *srv)
 {
-	const struct ctl_client *c = client_oldest((struct ctl_server *)srv);
+	uint64_t next = UINT64_MAX;
 
-	return c ? c->last_active_ms + srv->opts.idle_timeout_ms : UINT64_MAX;
+	for (unsigned i = 0; i < srv->opts.max_clients; i++) {
+		const struct ctl_client *c = &srv->clients[i];
+
+		if (c->fd >= 0 && c->last_active_ms + srv->opts.idle_timeout_ms < next)
+			next = c->last_active_ms + srv->opts.idle_timeout_ms;
+	}
+	return next;
 }
 
 int ctl_server_run(struct ctl_server *srv, uint64_t now_ms)
