@@ -81,7 +81,7 @@ void loop_del(struct loop *loop, int fd)
 
 int loop_set_events(struct loop *loop, int fd, unsigned events)
 {
-	struct epoll_event ev = { 0 };
+	struct epoll_event ev = {0};
 
 	if (events & LOOP_IN)
 		ev.events |= EPOLLIN;

@@ -31,21 +31,21 @@
 #include "vflag/ctl.h"
 
 #define TAG "ctl"
-#define CTL_ACCEPTS_PER_TURN 4   /* connections taken per wake-up */
-#define CTL_TURN_MS 5            /* a turn ends after this much handler time */
-#define CTL_PEEK_CHUNK 4096      /* bytes looked at per peek for a '\n' */
-#define CTL_OUT_KEEP (16 * 1024) /* an emptied output buffer this big is kept */
+#define CTL_ACCEPTS_PER_TURN 4	 /* connections taken per wake-up */
+#define CTL_TURN_MS 5		 /* a turn ends after this much handler time */
+#define CTL_PEEK_CHUNK 4096	 /* bytes looked at per peek for a '\n' */
+#define CTL_OUT_KEEP (16 * 1024) /* output buffer kept when emptied */
 
 struct ctl_client {
-	int fd;                  /* -1: free slot */
-	unsigned events;         /* LOOP_IN | LOOP_OUT as watched now */
-	bool closing;            /* takes no more requests; closed once flushed */
-	char *in;                /* VFLAG_CTL_MAX_LINE bytes: a partial line */
-	size_t in_len;           /* no '\n' in in[0..in_len) */
-	char *out;               /* unsent replies: out[out_off..out_len) */
+	int fd;		 /* -1: free slot */
+	unsigned events; /* LOOP_IN | LOOP_OUT as watched now */
+	bool closing;	 /* takes no more requests; closed once flushed */
+	char *in;	 /* VFLAG_CTL_MAX_LINE bytes: a partial line */
+	size_t in_len;	 /* no '\n' in in[0..in_len) */
+	char *out;	 /* unsent replies: out[out_off..out_len) */
 	size_t out_off, out_len, out_cap;
 	uint64_t last_active_ms; /* accepted, a request, or reply bytes taken */
-	uint64_t active_seq;     /* srv->seq at that moment: orders equal times */
+	uint64_t active_seq; /* srv->seq at that moment: orders equal times */
 	struct ctl_server *srv;
 };
 
@@ -57,18 +57,18 @@ struct ctl_server {
 	void *ctx;
 	struct ctl_server_opts opts; /* defaults filled in */
 	struct ctl_server_stats stats;
-	struct log_ratelimit rl;     /* client-triggered warnings, all kinds */
-	struct ctl_client *clients;  /* opts.max_clients slots */
-	uint64_t seq;                /* bumped on each client's activity */
+	struct log_ratelimit rl;    /* client-triggered warnings, all kinds */
+	struct ctl_client *clients; /* opts.max_clients slots */
+	uint64_t seq;		    /* bumped on each client's activity */
 };
 
 /* A warning a client can trigger: rate-limited across the server, so a
  * flood of bad clients costs a few lines a second (the counters keep the
  * full story). */
-#define CTL_WARN_RL(srv, ...)                                  \
-	do {                                                   \
-		if (log_ratelimit_ok(&(srv)->rl))              \
-			log_msg(LOG_LVL_WARN, TAG, __VA_ARGS__); \
+#define CTL_WARN_RL(srv, ...)                                                  \
+	do {                                                                   \
+		if (log_ratelimit_ok(&(srv)->rl))                              \
+			log_msg(LOG_LVL_WARN, TAG, __VA_ARGS__);               \
 	} while (0)
 
 int ctl_request_parse(const char *line, size_t len, json_t **req, int *argc,
@@ -189,7 +189,7 @@ static void client_close(struct ctl_client *c)
 	close(c->fd);
 	free(c->in);
 	free(c->out);
-	*c = (struct ctl_client){ .fd = -1, .srv = srv };
+	*c = (struct ctl_client){.fd = -1, .srv = srv};
 	srv->stats.clients--;
 }
 
@@ -198,7 +198,8 @@ static void client_close(struct ctl_client *c)
  * empty queue would wake the loop for nothing, hence the toggling. */
 static void client_watch(struct ctl_client *c)
 {
-	unsigned want = (c->closing ? 0 : LOOP_IN) | (client_unsent(c) ? LOOP_OUT : 0);
+	unsigned want =
+	    (c->closing ? 0 : LOOP_IN) | (client_unsent(c) ? LOOP_OUT : 0);
 
 	if (want == c->events)
 		return;
@@ -296,14 +297,17 @@ static bool client_request(struct ctl_client *c, size_t len)
 	 * always fits: a client owes at most max_output plus one reply. */
 	if (client_unsent(c) > srv->opts.max_output) {
 		srv->stats.output_overflows++;
-		CTL_WARN_RL(srv, "control client pipelines requests but does not read its replies "
-			    "(%zu bytes unsent): disconnected", client_unsent(c));
+		CTL_WARN_RL(srv,
+			    "control client does not read its replies "
+			    "(%zu bytes unsent): disconnected",
+			    client_unsent(c));
 		client_close(c);
 		return false;
 	}
 	srv->stats.requests++;
 	client_touch(c, clock_now_ms());
-	return client_queue(c, ctl_handle_line(c->in, len, srv->handler, srv->ctx));
+	return client_queue(
+	    c, ctl_handle_line(c->in, len, srv->handler, srv->ctx));
 }
 
 /* Takes and answers the client's requests, at most a turn's worth; what is
@@ -317,20 +321,22 @@ static void client_serve(struct ctl_client *c)
 	for (;;) {
 		size_t room = VFLAG_CTL_MAX_LINE - c->in_len;
 		size_t peek = room < CTL_PEEK_CHUNK ? room : CTL_PEEK_CHUNK;
-		ssize_t n = recv(c->fd, c->in + c->in_len, peek, MSG_PEEK | MSG_DONTWAIT);
+		ssize_t n = recv(c->fd, c->in + c->in_len, peek,
+				 MSG_PEEK | MSG_DONTWAIT);
 		char *nl;
 		size_t take;
 
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)
 				return;
 			client_close(c);
 			return;
 		}
 		if (n == 0) {
 			/* The client half-closed: it still gets the replies it
-			 * asked for, then the connection ends. A partial line is
-			 * dropped, as it always was. */
+			 * asked for, then the connection ends. A partial line
+			 * is dropped, as it always was. */
 			c->closing = true;
 			if (!client_unsent(c))
 				client_close(c);
@@ -349,11 +355,16 @@ static void client_serve(struct ctl_client *c)
 			if (c->in_len < VFLAG_CTL_MAX_LINE)
 				continue;
 			srv->stats.lines_too_long++;
-			CTL_WARN_RL(srv, "control client sent a line over %d bytes: closed",
-				    VFLAG_CTL_MAX_LINE);
+			CTL_WARN_RL(
+			    srv,
+			    "control client sent a line over %d bytes: closed",
+			    VFLAG_CTL_MAX_LINE);
 			c->closing = true;
-			client_queue(c, reply_error("request line too long (at most 65536 bytes)",
-						    E2BIG, true));
+			client_queue(
+			    c,
+			    reply_error(
+				"request line too long (at most 65536 bytes)",
+				E2BIG, true));
 			return;
 		}
 		c->in_len = 0;
@@ -365,7 +376,7 @@ static void client_serve(struct ctl_client *c)
 	}
 	/* Turn over. Whatever is still waiting stays in the socket, and
 	 * level-triggered epoll brings this client back next wake-up. */
-	if (!c->closing) {
+	{
 		char b;
 
 		if (recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
@@ -412,8 +423,11 @@ static bool client_evict(struct ctl_server *srv, uint64_t now)
 	if (!c)
 		return false;
 	srv->stats.evicted++;
-	CTL_WARN_RL(srv, "%u control clients: closed one idle for %llu ms to let a new one in",
-		    srv->opts.max_clients, (unsigned long long)(now - c->last_active_ms));
+	CTL_WARN_RL(srv,
+		    "%u control clients: closed one idle for %llu ms to let a "
+		    "new one in",
+		    srv->opts.max_clients,
+		    (unsigned long long)(now - c->last_active_ms));
 	client_close(c);
 	return true;
 }
@@ -446,7 +460,8 @@ static void client_add(struct ctl_server *srv, int cfd)
 	/* The loop's table may be full of bond sockets; a control client
 	 * still gets in, at the expense of the longest-idle one. */
 	if (loop_add(srv->loop, cfd, client_event, c) &&
-	    (!client_evict(srv, now) || loop_add(srv->loop, cfd, client_event, c)))
+	    (!client_evict(srv, now) ||
+	     loop_add(srv->loop, cfd, client_event, c)))
 		goto free_in;
 	c->fd = cfd;
 	c->events = LOOP_IN;
@@ -460,7 +475,8 @@ free_in:
 	c->in = NULL;
 refuse:
 	srv->stats.refused++;
-	CTL_WARN_RL(srv, "cannot take a control client (out of memory or loop full)");
+	CTL_WARN_RL(
+	    srv, "cannot take a control client (out of memory or loop full)");
 	close(cfd);
 }
 
@@ -481,7 +497,8 @@ static void server_accept(void *arg, int fd)
 			/* Out of fds, the listening socket stays readable and
 			 * would spin the loop: give one back and try again. */
 			srv->stats.refused++;
-			CTL_WARN_RL(srv, "out of file descriptors accepting a control client");
+			CTL_WARN_RL(srv, "out of file descriptors accepting a "
+					 "control client");
 			if (client_evict(srv, clock_now_ms()))
 				continue;
 		}
@@ -509,10 +526,10 @@ struct ctl_server *ctl_server_open(struct loop *loop, const char *path, ctl_hand
 }
 
 /* Fills in the defaults; -EINVAL with err set for a limit out of range. */
-static int opts_resolve(const struct ctl_server_opts *in, struct ctl_server_opts *out,
-			char *err, size_t errlen)
+static int opts_resolve(const struct ctl_server_opts *in,
+			struct ctl_server_opts *out, char *err, size_t errlen)
 {
-	*out = in ? *in : (struct ctl_server_opts){ 0 };
+	*out = in ? *in : (struct ctl_server_opts){0};
 	if (!out->max_clients)
 		out->max_clients = CTL_SERVER_MAX_CLIENTS;
 	if (!out->idle_timeout_ms)
@@ -635,7 +652,8 @@ uint64_t ctl_server_next_deadline(const struct ctl_server *srv)
 	for (unsigned i = 0; i < srv->opts.max_clients; i++) {
 		const struct ctl_client *c = &srv->clients[i];
 
-		if (c->fd >= 0 && c->last_active_ms + srv->opts.idle_timeout_ms < next)
+		if (c->fd >= 0 &&
+		    c->last_active_ms + srv->opts.idle_timeout_ms < next)
 			next = c->last_active_ms + srv->opts.idle_timeout_ms;
 	}
 	return next;
@@ -648,7 +666,8 @@ int ctl_server_run(struct ctl_server *srv, uint64_t now_ms)
 	for (unsigned i = 0; i < srv->opts.max_clients; i++) {
 		struct ctl_client *c = &srv->clients[i];
 
-		if (c->fd < 0 || now_ms - c->last_active_ms < srv->opts.idle_timeout_ms ||
+		if (c->fd < 0 ||
+		    now_ms - c->last_active_ms < srv->opts.idle_timeout_ms ||
 		    c->last_active_ms > now_ms)
 			continue;
 		client_close(c);
@@ -656,12 +675,13 @@ int ctl_server_run(struct ctl_server *srv, uint64_t now_ms)
 		closed++;
 	}
 	if (closed)
-		LOG_DBG(TAG, "closed %d control client(s) idle for %u ms", closed,
-			srv->opts.idle_timeout_ms);
+		LOG_DBG(TAG, "closed %d control client(s) idle for %u ms",
+			closed, srv->opts.idle_timeout_ms);
 	return closed;
 }
 
-void ctl_server_get_stats(const struct ctl_server *srv, struct ctl_server_stats *stats)
+void ctl_server_get_stats(const struct ctl_server *srv,
+			  struct ctl_server_stats *stats)
 {
 	*stats = srv->stats;
 }

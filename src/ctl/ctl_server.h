@@ -35,28 +35,29 @@ struct ctl_server;
 
 /* The server's limits; a zero member takes the default above. */
 struct ctl_server_opts {
-	unsigned max_clients;     /* 1..CTL_SERVER_MAX_CLIENTS_LIMIT */
+	unsigned max_clients;	  /* 1..CTL_SERVER_MAX_CLIENTS_LIMIT */
 	uint32_t idle_timeout_ms; /* no request, no reply byte taken: closed */
-	size_t max_output;        /* unsent reply bytes a client may owe */
+	size_t max_output;	  /* unsent reply bytes a client may owe */
 	unsigned requests_per_turn; /* run per client per wake-up */
 };
 
 /* What the server did, since it was opened. */
 struct ctl_server_stats {
-	uint64_t clients;      /* connected now */
-	uint64_t accepted;     /* connections taken */
-	uint64_t requests;     /* request lines answered */
-	uint64_t evicted;      /* closed to make room for a new client */
-	uint64_t idle_closed;  /* closed after the idle timeout */
+	uint64_t clients;	   /* connected now */
+	uint64_t accepted;	   /* connections taken */
+	uint64_t requests;	   /* request lines answered */
+	uint64_t evicted;	   /* closed to make room for a new client */
+	uint64_t idle_closed;	   /* closed after the idle timeout */
 	uint64_t output_overflows; /* closed: owed more than max_output */
 	uint64_t lines_too_long;   /* closed: a line over VFLAG_CTL_MAX_LINE */
-	uint64_t refused;      /* connections dropped: no memory, no fd */
-	uint64_t turns_yielded; /* turns ended with requests still waiting */
+	uint64_t refused;	   /* connections dropped: no memory, no fd */
+	uint64_t turns_yielded;	   /* turns ended with requests still waiting */
 };
 
 /* Listens on path with the default limits. NULL with err set on failure. */
-struct ctl_server *ctl_server_open(struct loop *loop, const char *path, ctl_handler handler,
-				   void *ctx, char *err, size_t errlen);
+struct ctl_server *ctl_server_open(struct loop *loop, const char *path,
+				   ctl_handler handler, void *ctx, char *err,
+				   size_t errlen);
 /* The same with limits (opts NULL: all defaults). */
 struct ctl_server *ctl_server_open_opts(struct loop *loop, const char *path,
 					ctl_handler handler, void *ctx,
@@ -72,7 +73,8 @@ uint64_t ctl_server_next_deadline(const struct ctl_server *srv);
  * this still lets vflagctl in; idle clients then linger until it does.) */
 int ctl_server_run(struct ctl_server *srv, uint64_t now_ms);
 /* Copies the counters out. */
-void ctl_server_get_stats(const struct ctl_server *srv, struct ctl_server_stats *stats);
+void ctl_server_get_stats(const struct ctl_server *srv,
+			  struct ctl_server_stats *stats);
 
 /* Parses one request line into argv (strings point into *req, which the
  * caller json_decref()s). Returns 0 or -EINVAL with err set. */
