@@ -37,8 +37,8 @@ struct ctl_server;
 struct ctl_server_opts {
 	unsigned max_clients;	  /* 1..CTL_SERVER_MAX_CLIENTS_LIMIT */
 	uint32_t idle_timeout_ms; /* no request, no reply byte taken: closed */
-	size_t max_output;	  /* unsent reply bytes a client may owe */
-	unsigned requests_per_turn; /* run per client per wake-up */
+	size_t max_output;	  /* owing more, a new request disconnects it */
+	unsigned requests_per_turn; /* per client per wake-up (and <= 5 ms) */
 };
 
 /* What the server did, since it was opened. */
@@ -68,8 +68,8 @@ void ctl_server_close(struct ctl_server *srv);
 /* When ctl_server_run() next has work: the earliest idle deadline of a
  * client, in clock_now_ms() time; UINT64_MAX with no client. */
 uint64_t ctl_server_next_deadline(const struct ctl_server *srv);
-/* Closes the clients idle since before now_ms - idle timeout. Returns how
- * many. (Accepting at the limit does the same, so a daemon that never calls
+/* Closes the clients idle for idle_timeout_ms or more at now_ms. Returns
+ * how many. (Accepting at the limit does the same, so a daemon that never calls
  * this still lets vflagctl in; idle clients then linger until it does.) */
 int ctl_server_run(struct ctl_server *srv, uint64_t now_ms);
 /* Copies the counters out. */
