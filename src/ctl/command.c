@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "ctl/reply_bond.h"
 #include "lag/flow_spec.h"
 #include "vflag/ctl.h"
 
@@ -56,10 +57,16 @@ static struct pf *cmd_pf(struct command_ctx *ctx, const char *name, struct cmd_r
 	return pf;
 }
 
-static struct bond *cmd_bond(struct command_ctx *ctx, const char *name, struct cmd_res *r)
+/* The bonds' names, for lookups and lists. */
+static const char *cmd_bond_name(const struct bond_glue *g)
+{
+	return bond_name(bond_glue_bond(g));
+}
+
+static struct bond_glue *cmd_bond(struct command_ctx *ctx, const char *name, struct cmd_res *r)
 {
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
-		if (ctx->bonds[i] && !strcmp(bond_name(ctx->bonds[i]), name))
+		if (ctx->bonds[i] && !strcmp(cmd_bond_name(ctx->bonds[i]), name))
 			return ctx->bonds[i];
 	cmd_fail(r, ENOENT, false, "no bond named %s (see `vflagctl bond show`)", name);
 	return NULL;
@@ -87,7 +94,7 @@ static json_t *pf_show(struct command_ctx *ctx, int argc, char **argv, struct cm
 	bonds = json_array();
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
 		if (ctx->bonds[i])
-			json_array_append_new(bonds, json_string(bond_name(ctx->bonds[i])));
+			json_array_append_new(bonds, json_string(cmd_bond_name(ctx->bonds[i])));
 	json_object_set_new(data, "bonds", bonds);
 	return data;
 }
@@ -190,7 +197,7 @@ static json_t *bond_add(struct command_ctx *ctx, int argc, char **argv, struct c
 {
 	struct bond_config cfg;
 	bool mode_seen = false;
-	struct bond *bond;
+	struct bond_glue *bond;
 	unsigned slot;
 	int used, ret;
 	uint64_t now = clock_now_ms();
@@ -201,7 +208,7 @@ static json_t *bond_add(struct command_ctx *ctx, int argc, char **argv, struct c
 		return cmd_fail(r, EINVAL, true, "bad bond name '%s': 1 to %d characters a-z, 0-9, starting with a letter",
 				argv[0], ESWITCH_PF_NAME_MAX);
 	for (slot = 0; slot < VFLAG_MAX_LAGS; slot++)
-		if (ctx->bonds[slot] && !strcmp(bond_name(ctx->bonds[slot]), argv[0]))
+		if (ctx->bonds[slot] && !strcmp(cmd_bond_name(ctx->bonds[slot]), argv[0]))
 			return cmd_fail(r, EEXIST, false, "bond %s exists already", argv[0]);
 	bond_config_init(&cfg);
 	used = bond_config_parse(&cfg, argc - 1, argv + 1, &mode_seen, r->err, r->errlen);
@@ -225,13 +232,14 @@ static json_t *bond_add(struct command_ctx *ctx, int argc, char **argv, struct c
 		;
 	if (slot == VFLAG_MAX_LAGS)
 		return cmd_fail(r, ENOSPC, false, "too many bonds (at most %d)", VFLAG_MAX_LAGS);
-	bond = bond_create(ctx->sw, ctx->loop, argv[0], slot, &cfg, r->err, r->errlen);
+	bond = bond_glue_create(ctx->sw, ctx->loop, argv[0], slot, &cfg, r->err, r->errlen);
 	if (!bond)
 		return cmd_fail(r, ENOMEM, false, NULL);
 	for (int i = 2 + used; i < argc; i++) {
-		ret = bond_member_add(bond, eswitch_pf_find(ctx->sw, argv[i]), now, r->err, r->errlen);
+		ret = bond_glue_member_add(bond, eswitch_pf_find(ctx->sw, argv[i]), now, r->err,
+					   r->errlen);
 		if (ret) {
-			bond_destroy(bond, now);
+			bond_glue_destroy(bond, now);
 			return cmd_fail(r, ret, false, NULL);
 		}
 	}
@@ -242,7 +250,7 @@ static json_t *bond_add(struct command_ctx *ctx, int argc, char **argv, struct c
 static json_t *bond_set(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
 {
 	struct bond_config cfg;
-	struct bond *bond;
+	struct bond_glue *bond;
 	int used;
 
 	if (argc < 3)
@@ -250,18 +258,19 @@ static json_t *bond_set(struct command_ctx *ctx, int argc, char **argv, struct c
 	bond = cmd_bond(ctx, argv[0], r);
 	if (!bond)
 		return NULL;
-	bond_get_config(bond, &cfg);
+	bond_get_config(bond_glue_bond(bond), &cfg);
 	used = bond_config_parse(&cfg, argc - 1, argv + 1, NULL, r->err, r->errlen);
 	if (used < 0)
 		return cmd_fail(r, EINVAL, true, NULL);
 	if (used != argc - 1)
 		return cmd_fail(r, EINVAL, true, "bond set takes options only; use `bond member add|del` for members");
-	return cmd_check(r, bond_reconfigure(bond, &cfg, clock_now_ms(), r->err, r->errlen));
+	return cmd_check(r, bond_reconfigure(bond_glue_bond(bond), &cfg, clock_now_ms(), r->err,
+					     r->errlen));
 }
 
 static json_t *bond_member(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
 {
-	struct bond *bond;
+	struct bond_glue *bond;
 	struct pf *pf;
 
 	if (argc != 3 || (strcmp(argv[0], "add") && strcmp(argv[0], "del")))
@@ -271,14 +280,14 @@ static json_t *bond_member(struct command_ctx *ctx, int argc, char **argv, struc
 	if (!pf)
 		return NULL;
 	if (!strcmp(argv[0], "add"))
-		return cmd_check(r, bond_member_add(bond, pf, clock_now_ms(), r->err, r->errlen));
-	return cmd_check(r, bond_member_del(bond, pf, clock_now_ms(), r->err, r->errlen));
+		return cmd_check(r, bond_glue_member_add(bond, pf, clock_now_ms(), r->err, r->errlen));
+	return cmd_check(r, bond_glue_member_del(bond, pf, clock_now_ms(), r->err, r->errlen));
 }
 
 static json_t *bond_del(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
 {
 	bool force = take_force(&argc, argv);
-	struct bond *bond;
+	struct bond_glue *bond;
 	char why[160];
 
 	if (argc != 1)
@@ -289,7 +298,7 @@ static json_t *bond_del(struct command_ctx *ctx, int argc, char **argv, struct c
 	for (unsigned i = 0; !force && eswitch_pf_at(ctx->sw, i); i++) {
 		struct pf *pf = eswitch_pf_at(ctx->sw, i);
 
-		if (pf_bond(pf) == bond && eswitch_pf_vfs_in_use(ctx->sw, pf, why, sizeof(why)))
+		if (pf_bond(pf) == bond_glue_bond(bond) && eswitch_pf_vfs_in_use(ctx->sw, pf, why, sizeof(why)))
 			return cmd_fail(r, EBUSY, false,
 					"%s and would lose the bond: detach the VFs first (vf set PF vf N netns -), or add --force",
 					why);
@@ -297,7 +306,7 @@ static json_t *bond_del(struct command_ctx *ctx, int argc, char **argv, struct c
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
 		if (ctx->bonds[i] == bond)
 			ctx->bonds[i] = NULL;
-	bond_destroy(bond, clock_now_ms());
+	bond_glue_destroy(bond, clock_now_ms());
 	return NULL;
 }
 
@@ -311,8 +320,12 @@ static json_t *bond_show(struct command_ctx *ctx, int argc, char **argv, struct 
 		return NULL;
 	bonds = json_array();
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
-		if (ctx->bonds[i] && (!argc || !strcmp(argv[0], bond_name(ctx->bonds[i]))))
-			json_array_append_new(bonds, bond_json(ctx->bonds[i]));
+		if (ctx->bonds[i] && (!argc || !strcmp(argv[0], cmd_bond_name(ctx->bonds[i])))) {
+			struct bond_status st;
+
+			bond_get_status(bond_glue_bond(ctx->bonds[i]), &st);
+			json_array_append_new(bonds, reply_bond_json(&st));
+		}
 	return json_pack("{s:o}", "bonds", bonds);
 }
 
@@ -320,7 +333,8 @@ static json_t *bond_xmit(struct command_ctx *ctx, int argc, char **argv, struct 
 {
 	uint8_t frame[1600];
 	size_t len;
-	struct bond *bond;
+	struct bond_glue *bond;
+	struct bond_xmit x;
 
 	if (argc < 2)
 		return cmd_fail(r, EINVAL, true, "usage: bond xmit-member NAME FLOW (see `vflagctl bond help`)");
@@ -329,7 +343,8 @@ static json_t *bond_xmit(struct command_ctx *ctx, int argc, char **argv, struct 
 		return NULL;
 	if (flow_spec_parse(argc - 1, argv + 1, frame, sizeof(frame), &len, r->err, r->errlen))
 		return cmd_fail(r, EINVAL, true, NULL);
-	return bond_xmit_member_json(bond, frame, len);
+	bond_xmit_member(bond_glue_bond(bond), frame, len, &x);
+	return reply_bond_xmit_json(cmd_bond_name(bond), &x);
 }
 
 static json_t *stats(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
@@ -375,7 +390,7 @@ int command_teardown(struct command_ctx *ctx, bool force, char *err, size_t errl
 			return ret;
 	}
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++) {
-		bond_destroy(ctx->bonds[i], now);
+		bond_glue_destroy(ctx->bonds[i], now);
 		ctx->bonds[i] = NULL;
 	}
 	while ((pf = eswitch_pf_at(ctx->sw, 0))) {
@@ -552,13 +567,30 @@ void command_link_event(struct command_ctx *ctx, const struct nl_link_event *ev)
 {
 	struct pf *pf = eswitch_link_event(ctx->sw, ev);
 
-	if (pf && pf_bond(pf))
-		bond_link_changed(pf_bond(pf), pf, clock_now_ms());
+	if (!pf || !pf_bond(pf))
+		return;
+	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
+		if (ctx->bonds[i] && bond_glue_bond(ctx->bonds[i]) == pf_bond(pf))
+			bond_glue_link_changed(ctx->bonds[i], pf, clock_now_ms());
 }
 
 void command_tick(struct command_ctx *ctx, uint64_t now)
 {
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
 		if (ctx->bonds[i])
-			bond_run(ctx->bonds[i], now);
+			bond_glue_run(ctx->bonds[i], now);
+}
+
+uint64_t command_next_deadline(const struct command_ctx *ctx)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++) {
+		uint64_t d = ctx->bonds[i] ? bond_next_deadline(bond_glue_bond(ctx->bonds[i]))
+					   : UINT64_MAX;
+
+		if (d < next)
+			next = d;
+	}
+	return next;
 }

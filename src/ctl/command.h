@@ -15,13 +15,13 @@
 #include "bpf/vflag_dp.h"
 #include "common/loop.h"
 #include "eswitch/eswitch.h"
-#include "lag/bond.h"
+#include "ctl/bond_glue.h"
 
 /* What the daemon wires together. */
 struct command_ctx {
 	struct loop *loop;
 	struct eswitch *sw;
-	struct bond *bonds[VFLAG_MAX_LAGS]; /* by LAG slot; NULL = free */
+	struct bond_glue *bonds[VFLAG_MAX_LAGS]; /* by LAG slot; NULL = free */
 };
 
 /* Runs one command (a ctl_handler). */
@@ -36,6 +36,9 @@ int command_teardown(struct command_ctx *ctx, bool force, char *err, size_t errl
 void command_link_event(struct command_ctx *ctx, const struct nl_link_event *ev);
 /* Timers of every bond. */
 void command_tick(struct command_ctx *ctx, uint64_t now_ms);
+/* When command_tick() next has something to do (absolute ms; 0 = now,
+ * UINT64_MAX = only after an event). */
+uint64_t command_next_deadline(const struct command_ctx *ctx);
 
 /* Splits a config line into words (whitespace; "double quotes" group;
  * '#' outside quotes starts a comment). Returns the word count or -EINVAL

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "common/util.h"
-
+#include "lacp/lacp.h"
 #define CELL_LEN 256  /* one formatted value, NUL included */
 #define LIST_LEN 1024 /* a space-separated list of names */
 #define TABLE_MAX_COLS 12
@@ -300,12 +300,6 @@ static const struct bond_mode *bond_mode_find(const json_t *bond)
 	return NULL;
 }
 
-/* 802.1AX-2020 6.4.2.3 Actor_State / Partner_State, bit 0 first, in the
- * words vflagd uses; only needed when a reply carries state_raw alone. */
-static const char *const lacp_state_bits[8] = {
-    "activity",	  "short_timeout", "aggregation", "in_sync",
-    "collecting", "distributing",  "defaulted",	  "expired",
-};
 
 /* "63 (activity short_timeout ...)": the raw octet and its words, from the
  * reply's "state" list or, lacking it, decoded from "state_raw". */
@@ -327,7 +321,7 @@ static void print_port_state(FILE *out, const json_t *info)
 				continue;
 			used += (size_t)snprintf(
 			    list + used, sizeof(list) - used, "%s%s",
-			    used ? " " : "", lacp_state_bits[b]);
+			    used ? " " : "", lacp_state_bit_names[b]);
 		}
 	} else {
 		list[0] = '\0';
