@@ -52,10 +52,10 @@ static int glue_attach(void *ctx, unsigned member, const struct bond_port *port,
 	}
 	gm->g = g;
 	gm->index = member;
-	gm->io = bond_io_open(g->loop, port->ifindex, port->dev, glue_rx, gm,
-			      err, errlen);
-	if (!gm->io)
-		return -EIO;
+	ret = bond_io_open(g->loop, port->ifindex, port->dev, glue_rx, gm,
+			   &gm->io, err, errlen);
+	if (ret)
+		return ret;
 	ret = eswitch_pf_join_lag(g->sw, pf, g->bond, g->slot, member);
 	if (ret) {
 		snprintf(err, errlen,

@@ -67,16 +67,16 @@ static int bond_io_socket(int ifindex)
 	return fd;
 }
 
-struct bond_io *bond_io_open(struct loop *loop, int ifindex, const char *dev,
-			     bond_io_rx_cb cb, void *arg, char *err,
-			     size_t errlen)
+int bond_io_open(struct loop *loop, int ifindex, const char *dev,
+		 bond_io_rx_cb cb, void *arg, struct bond_io **out, char *err,
+		 size_t errlen)
 {
 	struct bond_io *io = calloc(1, sizeof(*io));
 	int ret;
 
 	if (!io) {
 		snprintf(err, errlen, "out of memory");
-		return NULL;
+		return -ENOMEM;
 	}
 	io->loop = loop;
 	io->ifindex = ifindex;
@@ -84,8 +84,9 @@ struct bond_io *bond_io_open(struct loop *loop, int ifindex, const char *dev,
 	io->arg = arg;
 	io->fd = bond_io_socket(ifindex);
 	if (io->fd < 0) {
+		ret = io->fd;
 		snprintf(err, errlen, "cannot open a packet socket on %s: %s",
-			 dev, strerror(-io->fd));
+			 dev, strerror(-ret));
 		goto free_io;
 	}
 	ret = loop_add(loop, io->fd, bond_io_readable, io);
@@ -94,13 +95,14 @@ struct bond_io *bond_io_open(struct loop *loop, int ifindex, const char *dev,
 			 strerror(-ret));
 		goto close_fd;
 	}
-	return io;
+	*out = io;
+	return 0;
 
 close_fd:
 	close(io->fd);
 free_io:
 	free(io);
-	return NULL;
+	return ret;
 }
 
 void bond_io_close(struct bond_io *io)

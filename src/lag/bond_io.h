@@ -22,10 +22,10 @@ typedef void (*bond_io_rx_cb)(void *arg, const void *frame, size_t len,
 			      uint64_t now_ms);
 
 /* Opens the socket on `ifindex` (device `dev`, for errors) and watches it
- * in `loop`. NULL with err set. */
-struct bond_io *bond_io_open(struct loop *loop, int ifindex, const char *dev,
-			     bond_io_rx_cb cb, void *arg, char *err,
-			     size_t errlen);
+ * in `loop`; cb gets every frame read. 0, or -errno with err set. */
+int bond_io_open(struct loop *loop, int ifindex, const char *dev,
+		 bond_io_rx_cb cb, void *arg, struct bond_io **out, char *err,
+		 size_t errlen);
 /* NULL ok. */
 void bond_io_close(struct bond_io *io);
 /* Sends one whole Ethernet frame, to its destination MAC. 0 or -errno. */
