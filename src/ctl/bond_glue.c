@@ -12,6 +12,9 @@
 #include "lag/bond_io.h"
 
 #define TAG "bond"
+
+/* The bond keeps PF names in its own buffers: same rule, same size. */
+_Static_assert(BOND_NAME_MAX == ESWITCH_PF_NAME_MAX, "PF name length");
 #define BOND_GLUE_ANNOUNCE_MAX 64
 
 /* What bond_io's rx callback needs to find its member again. */
