@@ -21,17 +21,19 @@ LAYERS = [
     ("nl/", "nl"),                 # rtnetlink
     ("dp/", "dp"),                 # the loaded datapath
     ("eswitch/", "eswitch"),       # PFs, VFs, domains
+    ("daemon/", "daemon"),         # the daemon object: owns all the above
     ("ctl/", "ctl"),               # protocol, replies, commands, server
-    ("vflagd/", "vflagd"),         # the daemon object and main
+    ("vflagd/", "vflagd"),         # main: options and wiring
     ("vflagctl/", "vflagctl"),     # the CLI
 ]
 ORDER = ["contract", "common", "lacp", "lag", "bpf", "nl", "dp", "eswitch",
-         "ctl", "vflagd", "vflagctl"]
-# What a layer may use besides the layers below it; vflagctl talks to
-# vflagd only through the contract and the shared synopsis table, never
-# through the daemon's model.
-NOT_BELOW = {"vflagctl": {"lacp", "lag", "bpf", "nl", "dp", "eswitch", "vflagd"}}
-ALLOWED_FROM_ABOVE = {("vflagctl", "ctl/synopsis.h")}
+         "daemon", "ctl", "vflagd", "vflagctl"]
+# What a layer may not use although it is below; vflagctl talks to vflagd
+# only through the contract, and shares with it only the tables of names
+# (synopses, bond option words, LACP state bits), never the daemon's model.
+NOT_BELOW = {"vflagctl": {"lacp", "lag", "bpf", "nl", "dp", "eswitch", "daemon", "vflagd"}}
+ALLOWED_FROM_ABOVE = {("vflagctl", "ctl/synopsis.h"), ("vflagctl", "lacp/lacp.h"),
+                      ("vflagctl", "lag/bond_config.h")}
 MAX_LINES = 800
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

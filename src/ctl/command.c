@@ -1,4 +1,7 @@
-/* Command dispatch: a table of object/verb pairs, each with its handler. */
+/* Command dispatch: a table of object/verb pairs, each with its handler,
+ * turning the words of doc/ctl.md into calls of the daemon's API
+ * (daemon/daemon.h) and its replies (reply_eswitch, reply_bond). Usage
+ * errors quote the shared synopsis table (synopsis.h). */
 #include "ctl/command.h"
 
 #include <errno.h>
@@ -9,7 +12,9 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "ctl/reply_bond.h"
 #include "ctl/reply_eswitch.h"
+#include "ctl/synopsis.h"
 #include "lag/flow_spec.h"
 #include "vflag/ctl.h"
 
@@ -48,38 +53,29 @@ static json_t *cmd_check(struct cmd_res *r, int ret)
 	return NULL;
 }
 
-static struct pf *cmd_pf(struct command_ctx *ctx, const char *name, struct cmd_res *r)
+static struct pf *cmd_pf(struct vflagd *d, const char *name, struct cmd_res *r)
 {
-	struct pf *pf = eswitch_pf_find(ctx->sw, name);
+	struct pf *pf = vflagd_eswitch(d) ? eswitch_pf_find(vflagd_eswitch(d), name) : NULL;
 
 	if (!pf)
 		cmd_fail(r, ENOENT, false, "no PF named %s (see `vflagctl show`)", name);
 	return pf;
 }
 
-/* The bond whose LAG slot pf is in, or NULL: the daemon, not the eswitch,
- * knows which bond owns a slot. */
-static struct bond *cmd_pf_bond(struct command_ctx *ctx, const struct pf *pf)
+static struct vflagd_bond *cmd_bond(struct vflagd *d, const char *name, struct cmd_res *r)
 {
-	int slot = pf_lag_slot(pf);
+	struct vflagd_bond *b = vflagd_bond_find(d, name);
 
-	return slot >= 0 && slot < VFLAG_MAX_LAGS ? ctx->bonds[slot] : NULL;
+	if (!b)
+		cmd_fail(r, ENOENT, false, "no bond named %s (see `vflagctl bond show`)", name);
+	return b;
 }
 
-static const char *cmd_lag_name(void *arg, unsigned slot)
+/* A usage error quoting the synopsis table's lines for object [verb]. */
+static json_t *cmd_usage(struct cmd_res *r, const char *object, const char *verb)
 {
-	struct command_ctx *ctx = arg;
-
-	return slot < VFLAG_MAX_LAGS && ctx->bonds[slot] ? bond_name(ctx->bonds[slot]) : NULL;
-}
-
-static struct bond *cmd_bond(struct command_ctx *ctx, const char *name, struct cmd_res *r)
-{
-	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
-		if (ctx->bonds[i] && !strcmp(bond_name(ctx->bonds[i]), name))
-			return ctx->bonds[i];
-	cmd_fail(r, ENOENT, false, "no bond named %s (see `vflagctl bond show`)", name);
-	return NULL;
+	ctl_synopsis_usage(object, verb, r->err, r->errlen);
+	return cmd_fail(r, EINVAL, true, NULL);
 }
 
 /* Strips a trailing --force; says whether it was there. */
@@ -92,35 +88,38 @@ static bool take_force(int *argc, char **argv)
 	return false;
 }
 
-static json_t *pf_show(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *pf_show(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	json_t *data, *bonds;
+	struct vflagd_bond *b;
 
 	if (argc > 1)
-		return cmd_fail(r, EINVAL, true, "usage: pf show [NAME]");
-	data = reply_eswitch_pfs(ctx->sw, argc ? argv[0] : NULL, cmd_lag_name, ctx, r->err, r->errlen);
+		return cmd_usage(r, "pf", "show");
+	if (!vflagd_eswitch(d))
+		return cmd_fail(r, ENODEV, false, "no eswitch");
+	data = reply_eswitch_pfs(vflagd_eswitch(d), argc ? argv[0] : NULL, vflagd_lag_name, d,
+				 r->err, r->errlen);
 	if (!data)
 		return cmd_fail(r, ENOENT, false, NULL);
 	bonds = json_array();
-	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
-		if (ctx->bonds[i])
-			json_array_append_new(bonds, json_string(bond_name(ctx->bonds[i])));
+	for (unsigned i = 0; (b = vflagd_bond_at(d, i)); i++)
+		json_array_append_new(bonds, json_string(vflagd_bond_name(b)));
 	json_object_set_new(data, "bonds", bonds);
 	return data;
 }
 
-static json_t *pf_add(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *pf_add(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	const char *pci = NULL;
 
 	if ((argc != 3 && argc != 5) || strcmp(argv[1], "dev") || (argc == 5 && strcmp(argv[3], "pci")))
-		return cmd_fail(r, EINVAL, true, "usage: pf add NAME dev IFNAME [pci DDDD:BB:SS.F]");
+		return cmd_usage(r, "pf", "add");
 	if (argc == 5)
 		pci = argv[4];
-	return cmd_check(r, eswitch_pf_add(ctx->sw, argv[0], argv[2], pci, r->err, r->errlen));
+	return cmd_check(r, eswitch_pf_add(vflagd_eswitch(d), argv[0], argv[2], pci, r->err, r->errlen));
 }
 
-static json_t *pf_set(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *pf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	bool force = take_force(&argc, argv);
 	struct pf *pf;
@@ -128,8 +127,8 @@ static json_t *pf_set(struct command_ctx *ctx, int argc, char **argv, struct cmd
 	bool on;
 
 	if (argc < 3)
-		return cmd_fail(r, EINVAL, true, "usage: pf set NAME numvfs N [type veth|tap] | pf set NAME spoofchk on|off");
-	pf = cmd_pf(ctx, argv[0], r);
+		return cmd_usage(r, "pf", "set");
+	pf = cmd_pf(d, argv[0], r);
 	if (!pf)
 		return NULL;
 	if (!strcmp(argv[1], "numvfs")) {
@@ -140,37 +139,31 @@ static json_t *pf_set(struct command_ctx *ctx, int argc, char **argv, struct cmd
 		if (argc == 5 && !strcmp(argv[3], "type") && !strcmp(argv[4], "tap"))
 			type = VF_TYPE_TAP;
 		else if (!(argc == 3 || (argc == 5 && !strcmp(argv[3], "type") && !strcmp(argv[4], "veth"))))
-			return cmd_fail(r, EINVAL, true, "usage: pf set NAME numvfs N [type veth|tap]");
-		return cmd_check(r, eswitch_pf_set_numvfs(ctx->sw, pf, n, type, force, r->err, r->errlen));
+			return cmd_usage(r, "pf", "set");
+		return cmd_check(r, eswitch_pf_set_numvfs(vflagd_eswitch(d), pf, n, type, force, r->err, r->errlen));
 	}
 	if (!strcmp(argv[1], "spoofchk") && argc == 3) {
 		if (parse_bool(argv[2], &on))
 			return cmd_fail(r, EINVAL, true, "spoofchk is on or off, not '%s'", argv[2]);
-		return cmd_check(r, eswitch_pf_set_spoofchk(ctx->sw, pf, on));
+		return cmd_check(r, eswitch_pf_set_spoofchk(vflagd_eswitch(d), pf, on));
 	}
 	return cmd_fail(r, EINVAL, true, "unknown PF setting '%s': numvfs or spoofchk", argv[1]);
 }
 
-static json_t *pf_del(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *pf_del(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	bool force = take_force(&argc, argv);
-	struct bond *bond;
 	struct pf *pf;
 
 	if (argc != 1)
-		return cmd_fail(r, EINVAL, true, "usage: pf del NAME [--force]");
-	pf = cmd_pf(ctx, argv[0], r);
+		return cmd_usage(r, "pf", "del");
+	pf = cmd_pf(d, argv[0], r);
 	if (!pf)
 		return NULL;
-	bond = cmd_pf_bond(ctx, pf);
-	if (bond)
-		return cmd_fail(r, EBUSY, false,
-				"%s is a member of bond %s: remove it from the bond first (bond member del %s %s)",
-				pf_name(pf), bond_name(bond), bond_name(bond), pf_name(pf));
-	return cmd_check(r, eswitch_pf_del(ctx->sw, pf, force, r->err, r->errlen));
+	return cmd_check(r, vflagd_pf_del(d, pf, force, r->err, r->errlen));
 }
 
-static json_t *vf_set(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *vf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	const char *netns = NULL;
 	uint8_t mac[6];
@@ -179,7 +172,7 @@ static json_t *vf_set(struct command_ctx *ctx, int argc, char **argv, struct cmd
 	uint32_t n;
 
 	if (argc < 5 || strcmp(argv[1], "vf") || (argc % 2) == 0)
-		return cmd_fail(r, EINVAL, true, "usage: vf set PF vf N [mac MAC] [netns NS|-]");
+		return cmd_usage(r, "vf", "set");
 	if (parse_u32(argv[2], 0, ESWITCH_MAX_VFS - 1, &n))
 		return cmd_fail(r, EINVAL, true, "VF number is 0..%d, not '%s'", ESWITCH_MAX_VFS - 1, argv[2]);
 	for (int i = 3; i < argc; i += 2) {
@@ -193,39 +186,36 @@ static json_t *vf_set(struct command_ctx *ctx, int argc, char **argv, struct cmd
 			return cmd_fail(r, EINVAL, true, "unknown VF setting '%s': mac or netns", argv[i]);
 		}
 	}
-	pf = cmd_pf(ctx, argv[0], r);
+	pf = cmd_pf(d, argv[0], r);
 	if (!pf)
 		return NULL;
-	return cmd_check(r, eswitch_vf_set(ctx->sw, pf, n, have_mac ? mac : NULL, netns, r->err, r->errlen));
+	return cmd_check(r, eswitch_vf_set(vflagd_eswitch(d), pf, n, have_mac ? mac : NULL, netns, r->err, r->errlen));
 }
 
-static json_t *vf_show(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *vf_show(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	json_t *data;
 
 	if (argc > 1)
-		return cmd_fail(r, EINVAL, true, "usage: vf show [PF]");
-	data = reply_eswitch_vfs(ctx->sw, argc ? argv[0] : NULL, r->err, r->errlen);
+		return cmd_usage(r, "vf", "show");
+	data = reply_eswitch_vfs(vflagd_eswitch(d), argc ? argv[0] : NULL, r->err, r->errlen);
 	return data ? data : cmd_fail(r, ENOENT, false, NULL);
 }
 
-static json_t *bond_add(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *bond_add(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	struct bond_config cfg;
 	bool mode_seen = false;
-	struct bond *bond;
-	unsigned slot;
+	struct vflagd_bond *b, *other;
 	int used, ret;
-	uint64_t now = clock_now_ms();
 
 	if (argc < 1)
-		return cmd_fail(r, EINVAL, true, "usage: bond add NAME mode MODE [OPTIONS] [members PF...]");
+		return cmd_usage(r, "bond", "add");
 	if (!eswitch_name_valid(argv[0]))
 		return cmd_fail(r, EINVAL, true, "bad bond name '%s': 1 to %d characters a-z, 0-9, starting with a letter",
 				argv[0], ESWITCH_PF_NAME_MAX);
-	for (slot = 0; slot < VFLAG_MAX_LAGS; slot++)
-		if (ctx->bonds[slot] && !strcmp(bond_name(ctx->bonds[slot]), argv[0]))
-			return cmd_fail(r, EEXIST, false, "bond %s exists already", argv[0]);
+	if (vflagd_bond_find(d, argv[0]))
+		return cmd_fail(r, EEXIST, false, "bond %s exists already", argv[0]);
 	bond_config_init(&cfg);
 	used = bond_config_parse(&cfg, argc - 1, argv + 1, &mode_seen, r->err, r->errlen);
 	if (used < 0)
@@ -234,207 +224,158 @@ static json_t *bond_add(struct command_ctx *ctx, int argc, char **argv, struct c
 		return cmd_fail(r, EINVAL, true, "bond add needs a mode: active-backup, balance-xor or 802.3ad");
 	/* Check every member before creating anything. */
 	for (int i = 2 + used; i < argc; i++) {
-		struct pf *pf = cmd_pf(ctx, argv[i], r);
+		struct pf *pf = cmd_pf(d, argv[i], r);
 
 		if (!pf)
 			return NULL;
-		if (cmd_pf_bond(ctx, pf))
+		other = vflagd_pf_bond(d, pf);
+		if (other)
 			return cmd_fail(r, EBUSY, false, "%s is already a member of bond %s", argv[i],
-					bond_name(cmd_pf_bond(ctx, pf)));
+					vflagd_bond_name(other));
 	}
 	if (1 + used < argc && argc == 2 + used)
 		return cmd_fail(r, EINVAL, true, "members needs at least one PF");
-	for (slot = 0; slot < VFLAG_MAX_LAGS && ctx->bonds[slot]; slot++)
-		;
-	if (slot == VFLAG_MAX_LAGS)
-		return cmd_fail(r, ENOSPC, false, "too many bonds (at most %d)", VFLAG_MAX_LAGS);
-	bond = bond_create(ctx->sw, ctx->loop, argv[0], slot, &cfg, r->err, r->errlen);
-	if (!bond)
-		return cmd_fail(r, ENOMEM, false, NULL);
+	ret = vflagd_bond_add(d, argv[0], &cfg, &b, r->err, r->errlen);
+	if (ret)
+		return cmd_fail(r, ret, false, NULL);
 	for (int i = 2 + used; i < argc; i++) {
-		ret = bond_member_add(bond, eswitch_pf_find(ctx->sw, argv[i]), now, r->err, r->errlen);
+		ret = vflagd_bond_member_add(d, b, eswitch_pf_find(vflagd_eswitch(d), argv[i]), r->err,
+					     r->errlen);
 		if (ret) {
-			bond_destroy(bond, now);
+			vflagd_bond_del(d, b, true, NULL, 0);
 			return cmd_fail(r, ret, false, NULL);
 		}
 	}
-	ctx->bonds[slot] = bond;
 	return NULL;
 }
 
-static json_t *bond_set(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *bond_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	struct bond_config cfg;
-	struct bond *bond;
+	struct vflagd_bond *b;
 	int used;
 
 	if (argc < 3)
-		return cmd_fail(r, EINVAL, true, "usage: bond set NAME OPTION VALUE [OPTION VALUE...]");
-	bond = cmd_bond(ctx, argv[0], r);
-	if (!bond)
+		return cmd_usage(r, "bond", "set");
+	b = cmd_bond(d, argv[0], r);
+	if (!b)
 		return NULL;
-	bond_get_config(bond, &cfg);
+	bond_get_config(vflagd_bond_bond(b), &cfg);
 	used = bond_config_parse(&cfg, argc - 1, argv + 1, NULL, r->err, r->errlen);
 	if (used < 0)
 		return cmd_fail(r, EINVAL, true, NULL);
 	if (used != argc - 1)
 		return cmd_fail(r, EINVAL, true, "bond set takes options only; use `bond member add|del` for members");
-	return cmd_check(r, bond_reconfigure(bond, &cfg, clock_now_ms(), r->err, r->errlen));
+	return cmd_check(r, vflagd_bond_reconfigure(d, b, &cfg, r->err, r->errlen));
 }
 
-static json_t *bond_member(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *bond_member(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
-	struct bond *bond;
+	struct vflagd_bond *b;
 	struct pf *pf;
 
 	if (argc != 3 || (strcmp(argv[0], "add") && strcmp(argv[0], "del")))
-		return cmd_fail(r, EINVAL, true, "usage: bond member add|del NAME PF");
-	bond = cmd_bond(ctx, argv[1], r);
-	pf = bond ? cmd_pf(ctx, argv[2], r) : NULL;
+		return cmd_usage(r, "bond", "member");
+	b = cmd_bond(d, argv[1], r);
+	pf = b ? cmd_pf(d, argv[2], r) : NULL;
 	if (!pf)
 		return NULL;
-	if (!strcmp(argv[0], "add")) {
-		struct bond *other = cmd_pf_bond(ctx, pf);
-
-		if (other)
-			return cmd_fail(r, EBUSY, false, "%s is already a member of bond %s",
-					pf_name(pf), bond_name(other));
-		return cmd_check(r, bond_member_add(bond, pf, clock_now_ms(), r->err, r->errlen));
-	}
-	return cmd_check(r, bond_member_del(bond, pf, clock_now_ms(), r->err, r->errlen));
+	if (!strcmp(argv[0], "add"))
+		return cmd_check(r, vflagd_bond_member_add(d, b, pf, r->err, r->errlen));
+	return cmd_check(r, vflagd_bond_member_del(d, b, pf, r->err, r->errlen));
 }
 
-static json_t *bond_del(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *bond_del(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	bool force = take_force(&argc, argv);
-	struct bond *bond;
-	char why[160];
+	struct vflagd_bond *b;
 
 	if (argc != 1)
-		return cmd_fail(r, EINVAL, true, "usage: bond del NAME [--force]");
-	bond = cmd_bond(ctx, argv[0], r);
-	if (!bond)
+		return cmd_usage(r, "bond", "del");
+	b = cmd_bond(d, argv[0], r);
+	if (!b)
 		return NULL;
-	for (unsigned i = 0; !force && eswitch_pf_at(ctx->sw, i); i++) {
-		struct pf *pf = eswitch_pf_at(ctx->sw, i);
-
-		if (cmd_pf_bond(ctx, pf) == bond && eswitch_pf_vfs_in_use(ctx->sw, pf, why, sizeof(why)))
-			return cmd_fail(r, EBUSY, false,
-					"%s and would lose the bond: detach the VFs first (vf set PF vf N netns -), or add --force",
-					why);
-	}
-	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
-		if (ctx->bonds[i] == bond)
-			ctx->bonds[i] = NULL;
-	bond_destroy(bond, clock_now_ms());
-	return NULL;
+	return cmd_check(r, vflagd_bond_del(d, b, force, r->err, r->errlen));
 }
 
-static json_t *bond_show(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *bond_show(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
+	struct vflagd_bond *b;
 	json_t *bonds;
 
 	if (argc > 1)
-		return cmd_fail(r, EINVAL, true, "usage: bond show [NAME]");
-	if (argc && !cmd_bond(ctx, argv[0], r))
+		return cmd_usage(r, "bond", "show");
+	if (argc && !cmd_bond(d, argv[0], r))
 		return NULL;
 	bonds = json_array();
-	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
-		if (ctx->bonds[i] && (!argc || !strcmp(argv[0], bond_name(ctx->bonds[i]))))
-			json_array_append_new(bonds, bond_json(ctx->bonds[i]));
+	for (unsigned i = 0; (b = vflagd_bond_at(d, i)); i++)
+		if (!argc || !strcmp(argv[0], vflagd_bond_name(b))) {
+			struct bond_status st;
+
+			bond_get_status(vflagd_bond_bond(b), &st);
+			json_array_append_new(bonds, reply_bond_json(&st));
+		}
 	return json_pack("{s:o}", "bonds", bonds);
 }
 
-static json_t *bond_xmit(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *bond_xmit(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	uint8_t frame[1600];
 	size_t len;
-	struct bond *bond;
+	struct vflagd_bond *b;
+	struct bond_xmit x;
 
 	if (argc < 2)
-		return cmd_fail(r, EINVAL, true, "usage: bond xmit-member NAME FLOW (see `vflagctl bond help`)");
-	bond = cmd_bond(ctx, argv[0], r);
-	if (!bond)
+		return cmd_usage(r, "bond", "xmit-member");
+	b = cmd_bond(d, argv[0], r);
+	if (!b)
 		return NULL;
 	if (flow_spec_parse(argc - 1, argv + 1, frame, sizeof(frame), &len, r->err, r->errlen))
 		return cmd_fail(r, EINVAL, true, NULL);
-	return bond_xmit_member_json(bond, frame, len);
+	bond_xmit_member(vflagd_bond_bond(b), frame, len, &x);
+	return reply_bond_xmit_json(vflagd_bond_name(b), &x);
 }
 
-static json_t *stats(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *stats(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	json_t *data;
 
 	if (argc > 1)
-		return cmd_fail(r, EINVAL, true, "usage: stats [PORT]");
-	data = reply_eswitch_stats(ctx->sw, argc ? argv[0] : NULL, r->err, r->errlen);
+		return cmd_usage(r, "stats", NULL);
+	data = reply_eswitch_stats(vflagd_eswitch(d), argc ? argv[0] : NULL, r->err, r->errlen);
 	return data ? data : cmd_fail(r, ENOENT, false, NULL);
 }
 
-static json_t *map_rep(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *map_rep(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	json_t *data;
 
 	if (argc > 1)
-		return cmd_fail(r, EINVAL, true, "usage: map-rep [PF]");
-	data = reply_eswitch_map_rep(ctx->sw, argc ? argv[0] : NULL, r->err, r->errlen);
+		return cmd_usage(r, "map-rep", NULL);
+	data = reply_eswitch_map_rep(vflagd_eswitch(d), argc ? argv[0] : NULL, r->err, r->errlen);
 	return data ? data : cmd_fail(r, ENOENT, false, NULL);
 }
 
-int command_teardown(struct command_ctx *ctx, bool force, char *err, size_t errlen)
-{
-	uint64_t now = clock_now_ms();
-	struct pf *pf;
-	char why[160];
-	int ret;
-
-	if (!ctx->sw)
-		return 0;
-	/* Refuse before touching anything, so a refusal changes nothing. */
-	for (unsigned i = 0; !force && (pf = eswitch_pf_at(ctx->sw, i)); i++)
-		if (eswitch_pf_vfs_in_use(ctx->sw, pf, why, sizeof(why))) {
-			snprintf(err, errlen, "%s: detach VFs from their VMs first (vf set PF vf N netns -), or add --force",
-				 why);
-			return -EBUSY;
-		}
-	/* 1. VFs, 2. bonds, 3. PFs: the seed's order. */
-	for (unsigned i = 0; (pf = eswitch_pf_at(ctx->sw, i)); i++) {
-		ret = eswitch_pf_set_numvfs(ctx->sw, pf, 0, VF_TYPE_VETH, true, err, errlen);
-		if (ret)
-			return ret;
-	}
-	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++) {
-		bond_destroy(ctx->bonds[i], now);
-		ctx->bonds[i] = NULL;
-	}
-	while ((pf = eswitch_pf_at(ctx->sw, 0))) {
-		ret = eswitch_pf_del(ctx->sw, pf, true, err, errlen);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-static json_t *teardown(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *teardown(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	bool force = take_force(&argc, argv);
 
 	if (argc)
-		return cmd_fail(r, EINVAL, true, "usage: teardown [--force]");
-	return cmd_check(r, command_teardown(ctx, force, r->err, r->errlen));
+		return cmd_usage(r, "teardown", NULL);
+	return cmd_check(r, vflagd_teardown(d, force, r->err, r->errlen));
 }
 
-static json_t *log_cmd(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
+static json_t *log_cmd(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	enum log_level level;
 
 	if (argc != 2 || strcmp(argv[0], "level") || log_level_parse(argv[1], &level))
-		return cmd_fail(r, EINVAL, true, "usage: log level err|warn|info|debug");
+		return cmd_usage(r, "log", NULL);
 	log_set_level(level);
 	return NULL;
 }
 
-typedef json_t *(*cmd_fn)(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r);
+typedef json_t *(*cmd_fn)(struct vflagd *d, int argc, char **argv, struct cmd_res *r);
 
 static const struct {
 	const char *object;
@@ -525,7 +466,7 @@ int command_split(char *line, char **argv, int max)
 	}
 }
 
-int command_config_load(struct command_ctx *ctx, const char *path, char *err, size_t errlen)
+int command_config_load(struct vflagd *d, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char line[VFLAG_CTL_MAX_LINE];
@@ -561,7 +502,7 @@ int command_config_load(struct command_ctx *ctx, const char *path, char *err, si
 			continue;
 		argv[argc] = NULL;
 		msg[0] = 0;
-		data = command_run(ctx, argc, argv, &error, &usage, msg, sizeof(msg));
+		data = command_run(d, argc, argv, &error, &usage, msg, sizeof(msg));
 		json_decref(data);
 		if (error) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
@@ -572,23 +513,7 @@ int command_config_load(struct command_ctx *ctx, const char *path, char *err, si
 	fclose(f);
 	if (ret) {
 		/* All or nothing: what the lines before did is undone. */
-		command_teardown(ctx, true, msg, sizeof(msg));
+		vflagd_teardown(d, true, msg, sizeof(msg));
 	}
 	return ret;
-}
-
-void command_link_event(struct command_ctx *ctx, const struct nl_link_event *ev)
-{
-	struct pf *pf = eswitch_link_event(ctx->sw, ev);
-	struct bond *bond = pf ? cmd_pf_bond(ctx, pf) : NULL;
-
-	if (bond)
-		bond_link_changed(bond, pf, clock_now_ms());
-}
-
-void command_tick(struct command_ctx *ctx, uint64_t now)
-{
-	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
-		if (ctx->bonds[i])
-			bond_run(ctx->bonds[i], now);
 }

@@ -1,4 +1,4 @@
-/* The commands of doc/ctl.md, run against the eswitch and its bonds: the
+/* The commands of doc/ctl.md, run against the daemon (daemon/daemon.h): the
  * one parser behind the control socket and the config file, so a config
  * is a replayable script of vflagctl command lines.
  *
@@ -12,31 +12,14 @@
 
 #include <jansson.h>
 
-#include "bpf/vflag_dp.h"
-#include "common/loop.h"
-#include "eswitch/eswitch.h"
-#include "lag/bond.h"
+#include "daemon/daemon.h"
 
-/* What the daemon wires together. */
-struct command_ctx {
-	struct loop *loop;
-	struct eswitch *sw;
-	struct bond *bonds[VFLAG_MAX_LAGS]; /* by LAG slot; NULL = free */
-};
-
-/* Runs one command (a ctl_handler). */
+/* Runs one command (a ctl_handler; ctx is the struct vflagd). */
 json_t *command_run(void *ctx, int argc, char **argv, int *error, bool *usage,
 		    char *err, size_t errlen);
 /* Applies a config file line by line; on an error undoes everything (a
  * forced teardown) and reports "PATH:LINE: message". */
-int command_config_load(struct command_ctx *ctx, const char *path, char *err, size_t errlen);
-/* Everything down, in the seed's order: VFs, bonds, PFs. */
-int command_teardown(struct command_ctx *ctx, bool force, char *err, size_t errlen);
-/* A link event from rtnetlink. */
-void command_link_event(struct command_ctx *ctx, const struct nl_link_event *ev);
-/* Timers of every bond. */
-void command_tick(struct command_ctx *ctx, uint64_t now_ms);
-
+int command_config_load(struct vflagd *d, const char *path, char *err, size_t errlen);
 /* Splits a config line into words (whitespace; "double quotes" group;
  * '#' outside quotes starts a comment). Returns the word count or -EINVAL
  * (unterminated quote) or -E2BIG. Words point into line, modified. */

@@ -436,17 +436,18 @@ void lacp_get_status(const struct lacp *lacp, struct lacp_status *st)
 	st->partner_key = agg->partner_key;
 }
 
+const char *const lacp_state_bit_names[8] = {
+	"activity",  "short_timeout", "aggregation", "in_sync",
+	"collecting", "distributing", "defaulted",   "expired",
+};
+
 unsigned lacp_state_names(uint8_t state, const char *names[8])
 {
-	static const char *const bit_names[8] = {
-		"activity",  "short_timeout", "aggregation", "in_sync",
-		"collecting", "distributing", "defaulted",   "expired",
-	};
 	unsigned n = 0;
 
 	for (unsigned bit = 0; bit < 8; bit++)
 		if (state & (1u << bit))
-			names[n++] = bit_names[bit];
+			names[n++] = lacp_state_bit_names[bit];
 	return n;
 }
 

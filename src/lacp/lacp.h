@@ -146,6 +146,10 @@ int lacp_port_get_status(const struct lacp *lacp, unsigned port,
 			 struct lacp_port_status *st);
 void lacp_get_status(const struct lacp *lacp, struct lacp_status *st);
 
+/* The state octet's bits by name, bit 0 first: the one table that
+ * `bond show` (vflagd) and vflagctl's printer use. */
+extern const char *const lacp_state_bit_names[8];
+
 /* Names for the state bits set in `state`, for `bond show`:
  * writes up to 8 pointers to static strings ("activity", "short_timeout",
  * "aggregation", "in_sync", "collecting", "distributing", "defaulted",

@@ -8,10 +8,12 @@
 #include "vflagctl/print.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "common/util.h"
-
+#include "lacp/lacp.h"
+#include "lag/bond_config.h"
 #define CELL_LEN 256  /* one formatted value, NUL included */
 #define LIST_LEN 1024 /* a space-separated list of names */
 #define TABLE_MAX_COLS 12
@@ -259,13 +261,13 @@ int vflagctl_print_map_rep(FILE *out, json_t *data)
 
 /* Bonds, in the words of drivers/net/bonding/bond_procfs.c */
 
-struct bond_mode {
+struct proc_bond_mode {
 	const char *name; /* as vflagd and ip-link say it */
 	int num;	  /* the kernel's mode number */
 	const char *text; /* as /proc/net/bonding says it */
 };
 
-static const struct bond_mode bond_modes[] = {
+static const struct proc_bond_mode bond_modes[] = {
     {"balance-rr", 0, "load balancing (round-robin)"},
     {"active-backup", 1, "fault-tolerance (active-backup)"},
     {"balance-xor", 2, "load balancing (xor)"},
@@ -277,13 +279,9 @@ static const struct bond_mode bond_modes[] = {
 
 #define BOND_MODE_AB 1
 
-/* The kernel's numbers for xmit_hash_policy, printed after its name. */
-static const char *const xmit_policies[] = {
-    "layer2", "layer3+4", "layer2+3", "encap2+3", "encap3+4", "vlan+srcmac",
-};
 
 /* By mode_num if it is a known number, else by the mode's name. */
-static const struct bond_mode *bond_mode_find(const json_t *bond)
+static const struct proc_bond_mode *bond_mode_find(const json_t *bond)
 {
 	json_t *num = json_object_get(bond, "mode_num");
 	const char *name = json_string_value(json_object_get(bond, "mode"));
@@ -300,12 +298,6 @@ static const struct bond_mode *bond_mode_find(const json_t *bond)
 	return NULL;
 }
 
-/* 802.1AX-2020 6.4.2.3 Actor_State / Partner_State, bit 0 first, in the
- * words vflagd uses; only needed when a reply carries state_raw alone. */
-static const char *const lacp_state_bits[8] = {
-    "activity",	  "short_timeout", "aggregation", "in_sync",
-    "collecting", "distributing",  "defaulted",	  "expired",
-};
 
 /* "63 (activity short_timeout ...)": the raw octet and its words, from the
  * reply's "state" list or, lacking it, decoded from "state_raw". */
@@ -327,7 +319,7 @@ static void print_port_state(FILE *out, const json_t *info)
 				continue;
 			used += (size_t)snprintf(
 			    list + used, sizeof(list) - used, "%s%s",
-			    used ? " " : "", lacp_state_bits[b]);
+			    used ? " " : "", lacp_state_bit_names[b]);
 		}
 	} else {
 		list[0] = '\0';
@@ -446,11 +438,12 @@ static void print_member(FILE *out, json_t *m)
 
 static void print_bond(FILE *out, json_t *b)
 {
-	const struct bond_mode *mode = bond_mode_find(b);
+	const struct proc_bond_mode *mode = bond_mode_find(b);
 	json_t *policy = json_object_get(b, "xmit_hash_policy");
 	json_t *lacp = json_object_get(b, "lacp");
 	json_t *active = json_object_get(b, "active");
 	char buf[CELL_LEN];
+	uint32_t num;
 	size_t i;
 	json_t *m;
 
@@ -463,13 +456,12 @@ static void print_bond(FILE *out, json_t *b)
 	if (policy && (!mode || mode->num != BOND_MODE_AB)) {
 		fprintf(out, "Transmit Hash Policy: %s",
 			fmt_value(policy, buf, sizeof(buf)));
-		for (i = 0;
-		     json_is_string(policy) && i < ARRAY_SIZE(xmit_policies);
-		     i++) {
-			if (!strcmp(json_string_value(policy),
-				    xmit_policies[i]))
-				fprintf(out, " (%zu)", i);
-		}
+		/* The kernel's number after the name, from the one table
+		 * that vflagd parses with. */
+		if (json_is_string(policy) &&
+		    !bond_enum_parse(&bond_hash_policy_enum,
+				     json_string_value(policy), &num))
+			fprintf(out, " (%" PRIu32 ")", num);
 		fputc('\n', out);
 	}
 	fprintf(out, "MII Status: %s\n",

@@ -128,7 +128,7 @@ struct res {
 };
 
 /* Runs the NULL-terminated words. */
-static struct res run_words(struct command_ctx *ctx, char **words)
+static struct res run_words(struct vflagd *ctx, char **words)
 {
 	struct res r = { .error = -1 };
 	int argc = 0;
@@ -155,198 +155,205 @@ static struct res run_words(struct command_ctx *ctx, char **words)
 
 static void test_run_unknown_object_and_verb(void **state)
 {
-	struct command_ctx ctx = { 0 };
+	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
 
-	ASSERT_FAILS(&ctx, EINVAL, true, "unknown object 'bogus'", "bogus");
-	ASSERT_FAILS(&ctx, EINVAL, true, "unknown object 'PF'", "PF", "show");
-	ASSERT_FAILS(&ctx, EINVAL, true, "unknown command 'pf frob'", "pf", "frob");
-	ASSERT_FAILS(&ctx, EINVAL, true, "unknown command 'bond frob'", "bond", "frob", "b0");
-	ASSERT_FAILS(&ctx, EINVAL, true, "unknown command 'vf", "vf");
-	ASSERT_FAILS(&ctx, EINVAL, true, "vflagctl bond help", "bond");
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown object 'bogus'", "bogus");
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown object 'PF'", "PF", "show");
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown command 'pf frob'", "pf", "frob");
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown command 'bond frob'", "bond", "frob", "b0");
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown command 'vf", "vf");
+	ASSERT_FAILS(ctx, EINVAL, true, "vflagctl bond help", "bond");
+	vflagd_close(ctx);
 }
 
 static void test_run_log_level(void **state)
 {
-	struct command_ctx ctx = { 0 };
+	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
 	enum log_level old = log_get_level();
 	struct res r;
 
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: log level err|warn|info|debug", "log", "level",
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level err|warn|info|debug", "log", "level",
 		     "bogus");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: log level", "log");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: log level", "log", "level");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: log level", "log", "lvl", "debug");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: log level", "log", "level", "debug", "now");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level", "log");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level", "log", "level");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level", "log", "lvl", "debug");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level", "log", "level", "debug", "now");
 	assert_int_equal(log_get_level(), old); /* refusals change nothing */
 
-	r = RUN(&ctx, "log", "level", "debug");
+	r = RUN(ctx, "log", "level", "debug");
 	assert_int_equal(r.error, 0);
 	assert_false(r.usage);
 	assert_null(r.data);
 	assert_int_equal(log_get_level(), LOG_LVL_DEBUG);
-	r = RUN(&ctx, "log", "level", "err");
+	r = RUN(ctx, "log", "level", "err");
 	assert_int_equal(r.error, 0);
 	assert_int_equal(log_get_level(), LOG_LVL_ERR);
 	log_set_level(old);
+	vflagd_close(ctx);
 }
 
 static void test_run_bond_add_refusals(void **state)
 {
-	struct command_ctx ctx = { 0 };
+	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
 
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: bond add NAME mode MODE", "bond", "add");
-	ASSERT_FAILS(&ctx, EINVAL, true, "needs a mode", "bond", "add", "b0");
-	ASSERT_FAILS(&ctx, EINVAL, true, "unknown bond mode 'balance-rr'", "bond", "add", "b0",
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond add NAME mode MODE", "bond", "add");
+	ASSERT_FAILS(ctx, EINVAL, true, "needs a mode", "bond", "add", "b0");
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown bond mode 'balance-rr'", "bond", "add", "b0",
 		     "mode", "balance-rr");
-	ASSERT_FAILS(&ctx, EINVAL, true, "bad bond name 'B@D'", "bond", "add", "B@D", "mode", "1");
-	ASSERT_FAILS(&ctx, EINVAL, true, "bad bond name '0bond'", "bond", "add", "0bond", "mode",
+	ASSERT_FAILS(ctx, EINVAL, true, "bad bond name 'B@D'", "bond", "add", "B@D", "mode", "1");
+	ASSERT_FAILS(ctx, EINVAL, true, "bad bond name '0bond'", "bond", "add", "0bond", "mode",
 		     "1");
-	ASSERT_FAILS(&ctx, EINVAL, true, "bad bond name 'bondbond9'", "bond", "add", "bondbond9",
+	ASSERT_FAILS(ctx, EINVAL, true, "bad bond name 'bondbond9'", "bond", "add", "bondbond9",
 		     "mode", "1");
-	ASSERT_FAILS(&ctx, EINVAL, true, "mode needs a value", "bond", "add", "b0", "mode");
-	ASSERT_FAILS(&ctx, EINVAL, true, "miimon wants milliseconds", "bond", "add", "b0", "mode",
+	ASSERT_FAILS(ctx, EINVAL, true, "mode needs a value", "bond", "add", "b0", "mode");
+	ASSERT_FAILS(ctx, EINVAL, true, "miimon wants milliseconds", "bond", "add", "b0", "mode",
 		     "1", "miimon", "soon");
-	ASSERT_FAILS(&ctx, EINVAL, true, "unknown bond option 'speed'", "bond", "add", "b0", "mode",
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown bond option 'speed'", "bond", "add", "b0", "mode",
 		     "4", "speed", "10");
-	ASSERT_FAILS(&ctx, EINVAL, true, "unknown xmit_hash_policy 'layer5'", "bond", "add", "b0",
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown xmit_hash_policy 'layer5'", "bond", "add", "b0",
 		     "mode", "2", "xmit_hash_policy", "layer5");
-	ASSERT_FAILS(&ctx, EINVAL, true, "lacp_rate is slow or fast, not 'medium'", "bond", "add",
+	ASSERT_FAILS(ctx, EINVAL, true, "lacp_rate is slow or fast, not 'medium'", "bond", "add",
 		     "b0", "mode", "4", "lacp_rate", "medium");
-	ASSERT_FAILS(&ctx, EINVAL, true, "sys_prio is 1..65535, not '0'", "bond", "add", "b0",
+	ASSERT_FAILS(ctx, EINVAL, true, "sys_prio is 1..65535, not '0'", "bond", "add", "b0",
 		     "mode", "4", "sys_prio", "0");
-	ASSERT_FAILS(&ctx, EINVAL, true, "members needs at least one PF", "bond", "add", "b0",
+	ASSERT_FAILS(ctx, EINVAL, true, "members needs at least one PF", "bond", "add", "b0",
 		     "mode", "1", "members");
+	vflagd_close(ctx);
 }
 
 /* With no bond, every command naming one says so: not a usage error. */
 static void test_run_no_such_bond(void **state)
 {
-	struct command_ctx ctx = { 0 };
+	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
 	struct res r;
 
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: bond set NAME", "bond", "set", "b0");
-	ASSERT_FAILS(&ctx, ENOENT, false, "no bond named b0", "bond", "set", "b0", "miimon", "50");
-	ASSERT_FAILS(&ctx, ENOENT, false, "no bond named b0", "bond", "member", "add", "b0", "pf0");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: bond member add|del", "bond", "member", "swap",
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond set NAME", "bond", "set", "b0");
+	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "set", "b0", "miimon", "50");
+	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "member", "add", "b0", "pf0");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond member add|del", "bond", "member", "swap",
 		     "b0", "pf0");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: bond member add|del", "bond", "member", "add",
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond member add|del", "bond", "member", "add",
 		     "b0");
-	ASSERT_FAILS(&ctx, ENOENT, false, "no bond named b0", "bond", "del", "b0");
-	ASSERT_FAILS(&ctx, ENOENT, false, "no bond named b0", "bond", "del", "b0", "--force");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: bond del NAME", "bond", "del");
-	ASSERT_FAILS(&ctx, ENOENT, false, "no bond named b0", "bond", "show", "b0");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: bond show", "bond", "show", "a", "b");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: bond xmit-member NAME FLOW", "bond",
+	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "del", "b0");
+	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "del", "b0", "--force");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond del NAME", "bond", "del");
+	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "show", "b0");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond show", "bond", "show", "a", "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond xmit-member NAME FLOW", "bond",
 		     "xmit-member", "b0");
-	ASSERT_FAILS(&ctx, ENOENT, false, "no bond named b0", "bond", "xmit-member", "b0", "src",
+	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "xmit-member", "b0", "src",
 		     "10.0.0.1", "dst", "10.0.0.2");
 
-	r = RUN(&ctx, "bond", "show");
+	r = RUN(ctx, "bond", "show");
 	assert_int_equal(r.error, 0);
 	assert_true(json_is_array(json_object_get(r.data, "bonds")));
 	assert_int_equal(json_array_size(json_object_get(r.data, "bonds")), 0);
 	json_decref(r.data);
+	vflagd_close(ctx);
 }
 
 static void test_run_pf_vf_refusals(void **state)
 {
-	struct command_ctx ctx = { 0 };
+	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
 
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: pf add NAME dev IFNAME", "pf", "add", "x", "dev");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: pf add", "pf", "add");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: pf add", "pf", "add", "x", "ifname", "eth1");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: pf add", "pf", "add", "x", "dev", "eth1", "pci");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: pf add", "pf", "add", "x", "dev", "eth1", "bus",
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add NAME dev IFNAME", "pf", "add", "x", "dev");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add", "pf", "add");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add", "pf", "add", "x", "ifname", "eth1");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add", "pf", "add", "x", "dev", "eth1", "pci");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add", "pf", "add", "x", "dev", "eth1", "bus",
 		     "0000:61:00.0");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: pf set NAME numvfs N", "pf", "set");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: pf set NAME numvfs N", "pf", "set", "pf0",
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf set NAME numvfs N", "pf", "set");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf set NAME numvfs N", "pf", "set", "pf0",
 		     "numvfs");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: pf set", "pf", "set", "pf0", "--force");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: pf del NAME", "pf", "del");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: pf del NAME", "pf", "del", "a", "b");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: pf show [NAME]", "pf", "show", "a", "b");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: pf show [NAME]", "show", "a", "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf set", "pf", "set", "pf0", "--force");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf del NAME", "pf", "del");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf del NAME", "pf", "del", "a", "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf show [NAME]", "pf", "show", "a", "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf show [NAME]", "show", "a", "b");
 
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set", "pf0", "vf", "x");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set", "pf0", "vf", "0",
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set", "pf0", "vf", "x");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set", "pf0", "vf", "0",
 		     "mac");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set", "pf0", "vfs", "0",
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set", "pf0", "vfs", "0",
 		     "mac", "02:00:00:00:00:01");
-	ASSERT_FAILS(&ctx, EINVAL, true, "VF number is 0..63, not 'x'", "vf", "set", "pf0", "vf",
+	ASSERT_FAILS(ctx, EINVAL, true, "VF number is 0..63, not 'x'", "vf", "set", "pf0", "vf",
 		     "x", "netns", "vm1");
-	ASSERT_FAILS(&ctx, EINVAL, true, "VF number is 0..63, not '64'", "vf", "set", "pf0", "vf",
+	ASSERT_FAILS(ctx, EINVAL, true, "VF number is 0..63, not '64'", "vf", "set", "pf0", "vf",
 		     "64", "netns", "-");
-	ASSERT_FAILS(&ctx, EINVAL, true, "VF number is 0..63, not '-1'", "vf", "set", "pf0", "vf",
+	ASSERT_FAILS(ctx, EINVAL, true, "VF number is 0..63, not '-1'", "vf", "set", "pf0", "vf",
 		     "-1", "netns", "-");
-	ASSERT_FAILS(&ctx, EINVAL, true, "bad MAC 'zz'", "vf", "set", "pf0", "vf", "0", "mac", "zz");
-	ASSERT_FAILS(&ctx, EINVAL, true, "bad MAC '02:00:00:00:00:01:ff'", "vf", "set", "pf0", "vf",
+	ASSERT_FAILS(ctx, EINVAL, true, "bad MAC 'zz'", "vf", "set", "pf0", "vf", "0", "mac", "zz");
+	ASSERT_FAILS(ctx, EINVAL, true, "bad MAC '02:00:00:00:00:01:ff'", "vf", "set", "pf0", "vf",
 		     "0", "mac", "02:00:00:00:00:01:ff");
-	ASSERT_FAILS(&ctx, EINVAL, true, "bad MAC '02:00:00:00:00'", "vf", "set", "pf0", "vf", "0",
+	ASSERT_FAILS(ctx, EINVAL, true, "bad MAC '02:00:00:00:00'", "vf", "set", "pf0", "vf", "0",
 		     "netns", "vm1", "mac", "02:00:00:00:00");
-	ASSERT_FAILS(&ctx, EINVAL, true, "unknown VF setting 'vlan'", "vf", "set", "pf0", "vf", "0",
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown VF setting 'vlan'", "vf", "set", "pf0", "vf", "0",
 		     "vlan", "10");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: vf show [PF]", "vf", "show", "a", "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf show [PF]", "vf", "show", "a", "b");
 
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: stats [PORT]", "stats", "a", "b");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: map-rep [PF]", "map-rep", "a", "b");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: teardown [--force]", "teardown", "now");
-	ASSERT_FAILS(&ctx, EINVAL, true, "usage: teardown [--force]", "teardown", "--force",
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: stats [PORT]", "stats", "a", "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: map-rep [PF]", "map-rep", "a", "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: teardown [--force]", "teardown", "now");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: teardown [--force]", "teardown", "--force",
 		     "now");
+	vflagd_close(ctx);
 }
 
 /* An eswitch with no PF: the lookups say what is missing; the shows are
  * empty. */
 static void test_run_empty_eswitch(void **state)
 {
-	struct command_ctx ctx = { .sw = eswitch_create(NULL, NULL) };
+	struct eswitch *sw = eswitch_create(NULL, NULL);
+	struct vflagd *ctx = vflagd_open_on(NULL, sw, NULL);
 	struct res r;
 
-	assert_non_null(ctx.sw);
-	ASSERT_FAILS(&ctx, ENOENT, false, "no PF named pf0", "pf", "set", "pf0", "numvfs", "2");
-	ASSERT_FAILS(&ctx, ENOENT, false, "no PF named pf0", "pf", "set", "pf0", "spoofchk", "on");
-	ASSERT_FAILS(&ctx, ENOENT, false, "no PF named pf0", "pf", "del", "pf0", "--force");
-	ASSERT_FAILS(&ctx, ENOENT, false, "no PF named pf0", "vf", "set", "pf0", "vf", "0", "mac",
+	assert_non_null(sw);
+	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "pf", "set", "pf0", "numvfs", "2");
+	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "pf", "set", "pf0", "spoofchk", "on");
+	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "pf", "del", "pf0", "--force");
+	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "vf", "set", "pf0", "vf", "0", "mac",
 		     "02:00:00:00:00:01");
-	ASSERT_FAILS(&ctx, ENOENT, false, "no PF named pf9", "bond", "add", "b0", "mode", "1",
+	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf9", "bond", "add", "b0", "mode", "1",
 		     "members", "pf9");
-	ASSERT_FAILS(&ctx, EINVAL, true, "bad PF name 'PF0'", "pf", "add", "PF0", "dev", "eth1");
-	ASSERT_FAILS(&ctx, EINVAL, true, "bad PCI address 'bogus'", "pf", "add", "pf0", "dev",
+	ASSERT_FAILS(ctx, EINVAL, true, "bad PF name 'PF0'", "pf", "add", "PF0", "dev", "eth1");
+	ASSERT_FAILS(ctx, EINVAL, true, "bad PCI address 'bogus'", "pf", "add", "pf0", "dev",
 		     "eth1", "pci", "bogus");
-	ASSERT_FAILS(&ctx, ENOENT, false, "eth9", "stats", "eth9");
+	ASSERT_FAILS(ctx, ENOENT, false, "eth9", "stats", "eth9");
 
-	r = RUN(&ctx, "show");
+	r = RUN(ctx, "show");
 	assert_int_equal(r.error, 0);
 	assert_int_equal(json_array_size(json_object_get(r.data, "pfs")), 0);
 	assert_int_equal(json_array_size(json_object_get(r.data, "bonds")), 0);
 	json_decref(r.data);
-	r = RUN(&ctx, "vf", "show");
+	r = RUN(ctx, "vf", "show");
 	assert_int_equal(r.error, 0);
 	assert_int_equal(json_array_size(json_object_get(r.data, "vfs")), 0);
 	json_decref(r.data);
-	r = RUN(&ctx, "map-rep");
+	r = RUN(ctx, "map-rep");
 	assert_int_equal(r.error, 0);
 	assert_int_equal(json_array_size(json_object_get(r.data, "reps")), 0);
 	json_decref(r.data);
-	r = RUN(&ctx, "stats");
+	r = RUN(ctx, "stats");
 	assert_int_equal(r.error, 0);
 	assert_int_equal(json_array_size(json_object_get(r.data, "ports")), 0);
 	json_decref(r.data);
-	r = RUN(&ctx, "teardown");
+	r = RUN(ctx, "teardown");
 	assert_int_equal(r.error, 0);
 	assert_null(r.data);
-	eswitch_destroy(ctx.sw);
+	vflagd_close(ctx);
+	eswitch_destroy(sw);
 }
 
 /* command_run as the control socket's handler: the whole reply line. */
 static void test_run_through_ctl_handle_line(void **state)
 {
-	struct command_ctx ctx = { 0 };
+	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
 	const char *bad = "{\"argv\":[\"bond\",\"add\",\"b0\",\"mode\",\"balance-rr\"]}";
 	const char *good = "{\"argv\":[\"bond\",\"show\"]}";
 	char *reply;
 	json_t *j;
 
-	reply = ctl_handle_line(bad, strlen(bad), command_run, &ctx);
+	reply = ctl_handle_line(bad, strlen(bad), command_run, ctx);
 	j = json_loads(reply, 0, NULL);
 	assert_non_null(j);
 	assert_false(json_is_true(json_object_get(j, "ok")));
@@ -356,9 +363,10 @@ static void test_run_through_ctl_handle_line(void **state)
 	json_decref(j);
 	free(reply);
 
-	reply = ctl_handle_line(good, strlen(good), command_run, &ctx);
+	reply = ctl_handle_line(good, strlen(good), command_run, ctx);
 	assert_string_equal(reply, "{\"ok\":true,\"data\":{\"bonds\":[]}}\n");
 	free(reply);
+	vflagd_close(ctx);
 }
 
 /* ---- command_config_load ---------------------------------------------- */
@@ -403,36 +411,39 @@ static void write_file(const char *path, const char *text)
  * error, that err is exactly "PATH:<suffix>" (suffix NULL: success). */
 static void assert_load(struct cfx *c, const char *text, int ret, const char *suffix)
 {
-	struct command_ctx ctx = { .sw = eswitch_create(NULL, NULL) };
+	struct eswitch *sw = eswitch_create(NULL, NULL);
+	struct vflagd *ctx = vflagd_open_on(NULL, sw, NULL);
 	char err[1024] = "", want[1200];
 
-	assert_non_null(ctx.sw);
+	assert_non_null(sw);
 	write_file(c->path, text);
-	assert_int_equal(command_config_load(&ctx, c->path, err, sizeof(err)), ret);
+	assert_int_equal(command_config_load(ctx, c->path, err, sizeof(err)), ret);
 	if (suffix) {
 		snprintf(want, sizeof(want), "%s:%s", c->path, suffix);
 		if (strncmp(err, want, strlen(want)))
 			fail_msg("got '%s', want it to start with '%s'", err, want);
 	}
-	eswitch_destroy(ctx.sw);
+	vflagd_close(ctx);
+	eswitch_destroy(sw);
 }
 
 static void test_config_missing_file(void **state)
 {
 	struct cfx *c = *state;
-	struct command_ctx ctx = { 0 };
+	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
 	char err[1024] = "", want[256];
 
-	assert_int_equal(command_config_load(&ctx, c->path, err, sizeof(err)), -ENOENT);
+	assert_int_equal(command_config_load(ctx, c->path, err, sizeof(err)), -ENOENT);
 	snprintf(want, sizeof(want), "%s: %s", c->path, strerror(ENOENT));
 	assert_string_equal(err, want);
+	vflagd_close(ctx);
 }
 
 static void test_config_ok(void **state)
 {
 	struct cfx *c = *state;
 	enum log_level old = log_get_level();
-	struct command_ctx ctx = { 0 };
+	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
 	char err[1024] = "";
 
 	/* comments, blank lines, CRLF, and a last line without '\n'; with no
@@ -444,12 +455,13 @@ static void test_config_ok(void **state)
 			    "  # indented comment\n"
 			    "bond show\n"
 			    "log \"level\" debug");
-	assert_int_equal(command_config_load(&ctx, c->path, err, sizeof(err)), 0);
+	assert_int_equal(command_config_load(ctx, c->path, err, sizeof(err)), 0);
 	assert_int_equal(log_get_level(), LOG_LVL_DEBUG); /* the last line ran */
 	log_set_level(old);
 
 	write_file(c->path, "");
-	assert_int_equal(command_config_load(&ctx, c->path, err, sizeof(err)), 0);
+	assert_int_equal(command_config_load(ctx, c->path, err, sizeof(err)), 0);
+	vflagd_close(ctx);
 }
 
 static void test_config_bad_line_3(void **state)

@@ -1,0 +1,109 @@
+/* The daemon object (src/daemon): the one owner of everything vflagd runs (in the
+ * manner of lldpd's struct lldpd or Open vSwitch's bridge.c).
+ *
+ * A struct vflagd holds the event loop, the loaded datapath, rtnetlink
+ * and its link monitor, the eswitch model and the bonds. It owns the facts
+ * that span modules: which bond a PF is in (the eswitch knows only a LAG
+ * slot), which slot a bond has, the bonds' I/O (bond_ops over the eswitch,
+ * the datapath and bond_io, in daemon_bond.c), the routing of link events
+ * to bonds, and the timers of all of them (vflagd_next_deadline()), so the
+ * loop sleeps until something is due instead of ticking.
+ *
+ * src/ctl/command.c turns command words into calls of this API; main.c
+ * only parses options and wires the control socket and signals onto the
+ * loop.
+ *
+ * Single-threaded: everything runs on the daemon's loop. */
+#ifndef VFLAG_DAEMON_DAEMON_H
+#define VFLAG_DAEMON_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/loop.h"
+#include "dp/dp.h"
+#include "eswitch/eswitch.h"
+#include "lag/bond.h"
+#include "nl/nl.h"
+
+struct vflagd;
+struct vflagd_bond; /* a bond as the daemon runs it: the bond and its I/O */
+
+/* Opens the loop, loads the datapath, opens rtnetlink and its monitor,
+ * creates the eswitch. NULL with err set. */
+struct vflagd *vflagd_open(char *err, size_t errlen);
+/* A daemon over parts its caller owns (tests, tools): loop and dp may be
+ * NULL (then no bond can be added), sw may be NULL (then every command
+ * that needs a PF refuses). No link monitor. */
+struct vflagd *vflagd_open_on(struct loop *loop, struct eswitch *sw,
+			      struct dp *dp);
+/* Frees what vflagd_open made; does not tear anything down first (see
+ * vflagd_teardown). NULL ok. */
+void vflagd_close(struct vflagd *d);
+
+struct loop *vflagd_loop(const struct vflagd *d);
+struct eswitch *vflagd_eswitch(const struct vflagd *d);
+
+/* Something else on the loop with deadlines of its own (the control
+ * server): vflagd_run() sleeps until the earliest of everyone's. */
+struct vflagd_timer {
+	uint64_t (*next_deadline)(void *arg); /* absolute ms, UINT64_MAX none */
+	void (*run)(void *arg, uint64_t now_ms);
+	void *arg;
+};
+/* -ENOSPC past a handful. */
+int vflagd_add_timer(struct vflagd *d, const struct vflagd_timer *t);
+
+/* Runs the loop until vflagd_stop(); 0, or -errno if the loop failed. */
+int vflagd_run(struct vflagd *d);
+/* Makes vflagd_run() return after the current callback. */
+void vflagd_stop(struct vflagd *d);
+/* Runs every timer that is due at now_ms (bonds, LACP, others). */
+void vflagd_tick(struct vflagd *d, uint64_t now_ms);
+/* When vflagd_tick() next has something to do: absolute ms, 0 if now,
+ * UINT64_MAX if nothing is scheduled (an idle daemon sleeps). */
+uint64_t vflagd_next_deadline(const struct vflagd *d);
+/* A link event from rtnetlink: the eswitch's ports, then the bond of the
+ * PF whose carrier it reports. */
+void vflagd_link_event(struct vflagd *d, const struct nl_link_event *ev);
+
+/* Creates a bond with no member in a free LAG slot. Names follow the PF
+ * rule (eswitch_name_valid()). 0 with *out set, or -errno with err set. */
+int vflagd_bond_add(struct vflagd *d, const char *name,
+		    const struct bond_config *cfg, struct vflagd_bond **out,
+		    char *err, size_t errlen);
+/* Refuses (-EBUSY) while a member PF's VFs are in use, unless force. */
+int vflagd_bond_del(struct vflagd *d, struct vflagd_bond *b, bool force,
+		    char *err, size_t errlen);
+struct vflagd_bond *vflagd_bond_find(const struct vflagd *d, const char *name);
+/* Bonds in LAG-slot order; NULL past the end. */
+struct vflagd_bond *vflagd_bond_at(const struct vflagd *d, unsigned i);
+/* The bond pf is a member of, or NULL. */
+struct vflagd_bond *vflagd_pf_bond(const struct vflagd *d,
+				   const struct pf *pf);
+struct bond *vflagd_bond_bond(const struct vflagd_bond *b);
+const char *vflagd_bond_name(const struct vflagd_bond *b);
+/* The name of the bond in LAG slot, or NULL (reply_eswitch_lag_name_fn). */
+const char *vflagd_lag_name(void *d, unsigned slot);
+
+/* Enslaves pf (refused if it is in a bond already) / releases it. 0 or
+ * -errno with err set. */
+int vflagd_bond_member_add(struct vflagd *d, struct vflagd_bond *b,
+			   struct pf *pf, char *err, size_t errlen);
+int vflagd_bond_member_del(struct vflagd *d, struct vflagd_bond *b,
+			   struct pf *pf, char *err, size_t errlen);
+int vflagd_bond_reconfigure(struct vflagd *d, struct vflagd_bond *b,
+			    const struct bond_config *cfg, char *err,
+			    size_t errlen);
+
+/* Removes a PF; refused (-EBUSY) while it is in a bond, or while its VFs
+ * are in use unless force. */
+int vflagd_pf_del(struct vflagd *d, struct pf *pf, bool force, char *err,
+		  size_t errlen);
+
+/* Everything down, in the seed's order: VFs, bonds, PFs. Refuses
+ * (-EBUSY, nothing changed) while a VF is in use, unless force. */
+int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen);
+
+#endif

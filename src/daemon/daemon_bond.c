@@ -1,0 +1,300 @@
+/* The daemon's bonds: struct bond_ops over the eswitch, the datapath and
+ * the members' packet sockets (bond_io), PFs translated to member indexes,
+ * and PFs moved into and out of the LAG's domain. The one place where a
+ * pure bond (src/lag/bond.h) meets the outside world. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "daemon/daemon_impl.h"
+
+#define TAG "bond"
+
+/* The bond keeps PF names in its own buffers: same rule, same size. */
+_Static_assert(BOND_NAME_MAX == ESWITCH_PF_NAME_MAX, "PF name length");
+/* One announcement covers every VF a domain can hold. */
+#define VFLAGD_ANNOUNCE_MAX (ESWITCH_MAX_VFS * VFLAG_MAX_LAG_MEMBERS)
+
+static void member_rx(void *arg, const void *frame, size_t len, uint64_t now)
+{
+	struct vflagd_member *m = arg;
+
+	bond_rx(m->b->bond, m->index, frame, len, now);
+}
+
+static int ops_attach(void *ctx, unsigned member, const struct bond_port *port,
+		      char *err, size_t errlen)
+{
+	struct vflagd_bond *b = ctx;
+	struct vflagd_member *m = &b->members[member];
+	struct pf *pf = eswitch_pf_find(b->d->sw, port->name);
+	int ret;
+
+	if (!pf) {
+		snprintf(err, errlen, "no PF named %s", port->name);
+		return -ENOENT;
+	}
+	m->b = b;
+	m->index = member;
+	ret = bond_io_open(b->d->loop, port->ifindex, port->dev, member_rx, m,
+			   &m->io, err, errlen);
+	if (ret)
+		return ret;
+	ret = eswitch_pf_join_lag(b->d->sw, pf, b->slot, member);
+	if (ret) {
+		snprintf(err, errlen, "cannot move %s into the bond's domain: %s",
+			 port->name, strerror(-ret));
+		goto close_io;
+	}
+	m->pf = pf;
+	return 0;
+
+close_io:
+	bond_io_close(m->io);
+	m->io = NULL;
+	return ret;
+}
+
+static void ops_detach(void *ctx, unsigned member)
+{
+	struct vflagd_bond *b = ctx;
+	struct vflagd_member *m = &b->members[member];
+
+	eswitch_pf_leave_lag(b->d->sw, m->pf);
+	bond_io_close(m->io);
+	m->io = NULL;
+	m->pf = NULL;
+}
+
+static int ops_publish(void *ctx, const struct vflag_lag *lag)
+{
+	struct vflagd_bond *b = ctx;
+
+	if (!lag) {
+		dp_lag_clear(b->d->dp, b->slot);
+		return 0;
+	}
+	return dp_lag_publish(b->d->dp, b->slot, lag);
+}
+
+static int ops_send(void *ctx, unsigned member, const void *frame, size_t len)
+{
+	struct vflagd_bond *b = ctx;
+
+	if (!b->members[member].io)
+		return -ENOENT;
+	return bond_io_send(b->members[member].io, frame, len);
+}
+
+static unsigned ops_announce(void *ctx, unsigned member)
+{
+	static uint8_t macs[VFLAGD_ANNOUNCE_MAX][6]; /* one loop: not shared */
+	struct vflagd_bond *b = ctx;
+	struct vflagd_member *m = &b->members[member];
+	unsigned n, failed;
+
+	if (!m->pf)
+		return 0;
+	n = eswitch_domain_vf_macs(b->d->sw, m->pf, macs, VFLAGD_ANNOUNCE_MAX);
+	failed = bond_io_announce(m->io, (const uint8_t(*)[6])macs, n);
+	if (n)
+		LOG_INFO(TAG, "%s: announced %u VF MAC(s) on %s",
+			 bond_name(b->bond), n, pf_name(m->pf));
+	return failed;
+}
+
+static int ops_poll_carrier(void *ctx, unsigned member, bool *carrier)
+{
+	struct vflagd_bond *b = ctx;
+
+	if (!b->members[member].pf)
+		return -ENOENT;
+	return eswitch_pf_poll_carrier(b->d->sw, b->members[member].pf,
+				       carrier);
+}
+
+static const struct bond_ops vflagd_bond_ops = {
+	.attach = ops_attach,
+	.detach = ops_detach,
+	.publish = ops_publish,
+	.send = ops_send,
+	.announce = ops_announce,
+	.poll_carrier = ops_poll_carrier,
+};
+
+int vflagd_bond_add(struct vflagd *d, const char *name,
+		    const struct bond_config *cfg, struct vflagd_bond **out,
+		    char *err, size_t errlen)
+{
+	struct vflagd_bond *b;
+	unsigned slot;
+
+	if (vflagd_bond_find(d, name)) {
+		snprintf(err, errlen, "bond %s exists already", name);
+		return -EEXIST;
+	}
+	for (slot = 0; slot < VFLAG_MAX_LAGS && d->bonds[slot]; slot++)
+		;
+	if (slot == VFLAG_MAX_LAGS) {
+		snprintf(err, errlen, "too many bonds (at most %d)",
+			 VFLAG_MAX_LAGS);
+		return -ENOSPC;
+	}
+	if (!d->dp || !d->sw) {
+		snprintf(err, errlen, "no datapath: bonds need vflagd's eswitch");
+		return -ENODEV;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	b->d = d;
+	b->slot = slot;
+	b->bond = bond_create(name, slot, cfg, &vflagd_bond_ops, b, err, errlen);
+	if (!b->bond) {
+		free(b);
+		return -ENOMEM;
+	}
+	d->bonds[slot] = b;
+	*out = b;
+	return 0;
+}
+
+void vflagd_bond_free(struct vflagd_bond *b, uint64_t now)
+{
+	if (!b)
+		return;
+	bond_destroy(b->bond, now);
+	free(b);
+}
+
+int vflagd_bond_del(struct vflagd *d, struct vflagd_bond *b, bool force,
+		    char *err, size_t errlen)
+{
+	char why[160];
+
+	for (unsigned i = 0; !force && i < VFLAG_MAX_LAG_MEMBERS; i++) {
+		struct pf *pf = b->members[i].pf;
+
+		if (pf && eswitch_pf_vfs_in_use(d->sw, pf, why, sizeof(why))) {
+			snprintf(err, errlen,
+				 "%s and would lose the bond: detach the VFs "
+				 "first (vf set PF vf N netns -), or add --force",
+				 why);
+			return -EBUSY;
+		}
+	}
+	d->bonds[b->slot] = NULL;
+	vflagd_bond_free(b, clock_now_ms());
+	return 0;
+}
+
+struct vflagd_bond *vflagd_bond_find(const struct vflagd *d, const char *name)
+{
+	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
+		if (d->bonds[i] && !strcmp(bond_name(d->bonds[i]->bond), name))
+			return d->bonds[i];
+	return NULL;
+}
+
+struct vflagd_bond *vflagd_bond_at(const struct vflagd *d, unsigned i)
+{
+	for (unsigned slot = 0; slot < VFLAG_MAX_LAGS; slot++)
+		if (d->bonds[slot] && i-- == 0)
+			return d->bonds[slot];
+	return NULL;
+}
+
+struct vflagd_bond *vflagd_pf_bond(const struct vflagd *d,
+				   const struct pf *pf)
+{
+	int slot = pf_lag_slot(pf);
+
+	return slot >= 0 && slot < VFLAG_MAX_LAGS ? d->bonds[slot] : NULL;
+}
+
+struct bond *vflagd_bond_bond(const struct vflagd_bond *b)
+{
+	return b->bond;
+}
+
+const char *vflagd_bond_name(const struct vflagd_bond *b)
+{
+	return bond_name(b->bond);
+}
+
+const char *vflagd_lag_name(void *arg, unsigned slot)
+{
+	const struct vflagd *d = arg;
+
+	return slot < VFLAG_MAX_LAGS && d->bonds[slot]
+		       ? bond_name(d->bonds[slot]->bond)
+		       : NULL;
+}
+
+int vflagd_bond_member_add(struct vflagd *d, struct vflagd_bond *b,
+			   struct pf *pf, char *err, size_t errlen)
+{
+	struct vflagd_bond *other = vflagd_pf_bond(d, pf);
+	struct bond_port port = {
+		.ifindex = pf_ifindex(pf),
+		.port_id = pf_port_id(pf),
+		.carrier = pf_carrier(pf),
+	};
+	int ret;
+
+	if (other) {
+		snprintf(err, errlen, "%s is already a member of bond %s",
+			 pf_name(pf), bond_name(other->bond));
+		return -EBUSY;
+	}
+	snprintf(port.name, sizeof(port.name), "%s", pf_name(pf));
+	snprintf(port.dev, sizeof(port.dev), "%s", pf_dev(pf));
+	memcpy(port.mac, pf_mac(pf), 6);
+	ret = bond_member_add(b->bond, &port, clock_now_ms(), err, errlen);
+	return ret < 0 ? ret : 0;
+}
+
+/* The member index of pf in b, or -ENOENT. */
+static int member_of(const struct vflagd_bond *b, const struct pf *pf)
+{
+	for (unsigned i = 0; i < VFLAG_MAX_LAG_MEMBERS; i++)
+		if (b->members[i].pf == pf)
+			return (int)i;
+	return -ENOENT;
+}
+
+int vflagd_bond_member_del(struct vflagd *d, struct vflagd_bond *b,
+			   struct pf *pf, char *err, size_t errlen)
+{
+	int member = member_of(b, pf);
+
+	(void)d;
+	if (member < 0) {
+		snprintf(err, errlen, "%s is not a member of bond %s",
+			 pf_name(pf), bond_name(b->bond));
+		return -ENOENT;
+	}
+	return bond_member_del(b->bond, (unsigned)member, clock_now_ms());
+}
+
+int vflagd_bond_reconfigure(struct vflagd *d, struct vflagd_bond *b,
+			    const struct bond_config *cfg, char *err,
+			    size_t errlen)
+{
+	(void)d;
+	return bond_reconfigure(b->bond, cfg, clock_now_ms(), err, errlen);
+}
+
+void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf, uint64_t now)
+{
+	struct vflagd_bond *b = vflagd_pf_bond(d, pf);
+	int member = b ? member_of(b, pf) : -ENOENT;
+
+	if (member >= 0)
+		bond_link_changed(b->bond, (unsigned)member, pf_carrier(pf), now);
+}
