@@ -210,8 +210,15 @@ static __always_inline int vflag_frame_parse(const void *data,
 			f->status = VFLAG_FRAME_TRUNC_TAG;
 			return f->status;
 		}
-		f->tpid[f->ntags & 1] = (__u16)type;
-		f->tci[f->ntags & 1] = (__u16)vflag_frame_be16(p + 2);
+		/* Constant indexes: clang turns a variable one into an OR on
+		 * the stack pointer, which the verifier refuses. */
+		if (f->ntags == 0) {
+			f->tpid[0] = (__u16)type;
+			f->tci[0] = (__u16)vflag_frame_be16(p + 2);
+		} else {
+			f->tpid[1] = (__u16)type;
+			f->tci[1] = (__u16)vflag_frame_be16(p + 2);
+		}
 		f->ntags++;
 		off += VFLAG_FRAME_TAG_LEN;
 	}
