@@ -157,13 +157,15 @@ static __always_inline void flood_vfs(struct __sk_buff *skb, __u32 domain,
 				      struct vflag_port_stats *st)
 {
 	struct vflag_flood *fl = bpf_map_lookup_elem(&flood, &domain);
-	struct flood_ctx c = { .skb = skb, .st = st, .except = except, .vlan = vlan };
+	struct flood_ctx c = {
+	    .skb = skb, .st = st, .except = except, .vlan = vlan};
 
 	if (!fl)
 		return;
 	c.fl = fl;
 	c.n = fl->count;
-	if (c.n > VFLAG_MAX_FLOOD) { /* not writable by dp_flood_set: the array holds no more */
+	/* Only a count written past the array (not by dp_flood_set). */
+	if (c.n > VFLAG_MAX_FLOOD) {
 		st->drop_flood_full += c.n - VFLAG_MAX_FLOOD;
 		c.n = VFLAG_MAX_FLOOD;
 	}
@@ -172,14 +174,14 @@ static __always_inline void flood_vfs(struct __sk_buff *skb, __u32 domain,
 
 static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
 {
-	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) |
-		(a[3] ^ b[3]) | (a[4] ^ b[4]) | (a[5] ^ b[5])) == 0;
+	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
+		(a[4] ^ b[4]) | (a[5] ^ b[5])) == 0;
 }
 
 static __always_inline int fdb_lookup(__u32 domain, __u32 vlan, const __u8 *mac,
 				      struct vflag_fdb_val **val)
 {
-	struct vflag_fdb_key key = { .domain = domain, .vlan = (__u16)vlan };
+	struct vflag_fdb_key key = {.domain = domain, .vlan = (__u16)vlan};
 
 	__builtin_memcpy(key.mac, mac, 6);
 	*val = bpf_map_lookup_elem(&fdb, &key);
@@ -234,7 +236,8 @@ static __always_inline int uplink_ingress(struct __sk_buff *skb,
 /* A global (not inlined) function: the verifier checks it once on its
  * own, instead of once per path through its callers, which the header
  * parsing of the hash would multiply past the verifier's budget. */
-__attribute__((noinline)) __u32 vflag_skb_hash(struct __sk_buff *skb, __u32 policy)
+__attribute__((noinline)) __u32 vflag_skb_hash(struct __sk_buff *skb,
+					       __u32 policy)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -305,8 +308,8 @@ static __always_inline int police_vf(struct __sk_buff *skb,
 			burst = VFLAG_RATE_MIN_BURST_BYTES;
 		cap = burst * 8000;
 		bpf_spin_lock(&pl->lock);
-		over = bucket_take(&pl->rate_last_ns, &pl->rate_tokens, now, mbps,
-				   cap, (__u64)skb->len * 8000);
+		over = bucket_take(&pl->rate_last_ns, &pl->rate_tokens, now,
+				   mbps, cap, (__u64)skb->len * 8000);
 		bpf_spin_unlock(&pl->lock);
 		if (over) {
 			st->drop_rate++;
@@ -351,7 +354,8 @@ static __always_inline int wire_xmit(struct __sk_buff *skb,
 			return TC_ACT_SHOT;
 		}
 		if (lag->tx_count > 1)
-			idx = vflag_skb_hash(skb, lag->hash_policy) % lag->tx_count;
+			idx = vflag_skb_hash(skb, lag->hash_policy) %
+			      lag->tx_count;
 		/* A no-op (tx_count <= VFLAG_MAX_LAG_MEMBERS, a power of
 		 * two) that shows the verifier the index is in bounds; the
 		 * empty asm keeps clang from proving it redundant and
@@ -372,9 +376,11 @@ static __always_inline int wire_xmit(struct __sk_buff *skb,
 		return TC_ACT_SHOT;
 	}
 	if (port->vlan_id) {
-		__u16 tpid = port->vlan_proto ? port->vlan_proto : VFLAG_ETH_P_8021Q;
-		__u16 tci = (port->vlan_id & VFLAG_FRAME_VID_MASK) |
-			    ((__u16)(port->vlan_qos & 7) << VFLAG_FRAME_PCP_SHIFT);
+		__u16 tpid =
+		    port->vlan_proto ? port->vlan_proto : VFLAG_ETH_P_8021Q;
+		__u16 tci =
+		    (port->vlan_id & VFLAG_FRAME_VID_MASK) |
+		    ((__u16)(port->vlan_qos & 7) << VFLAG_FRAME_PCP_SHIFT);
 
 		if (bpf_skb_vlan_push(skb, bpf_htons(tpid), tci)) {
 			st->drop_vlan++;
@@ -405,7 +411,8 @@ static __always_inline int vf_admit(const struct vflag_port *port,
 		st->drop_bad_src++;
 		return TC_ACT_SHOT;
 	}
-	if ((port->flags & VFLAG_PORT_F_SPOOFCHK) && !mac_equal(f->src, port->mac)) {
+	if ((port->flags & VFLAG_PORT_F_SPOOFCHK) &&
+	    !mac_equal(f->src, port->mac)) {
 		st->drop_spoof++;
 		return TC_ACT_SHOT;
 	}

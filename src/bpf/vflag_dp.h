@@ -9,9 +9,9 @@
  *   lags       ARRAY_OF_MAPS  lag slot -> inner ARRAY[1] of struct vflag_lag
  *   port_stats PERCPU_ARRAY port id -> struct vflag_port_stats
  *   police     ARRAY  port id -> struct vflag_police   the VF's rate and
- *              storm token buckets; the datapath's own state (vflagd
- *              never writes it; a reused port id inherits full buckets
- *              at worst)
+ *              storm token buckets; the datapath's own state: vflagd
+ *              never writes it (a reused port id starts from its
+ *              predecessor's buckets, refilled since their last frame)
  *
  * Frame parsing (tags, control protocols) is bpf/vflag_frame.h, shared
  * with userspace.
@@ -45,7 +45,20 @@
  * Switching is by (domain, VLAN, MAC): the VLAN of a frame is the VST
  * VLAN of the VF that sent it, else its outer tag's VID (0: untagged or
  * priority-tagged). Broadcasts go to the domain's VFs whose vlan_id is
- * that VLAN (0: the untagged VFs).
+ * that VLAN (0: the untagged VFs), looked up per copy in `ports`, so the
+ * flood list stays one per domain.
+ *
+ * From the wire (an uplink's ingress): untagged slow protocols go to the
+ * host for vflagd as before; link-local destinations, 0x8809/0x8808
+ * behind tags and malformed tag stacks go to the host (to_host_packets),
+ * never to a VF.
+ *
+ * Limits, admitted: a trusted VF without a VLAN (VGT) is flooded only
+ * untagged frames, and gets a tagged unicast only for a (VLAN, MAC) key
+ * vflagd wrote for it; a VST VF's frames reach its same-VLAN siblings
+ * untagged and are tagged only towards the wire; the storm limit counts
+ * what a VF sends, not what the wire floods to it; GSO frames are not
+ * checked against the uplink's mtu (they are cut by the VF's MSS).
  *
  * vflagd replaces a LAG's inner map whole (one pointer swap in `lags`),
  * so the datapath never sees half a membership change. */
@@ -99,8 +112,11 @@ struct vflag_port {
 	__u32 flags;          /* VFLAG_PORT_F_* */
 	__u8 mac[6];          /* VF: its MAC (spoof check) */
 	__u8 pad[2];
-	/* Appended for tenant isolation; every zero keeps the behaviour of
-	 * before, so an entry written by an older vflagd means the same. */
+	/* Appended for tenant isolation. Zero means no VLAN, no mtu check,
+	 * no rate or storm limit: today's behaviour. What changed whatever
+	 * the entry says (issue 8): rules 1, 2, 4, 5 and 9 at the top, and,
+	 * without VFLAG_PORT_F_TRUST, rule 6 (an untrusted VF's tagged
+	 * frames) and LLDP/802.1X. */
 	__u16 vlan_id;        /* VF: VST VLAN 1..4094, 0 = none */
 	__u8 vlan_qos;        /* VF: PCP 0..7 of the pushed tag */
 	__u8 pad2;
@@ -118,6 +134,8 @@ struct vflag_port {
 	__u32 storm_burst;    /* VF: bucket of the storm limit, packets;
 				 0 = storm_pps (one second) */
 };
+
+_Static_assert(sizeof(struct vflag_port) == 60, "vflag_port: appended only");
 
 /* vlan is the VLAN the MAC lives in (0: untagged). vflagd must write a
  * VST VF's MAC with its vlan_id; in the bytes of the former `pad`, so an
@@ -161,12 +179,16 @@ struct vflag_port_stats {
 	__u64 tx_bytes;
 	__u64 lag_tx_packets;      /* uplink: frames the LAG hashed onto it */
 	__u64 lag_tx_bytes;
-	__u64 to_host_packets;     /* uplink: unicast for no VF, to the host */
+	__u64 to_host_packets;     /* uplink: for no VF, to the host: unicast
+				      for no (VLAN, MAC), link-local, control
+				      protocols behind tags, >2 tags */
 	__u64 slow_proto_packets;  /* uplink: LACP/marker, to vflagd */
 	__u64 flood_packets;       /* copies of bcast/mcast made here */
 	__u64 drop_not_collecting; /* arrived on a member that may not collect */
 	__u64 drop_no_member;      /* LAG had no member to transmit on */
-	__u64 drop_malformed;      /* shorter than an Ethernet header */
+	__u64 drop_malformed;      /* shorter than an Ethernet header; from a
+				      VF also more than 2 tags or a tag cut
+				      short */
 	__u64 drop_spoof;          /* VF sent from a MAC not its own */
 	__u64 drop_hairpin;        /* VF sent to its own MAC */
 	__u64 drop_flood_full;     /* broadcast copies beyond VFLAG_MAX_FLOOD */

@@ -42,10 +42,10 @@
 #define __always_inline inline __attribute__((always_inline))
 #endif
 
-#define VFLAG_FRAME_MAX_TAGS 2   /* deeper stacks are malformed */
+#define VFLAG_FRAME_MAX_TAGS 2 /* deeper stacks are malformed */
 #define VFLAG_FRAME_ETH_HLEN 14
 #define VFLAG_FRAME_TAG_LEN 4
-#define VFLAG_FRAME_MIN_LEN 60   /* 802.3 minimum without the FCS */
+#define VFLAG_FRAME_MIN_LEN 60 /* 802.3 minimum without the FCS */
 #define VFLAG_FRAME_VID_MASK 0x0fff
 #define VFLAG_FRAME_PCP_SHIFT 13
 
@@ -53,9 +53,9 @@
 #define VFLAG_ETH_P_8021AD 0x88a8
 #define VFLAG_ETH_P_QINQ_9100 0x9100
 #define VFLAG_ETH_P_MAC_CONTROL 0x8808 /* PAUSE, PFC (802.3 Annex 31B) */
-#define VFLAG_ETH_P_SLOW 0x8809        /* LACP, marker, OAM (802.3 Annex 57A) */
+#define VFLAG_ETH_P_SLOW 0x8809	       /* LACP, marker, OAM (802.3 Annex 57A) */
 #define VFLAG_ETH_P_EAPOL 0x888e       /* 802.1X */
-#define VFLAG_ETH_P_LLDP 0x88cc        /* 802.1AB */
+#define VFLAG_ETH_P_LLDP 0x88cc	       /* 802.1AB */
 
 enum vflag_frame_status {
 	VFLAG_FRAME_OK = 0,
@@ -67,29 +67,29 @@ enum vflag_frame_status {
 /* What the EtherType after the tags makes of the frame. */
 enum vflag_frame_ctl {
 	VFLAG_CTL_NONE = 0,
-	VFLAG_CTL_SLOW = 1,        /* 0x8809: never from a VF */
+	VFLAG_CTL_SLOW = 1,	   /* 0x8809: never from a VF */
 	VFLAG_CTL_MAC_CONTROL = 2, /* 0x8808: never from a VF */
-	VFLAG_CTL_LLDP = 3,        /* 0x88cc: only from a trusted VF */
-	VFLAG_CTL_EAPOL = 4,       /* 0x888e: only from a trusted VF */
+	VFLAG_CTL_LLDP = 3,	   /* 0x88cc: only from a trusted VF */
+	VFLAG_CTL_EAPOL = 4,	   /* 0x888e: only from a trusted VF */
 };
 
 #define VFLAG_FRAME_F_DST_GROUP (1u << 0)      /* multicast or broadcast */
 #define VFLAG_FRAME_F_DST_BCAST (1u << 1)      /* ff:ff:ff:ff:ff:ff */
 #define VFLAG_FRAME_F_DST_LINK_LOCAL (1u << 2) /* 01:80:c2:00:00:0x */
-#define VFLAG_FRAME_F_SRC_BAD (1u << 3)        /* group bit or all zero */
-#define VFLAG_FRAME_F_ACCEL_TAG (1u << 4)      /* tpid[0]/tci[0] from metadata */
+#define VFLAG_FRAME_F_SRC_BAD (1u << 3)	       /* group bit or all zero */
+#define VFLAG_FRAME_F_ACCEL_TAG (1u << 4) /* tpid[0]/tci[0] from metadata */
 
 struct vflag_frame {
 	__u8 dst[6];
 	__u8 src[6];
-	__u16 status;    /* enum vflag_frame_status */
-	__u16 flags;     /* VFLAG_FRAME_F_* */
-	__u16 ntags;     /* 0..2, the metadata tag included */
+	__u16 status;	 /* enum vflag_frame_status */
+	__u16 flags;	 /* VFLAG_FRAME_F_* */
+	__u16 ntags;	 /* 0..2, the metadata tag included */
 	__u16 ethertype; /* host order, after the tags (OK only) */
 	__u16 tpid[VFLAG_FRAME_MAX_TAGS]; /* host order, outermost first */
 	__u16 tci[VFLAG_FRAME_MAX_TAGS];
-	__u16 l3_off;    /* offset in the data of what follows the tags */
-	__u16 ctl;       /* enum vflag_frame_ctl (OK only) */
+	__u16 l3_off; /* offset in the data of what follows the tags */
+	__u16 ctl;    /* enum vflag_frame_ctl (OK only) */
 };
 
 static __always_inline int vflag_frame_is_tpid(__u32 t)
@@ -108,9 +108,8 @@ static __always_inline __u32 vflag_frame_vid(const struct vflag_frame *f)
 /* Whether the n bytes at off are inside [data, data_end); the BPF form
  * is what the verifier understands, the other never forms a pointer past
  * the buffer. */
-static __always_inline const __u8 *vflag_frame_at(const void *data,
-						  const void *data_end,
-						  __u32 off, __u32 n)
+static __always_inline const __u8 *
+vflag_frame_at(const void *data, const void *data_end, __u32 off, __u32 n)
 {
 #ifdef __bpf__
 	const __u8 *p = (const __u8 *)data + off;
@@ -120,7 +119,7 @@ static __always_inline const __u8 *vflag_frame_at(const void *data,
 	return p;
 #else
 	unsigned long avail =
-		(unsigned long)((const __u8 *)data_end - (const __u8 *)data);
+	    (unsigned long)((const __u8 *)data_end - (const __u8 *)data);
 
 	if ((const __u8 *)data_end < (const __u8 *)data || off > avail ||
 	    n > avail - off)
@@ -157,7 +156,8 @@ static __always_inline int vflag_frame_parse(const void *data,
 					     __u32 accel_proto, __u32 accel_tci,
 					     struct vflag_frame *f)
 {
-	const __u8 *eth = vflag_frame_at(data, data_end, 0, VFLAG_FRAME_ETH_HLEN);
+	const __u8 *eth =
+	    vflag_frame_at(data, data_end, 0, VFLAG_FRAME_ETH_HLEN);
 	__u32 off = 12, type;
 	int i;
 
@@ -189,7 +189,8 @@ static __always_inline int vflag_frame_parse(const void *data,
 	for (i = 0; i < VFLAG_FRAME_MAX_TAGS + 1; i++) {
 		const __u8 *p = vflag_frame_at(data, data_end, off, 2);
 
-		if (!p) { /* unreachable on the first step: 14 bytes are there */
+		if (!p) { /* unreachable on the first step: 14 bytes are there
+			   */
 			f->status = VFLAG_FRAME_TRUNC_TAG;
 			return f->status;
 		}

@@ -57,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off = 12 + 4 * in_band;
 		if (f.l3_off != off + 2 || f.l3_off > len)
 			abort();
-		if (f.ethertype != (((unsigned)copy[off] << 8) | copy[off + 1]) ||
+		if (f.ethertype !=
+			(((unsigned)copy[off] << 8) | copy[off + 1]) ||
 		    is_tpid(f.ethertype))
 			abort();
 		if ((f.ctl == VFLAG_CTL_SLOW) != (f.ethertype == 0x8809) ||

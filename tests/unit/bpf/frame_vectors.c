@@ -91,10 +91,11 @@ const struct frame_vector frame_vectors[] = {
 	  {1, 2}, 0, 0, 0, 1 },
 };
 /* clang-format on */
-const size_t frame_vector_count = sizeof(frame_vectors) / sizeof(frame_vectors[0]);
+const size_t frame_vector_count =
+    sizeof(frame_vectors) / sizeof(frame_vectors[0]);
 
-int frame_vector_check(const struct frame_vector *v, const struct vflag_frame *f,
-		       char *why, size_t whylen)
+int frame_vector_check(const struct frame_vector *v,
+		       const struct vflag_frame *f, char *why, size_t whylen)
 {
 #define CHECK(field, want)                                                     \
 	do {                                                                   \

@@ -32,7 +32,7 @@ extern const size_t frame_vector_count;
 
 /* Whether f is what v expects; on a mismatch writes which field into
  * why (at least 64 bytes). */
-int frame_vector_check(const struct frame_vector *v, const struct vflag_frame *f,
-		       char *why, size_t whylen);
+int frame_vector_check(const struct frame_vector *v,
+		       const struct vflag_frame *f, char *why, size_t whylen);
 
 #endif

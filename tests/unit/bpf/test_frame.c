@@ -53,7 +53,8 @@ static void test_prefixes(void **state)
 		for (size_t len = 0; len <= v->len; len++) {
 			struct vflag_frame f;
 
-			parse_copy(v->bytes, len, v->accel_proto, v->accel_tci, &f);
+			parse_copy(v->bytes, len, v->accel_proto, v->accel_tci,
+				   &f);
 			assert_true(f.status <= VFLAG_FRAME_TOO_MANY_TAGS);
 			assert_true(f.ntags <= VFLAG_FRAME_MAX_TAGS);
 			if (len < VFLAG_FRAME_ETH_HLEN)
@@ -71,15 +72,16 @@ static void test_inverted_bounds(void **state)
 	struct vflag_frame f;
 
 	(void)state;
-	assert_int_equal(vflag_frame_parse(b + 32, b, 0, 0, &f), VFLAG_FRAME_SHORT);
+	assert_int_equal(vflag_frame_parse(b + 32, b, 0, 0, &f),
+			 VFLAG_FRAME_SHORT);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vectors),
-		cmocka_unit_test(test_prefixes),
-		cmocka_unit_test(test_inverted_bounds),
+	    cmocka_unit_test(test_vectors),
+	    cmocka_unit_test(test_prefixes),
+	    cmocka_unit_test(test_inverted_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,10 +64,10 @@
 
 enum { UP0, UP1, UP2, VF0, VF1, VF2, VF3, VF4, NPORTS };
 
-static const char *const port_name[NPORTS] = {
-    "up0", "up1", "up2", "rep0", "rep1", "rep2", "rep3", "rep4"};
-static const char *const wire_name[NPORTS] = {
-    "up0w", "up1w", "up2w", "vf0", "vf1", "vf2", "vf3", "vf4"};
+static const char *const port_name[NPORTS] = {"up0",  "up1",  "up2",  "rep0",
+					      "rep1", "rep2", "rep3", "rep4"};
+static const char *const wire_name[NPORTS] = {"up0w", "up1w", "up2w", "vf0",
+					      "vf1",  "vf2",  "vf3",  "vf4"};
 static const uint32_t port_id[NPORTS] = {1, 2, 3, 10, 11, 12, 13, 14};
 #define EXTRA_ID_BASE 100u
 
@@ -297,8 +297,8 @@ static struct vflag_port vf_entry(int port)
 	    .kind = VFLAG_PORT_VF,
 	    .domain = bonded(port) ? DOMAIN_A : DOMAIN_B,
 	    .lag_slot = bonded(port) ? LAG_SLOT : VFLAG_NO_LAG,
-	    .uplink_ifindex = bonded(port) ? (uint32_t)ifindex[UP0]
-					   : (uint32_t)ifindex[UP2],
+	    .uplink_ifindex =
+		bonded(port) ? (uint32_t)ifindex[UP0] : (uint32_t)ifindex[UP2],
 	};
 
 	memcpy(p.mac, vf_mac[port], 6);
@@ -386,8 +386,8 @@ static int fx_setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
 	static struct vflag_flood fl_a, fl_b, fl_c;
-	struct vflag_lag lag = {.hash_policy = VFLAG_HASH_LAYER2,
-				.tx_count = 1, .rx_mask = 0x3};
+	struct vflag_lag lag = {
+	    .hash_policy = VFLAG_HASH_LAYER2, .tx_count = 1, .rx_mask = 0x3};
 	char err[256];
 
 	if (!fx)
@@ -417,7 +417,8 @@ static int fx_setup(void **state)
 		struct vflag_flood *fl = bonded(p) ? &fl_a : &fl_b;
 
 		if (dp_port_attach(fx->dp, ifindex[p], &e) ||
-		    dp_fdb_set(fx->dp, e.domain, vf_mac[p], ifindex[p], port_id[p]))
+		    dp_fdb_set(fx->dp, e.domain, vf_mac[p], ifindex[p],
+			       port_id[p]))
 			goto fail;
 		fl->ifindex[fl->count] = (uint32_t)ifindex[p];
 		fl->port_id[fl->count] = port_id[p];
@@ -479,9 +480,9 @@ static void test_vf_slow_proto_dropped(void **state)
 	f[0] = base;
 	f[1] = eth_frame(bcast_mac, vf_mac[VF0], 0x8809, 124);
 	f[2] = eth_frame(lacp_mac, vf_mac[VF0], 0x8809, 124);
-	f[3] = tagged(base, 0x8100, 0xe000);		    /* priority tag */
-	f[4] = tagged(base, 0x8100, 100);		    /* 802.1Q */
-	f[5] = tagged(base, 0x88a8, 200);		    /* 802.1ad */
+	f[3] = tagged(base, 0x8100, 0xe000);		      /* priority tag */
+	f[4] = tagged(base, 0x8100, 100);		      /* 802.1Q */
+	f[5] = tagged(base, 0x88a8, 200);		      /* 802.1ad */
 	f[6] = tagged(tagged(base, 0x8100, 10), 0x88a8, 200); /* QinQ */
 	for (int trust = 0; trust <= 1; trust++) {
 		set_trust(fx, VF0, trust);
@@ -552,7 +553,8 @@ static void test_vf_bad_src_dropped(void **state)
 		e.flags = spoofchk ? VFLAG_PORT_F_SPOOFCHK : 0;
 		set_port(fx, VF0, &e);
 		for (size_t i = 0; i < 3; i++) {
-			struct frame f = eth_frame(remote_mac, src[i], 0x88b5, 60);
+			struct frame f =
+			    eth_frame(remote_mac, src[i], 0x88b5, 60);
 
 			mark(fx);
 			assert_int_equal(ingress(fx, VF0, &f), TC_ACT_SHOT);
@@ -651,9 +653,9 @@ static void test_wire_switching_by_vlan(void **state)
 	/* Egress on rep1: pop 10 (the in-band tag here, a metadata one
 	 * live), refuse 20, pass untagged (a VLAN 10 sibling's). */
 	mark(fx);
-	assert_int_equal(run_on(fx->egress_fd, ifindex[VF1], t10.b, t10.len,
-				&out_len),
-			 TC_ACT_OK);
+	assert_int_equal(
+	    run_on(fx->egress_fd, ifindex[VF1], t10.b, t10.len, &out_len),
+	    TC_ACT_OK);
 	assert_int_equal(out_len, 60);
 	assert_int_equal(egress(fx, VF1, &t20), TC_ACT_SHOT);
 	assert_int_equal(egress(fx, VF1, &u), TC_ACT_OK);
@@ -748,9 +750,9 @@ static void test_runt_padded(void **state)
 	uint32_t out_len = 0;
 
 	mark(fx);
-	assert_int_equal(run_on(fx->ingress_fd, ifindex[VF4], f.b, f.len,
-				&out_len),
-			 TC_ACT_REDIRECT);
+	assert_int_equal(
+	    run_on(fx->ingress_fd, ifindex[VF4], f.b, f.len, &out_len),
+	    TC_ACT_REDIRECT);
 	assert_int_equal(out_len, 60);
 	expect_deltas(fx, D(VF4, tx_packets, 1), D(VF4, tx_bytes, 42),
 		      D(VF4, runt_padded, 1));
@@ -762,11 +764,12 @@ static void test_oversize(void **state)
 {
 	struct fx *fx = *state;
 	struct frame at = eth_frame(remote_mac, vf_mac[VF4], 0x88b5, 14 + 1000);
-	struct frame over = eth_frame(remote_mac, vf_mac[VF4], 0x88b5, 14 + 1001);
-	struct frame lag_over = eth_frame(remote_mac, vf_mac[VF0], 0x88b5, 14 + 1001);
-	struct frame vgt_at = tagged(eth_frame(remote_mac, vf_mac[VF0], 0x88b5,
-					       14 + 1000),
-				     0x8100, 7);
+	struct frame over =
+	    eth_frame(remote_mac, vf_mac[VF4], 0x88b5, 14 + 1001);
+	struct frame lag_over =
+	    eth_frame(remote_mac, vf_mac[VF0], 0x88b5, 14 + 1001);
+	struct frame vgt_at = tagged(
+	    eth_frame(remote_mac, vf_mac[VF0], 0x88b5, 14 + 1000), 0x8100, 7);
 
 	mark(fx);
 	assert_int_equal(ingress(fx, VF4, &over), TC_ACT_REDIRECT);
@@ -864,7 +867,8 @@ static void test_flood_80_vfs(void **state)
 	up.domain = DOMAIN_C;
 	set_port(fx, UP2, &up);
 	for (int i = 0; i < NEXTRA; i++)
-		assert_int_equal(dp_stats_read(fx->dp, EXTRA_ID_BASE + (uint32_t)i,
+		assert_int_equal(dp_stats_read(fx->dp,
+					       EXTRA_ID_BASE + (uint32_t)i,
 					       &before[i]),
 				 0);
 	mark(fx);
@@ -872,9 +876,9 @@ static void test_flood_80_vfs(void **state)
 	assert_int_equal(MOVED(fx, UP2, flood_packets), NEXTRA);
 	assert_int_equal(MOVED(fx, UP2, drop_flood_full), 0);
 	for (int i = 0; i < NEXTRA; i++) {
-		assert_int_equal(dp_stats_read(fx->dp, EXTRA_ID_BASE + (uint32_t)i,
-					       &now),
-				 0);
+		assert_int_equal(
+		    dp_stats_read(fx->dp, EXTRA_ID_BASE + (uint32_t)i, &now),
+		    0);
 		assert_int_equal(now.rx_packets - before[i].rx_packets, 1);
 	}
 }
@@ -915,8 +919,8 @@ static int wire_listen(int port)
 
 /* Waits (up to 2 s) for a frame from src_mac on fd; returns its length,
  * with its tag (tpid, tci) or tpid 0 when it had none in metadata. */
-static int wire_recv(int fd, const uint8_t src_mac[6], uint8_t *buf,
-		     size_t cap, uint16_t *tpid, uint16_t *tci)
+static int wire_recv(int fd, const uint8_t src_mac[6], uint8_t *buf, size_t cap,
+		     uint16_t *tpid, uint16_t *tci)
 {
 	for (int tries = 0; tries < 50; tries++) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -948,9 +952,10 @@ static int wire_recv(int fd, const uint8_t src_mac[6], uint8_t *buf,
 			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
 			if (aux.tp_status & TP_STATUS_VLAN_VALID) {
 				*tci = aux.tp_vlan_tci;
-				*tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID)
-					    ? aux.tp_vlan_tpid
-					    : 0x8100;
+				*tpid =
+				    (aux.tp_status & TP_STATUS_VLAN_TPID_VALID)
+					? aux.tp_vlan_tpid
+					: 0x8100;
 			}
 		}
 		return (int)n;
@@ -1037,7 +1042,8 @@ static int make_veth(struct nl *nl, const char *name, const char *peer,
 			strerror(idx < 0 ? -idx : ENODEV));
 		return -1;
 	}
-	if (nl_link_set_up(nl, idx, true) || nl_link_set_up(nl, info.ifindex, true)) {
+	if (nl_link_set_up(nl, idx, true) ||
+	    nl_link_set_up(nl, info.ifindex, true)) {
 		fprintf(stderr, "test_isolation_bpf: cannot set %s up\n", name);
 		return -1;
 	}
@@ -1056,9 +1062,9 @@ static int build_ports(void)
 		return -1;
 	}
 	for (int p = 0; p < NPORTS; p++) {
-		ifindex[p] = make_veth(nl, port_name[p], wire_name[p],
-				       p >= VF0 ? vf_mac[p] : NULL,
-				       &wire_ifindex[p]);
+		ifindex[p] =
+		    make_veth(nl, port_name[p], wire_name[p],
+			      p >= VF0 ? vf_mac[p] : NULL, &wire_ifindex[p]);
 		if (ifindex[p] < 0)
 			goto close_nl;
 	}
@@ -1082,25 +1088,25 @@ close_nl:
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		ISO_TEST(test_vf_slow_proto_dropped),
-		ISO_TEST(test_vf_mac_control_dropped),
-		ISO_TEST(test_vf_link_local_and_trust),
-		ISO_TEST(test_vf_bad_src_dropped),
-		ISO_TEST(test_vst_push_and_tagged_refused),
-		ISO_TEST(test_vgt_needs_trust),
-		ISO_TEST(test_malformed_tag_stacks),
-		ISO_TEST(test_wire_switching_by_vlan),
-		ISO_TEST(test_flood_within_vlan),
-		ISO_TEST(test_vf_to_sibling_by_vlan),
-		ISO_TEST(test_uplink_slow_proto_untagged_only),
-		ISO_TEST(test_runt_padded),
-		ISO_TEST(test_oversize),
-		ISO_TEST(test_rate_policer),
-		ISO_TEST(test_storm_limit),
-		ISO_TEST(test_flood_80_vfs),
-		ISO_TEST(test_live_vst_push),
-		ISO_TEST(test_live_vst_pop),
-		ISO_TEST(test_live_vst_tagged_refused),
+	    ISO_TEST(test_vf_slow_proto_dropped),
+	    ISO_TEST(test_vf_mac_control_dropped),
+	    ISO_TEST(test_vf_link_local_and_trust),
+	    ISO_TEST(test_vf_bad_src_dropped),
+	    ISO_TEST(test_vst_push_and_tagged_refused),
+	    ISO_TEST(test_vgt_needs_trust),
+	    ISO_TEST(test_malformed_tag_stacks),
+	    ISO_TEST(test_wire_switching_by_vlan),
+	    ISO_TEST(test_flood_within_vlan),
+	    ISO_TEST(test_vf_to_sibling_by_vlan),
+	    ISO_TEST(test_uplink_slow_proto_untagged_only),
+	    ISO_TEST(test_runt_padded),
+	    ISO_TEST(test_oversize),
+	    ISO_TEST(test_rate_policer),
+	    ISO_TEST(test_storm_limit),
+	    ISO_TEST(test_flood_80_vfs),
+	    ISO_TEST(test_live_vst_push),
+	    ISO_TEST(test_live_vst_pop),
+	    ISO_TEST(test_live_vst_tagged_refused),
 	};
 	int ret = test_private_netns_enter("test_isolation_bpf");
 
