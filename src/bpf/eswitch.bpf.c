@@ -513,9 +513,9 @@ int vflag_ingress(struct __sk_buff *skb)
 }
 
 /* Towards a VST VF: its VLAN's tag comes off (whether the kernel holds
- * it in metadata or it is in the bytes); a frame of another VLAN never
- * reaches it. Untagged frames are a same-VLAN sibling's. Returns 0 to
- * deliver. */
+ * it in metadata or it is in the bytes); a frame of another VLAN (VID or
+ * TPID) never reaches it. Untagged frames are a same-VLAN sibling's.
+ * Returns 0 to deliver. */
 static __always_inline int vst_egress(struct __sk_buff *skb,
 				      const struct vflag_port *port,
 				      struct vflag_port_stats *st)
@@ -524,7 +524,10 @@ static __always_inline int vst_egress(struct __sk_buff *skb,
 
 	if (vflag_skb_parse(skb, &f) == VFLAG_FRAME_SHORT || !f.ntags)
 		return 0;
-	if ((f.tci[0] & VFLAG_FRAME_VID_MASK) != port->vlan_id ||
+	/* The VLAN is (TPID, VID): an S-tag VLAN 10 is not a C-tag one. */
+	if (f.tpid[0] !=
+		(port->vlan_proto ? port->vlan_proto : VFLAG_ETH_P_8021Q) ||
+	    (f.tci[0] & VFLAG_FRAME_VID_MASK) != port->vlan_id ||
 	    bpf_skb_vlan_pop(skb)) {
 		st->drop_vlan++;
 		return TC_ACT_SHOT;

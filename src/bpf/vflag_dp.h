@@ -38,9 +38,11 @@
  *      drop_runt if the kernel cannot grow it
  *  10. to the wire: payload (bytes after the tags) over the uplink's mtu:
  *      drop_oversize; a VST frame is tagged on its way (vlan_pushed).
- * On egress to a VST VF (vflag_egress), a frame tagged with the VF's VLAN
- * is untagged (vlan_popped); one tagged with another VLAN is dropped
- * (drop_vlan): a VF never sees a frame of a VLAN not its own.
+ * On egress to a VST VF (vflag_egress), a frame whose outer tag is the
+ * VF's VLAN (vlan_proto and vlan_id) is untagged (vlan_popped); one
+ * tagged otherwise is dropped (drop_vlan): a VF never sees a frame of a
+ * VLAN not its own. (fdb and flood match the VID only; the TPID is
+ * checked here.)
  *
  * Switching is by (domain, VLAN, MAC): the VLAN of a frame is the VST
  * VLAN of the VF that sent it, else its outer tag's VID (0: untagged or

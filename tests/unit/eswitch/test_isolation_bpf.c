@@ -641,6 +641,7 @@ static void test_wire_switching_by_vlan(void **state)
 	struct frame u = eth_frame(vf_mac[VF1], remote_mac, 0x88b5, 60);
 	struct frame t10 = tagged(u, 0x8100, 10);
 	struct frame t20 = tagged(u, 0x8100, 20);
+	struct frame s10 = tagged(u, 0x88a8, 10); /* S-VLAN 10: not ours */
 	uint32_t out_len = 0;
 
 	set_vst(fx, VF1, 10, 0, 0);
@@ -651,16 +652,18 @@ static void test_wire_switching_by_vlan(void **state)
 	expect_deltas(fx, D(UP0, rx_packets, 3), D(UP0, rx_bytes, 64 + 60 + 64),
 		      D(UP0, to_host_packets, 2));
 	/* Egress on rep1: pop 10 (the in-band tag here, a metadata one
-	 * live), refuse 20, pass untagged (a VLAN 10 sibling's). */
+	 * live), refuse 20 and S-tag 10, pass untagged (a VLAN 10
+	 * sibling's). */
 	mark(fx);
 	assert_int_equal(
 	    run_on(fx->egress_fd, ifindex[VF1], t10.b, t10.len, &out_len),
 	    TC_ACT_OK);
 	assert_int_equal(out_len, 60);
 	assert_int_equal(egress(fx, VF1, &t20), TC_ACT_SHOT);
+	assert_int_equal(egress(fx, VF1, &s10), TC_ACT_SHOT);
 	assert_int_equal(egress(fx, VF1, &u), TC_ACT_OK);
 	expect_deltas(fx, D(VF1, rx_packets, 2), D(VF1, rx_bytes, 120),
-		      D(VF1, vlan_popped, 1), D(VF1, drop_vlan, 1));
+		      D(VF1, vlan_popped, 1), D(VF1, drop_vlan, 2));
 	/* An untagged VF takes tagged frames as they are (VGT). */
 	mark(fx);
 	assert_int_equal(egress(fx, VF0, &t20), TC_ACT_OK);
@@ -1029,6 +1032,39 @@ static void test_live_vst_tagged_refused(void **state)
 	assert_int_equal(MOVED(fx, UP0, lag_tx_packets), 0);
 }
 
+/* A broadcast from the wire tagged 10 (in metadata once received):
+ * vf1 and vf2 (VLAN 10) get it untagged, vf3 (VLAN 20) and vf0
+ * (untagged) not at all. */
+static void test_live_flood_vlan(void **state)
+{
+	struct fx *fx = *state;
+	struct frame b =
+	    tagged(eth_frame(bcast_mac, remote_mac, 0x0806, 60), 0x8100, 10);
+	uint8_t buf[2048];
+	uint16_t tpid, tci;
+	int fd1, fd2, n;
+
+	set_vst(fx, VF1, 10, 0, 0);
+	set_vst(fx, VF2, 10, 0, 0);
+	set_vst(fx, VF3, 20, 0, 0);
+	fd1 = wire_listen(VF1);
+	fd2 = wire_listen(VF2);
+	mark(fx);
+	assert_int_equal(wire_send(UP0, &b), 0);
+	n = wire_recv(fd1, remote_mac, buf, sizeof(buf), &tpid, &tci);
+	assert_int_equal(n, 60);
+	assert_int_equal(tpid, 0);
+	n = wire_recv(fd2, remote_mac, buf, sizeof(buf), &tpid, &tci);
+	assert_int_equal(n, 60);
+	assert_int_equal(tpid, 0);
+	close(fd1);
+	close(fd2);
+	assert_int_equal(MOVED(fx, UP0, flood_packets), 2);
+	assert_int_equal(MOVED(fx, VF0, rx_packets), 0);
+	assert_int_equal(MOVED(fx, VF3, rx_packets), 0);
+	assert_int_equal(MOVED(fx, VF3, drop_vlan), 0);
+}
+
 /* ---- setup of the namespace ---- */
 
 static int make_veth(struct nl *nl, const char *name, const char *peer,
@@ -1087,27 +1123,30 @@ close_nl:
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
-	    ISO_TEST(test_vf_slow_proto_dropped),
-	    ISO_TEST(test_vf_mac_control_dropped),
-	    ISO_TEST(test_vf_link_local_and_trust),
-	    ISO_TEST(test_vf_bad_src_dropped),
-	    ISO_TEST(test_vst_push_and_tagged_refused),
-	    ISO_TEST(test_vgt_needs_trust),
-	    ISO_TEST(test_malformed_tag_stacks),
-	    ISO_TEST(test_wire_switching_by_vlan),
-	    ISO_TEST(test_flood_within_vlan),
-	    ISO_TEST(test_vf_to_sibling_by_vlan),
-	    ISO_TEST(test_uplink_slow_proto_untagged_only),
-	    ISO_TEST(test_runt_padded),
-	    ISO_TEST(test_oversize),
-	    ISO_TEST(test_rate_policer),
-	    ISO_TEST(test_storm_limit),
-	    ISO_TEST(test_flood_80_vfs),
-	    ISO_TEST(test_live_vst_push),
-	    ISO_TEST(test_live_vst_pop),
-	    ISO_TEST(test_live_vst_tagged_refused),
+		ISO_TEST(test_vf_slow_proto_dropped),
+		ISO_TEST(test_vf_mac_control_dropped),
+		ISO_TEST(test_vf_link_local_and_trust),
+		ISO_TEST(test_vf_bad_src_dropped),
+		ISO_TEST(test_vst_push_and_tagged_refused),
+		ISO_TEST(test_vgt_needs_trust),
+		ISO_TEST(test_malformed_tag_stacks),
+		ISO_TEST(test_wire_switching_by_vlan),
+		ISO_TEST(test_flood_within_vlan),
+		ISO_TEST(test_vf_to_sibling_by_vlan),
+		ISO_TEST(test_uplink_slow_proto_untagged_only),
+		ISO_TEST(test_runt_padded),
+		ISO_TEST(test_oversize),
+		ISO_TEST(test_rate_policer),
+		ISO_TEST(test_storm_limit),
+		ISO_TEST(test_flood_80_vfs),
+		ISO_TEST(test_live_vst_push),
+		ISO_TEST(test_live_vst_pop),
+		ISO_TEST(test_live_vst_tagged_refused),
+		ISO_TEST(test_live_flood_vlan),
 	};
+	/* clang-format on */
 	int ret = test_private_netns_enter("test_isolation_bpf");
 
 	if (ret)
