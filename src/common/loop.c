@@ -79,6 +79,28 @@ void loop_del(struct loop *loop, int fd)
 	}
 }
 
+int loop_set_events(struct loop *loop, int fd, unsigned events)
+{
+	struct epoll_event ev = {0};
+
+	if (events & LOOP_IN)
+		ev.events |= EPOLLIN;
+	if (events & LOOP_OUT)
+		ev.events |= EPOLLOUT;
+	for (int i = 0; i < LOOP_MAX_FDS; i++) {
+		struct loop_watch *w = &loop->watches[i];
+
+		if (w->fd != fd)
+			continue;
+		/* the same cookie as loop_add's, so events stay matched */
+		ev.data.u64 = (uint64_t)i | (uint64_t)w->gen << 32;
+		if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
+			return -errno;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 int loop_run_once(struct loop *loop, int timeout_ms)
 {
 	struct epoll_event evs[32];

@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "ctl/reply_eswitch.h"
 #include "lag/flow_spec.h"
 #include "vflag/ctl.h"
 
@@ -56,6 +57,22 @@ static struct pf *cmd_pf(struct command_ctx *ctx, const char *name, struct cmd_r
 	return pf;
 }
 
+/* The bond whose LAG slot pf is in, or NULL: the daemon, not the eswitch,
+ * knows which bond owns a slot. */
+static struct bond *cmd_pf_bond(struct command_ctx *ctx, const struct pf *pf)
+{
+	int slot = pf_lag_slot(pf);
+
+	return slot >= 0 && slot < VFLAG_MAX_LAGS ? ctx->bonds[slot] : NULL;
+}
+
+static const char *cmd_lag_name(void *arg, unsigned slot)
+{
+	struct command_ctx *ctx = arg;
+
+	return slot < VFLAG_MAX_LAGS && ctx->bonds[slot] ? bond_name(ctx->bonds[slot]) : NULL;
+}
+
 static struct bond *cmd_bond(struct command_ctx *ctx, const char *name, struct cmd_res *r)
 {
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
@@ -81,7 +98,7 @@ static json_t *pf_show(struct command_ctx *ctx, int argc, char **argv, struct cm
 
 	if (argc > 1)
 		return cmd_fail(r, EINVAL, true, "usage: pf show [NAME]");
-	data = eswitch_pf_json(ctx->sw, argc ? argv[0] : NULL, r->err, r->errlen);
+	data = reply_eswitch_pfs(ctx->sw, argc ? argv[0] : NULL, cmd_lag_name, ctx, r->err, r->errlen);
 	if (!data)
 		return cmd_fail(r, ENOENT, false, NULL);
 	bonds = json_array();
@@ -137,6 +154,7 @@ static json_t *pf_set(struct command_ctx *ctx, int argc, char **argv, struct cmd
 static json_t *pf_del(struct command_ctx *ctx, int argc, char **argv, struct cmd_res *r)
 {
 	bool force = take_force(&argc, argv);
+	struct bond *bond;
 	struct pf *pf;
 
 	if (argc != 1)
@@ -144,6 +162,11 @@ static json_t *pf_del(struct command_ctx *ctx, int argc, char **argv, struct cmd
 	pf = cmd_pf(ctx, argv[0], r);
 	if (!pf)
 		return NULL;
+	bond = cmd_pf_bond(ctx, pf);
+	if (bond)
+		return cmd_fail(r, EBUSY, false,
+				"%s is a member of bond %s: remove it from the bond first (bond member del %s %s)",
+				pf_name(pf), bond_name(bond), bond_name(bond), pf_name(pf));
 	return cmd_check(r, eswitch_pf_del(ctx->sw, pf, force, r->err, r->errlen));
 }
 
@@ -182,7 +205,7 @@ static json_t *vf_show(struct command_ctx *ctx, int argc, char **argv, struct cm
 
 	if (argc > 1)
 		return cmd_fail(r, EINVAL, true, "usage: vf show [PF]");
-	data = eswitch_vf_json(ctx->sw, argc ? argv[0] : NULL, r->err, r->errlen);
+	data = reply_eswitch_vfs(ctx->sw, argc ? argv[0] : NULL, r->err, r->errlen);
 	return data ? data : cmd_fail(r, ENOENT, false, NULL);
 }
 
@@ -215,9 +238,9 @@ static json_t *bond_add(struct command_ctx *ctx, int argc, char **argv, struct c
 
 		if (!pf)
 			return NULL;
-		if (pf_bond(pf))
+		if (cmd_pf_bond(ctx, pf))
 			return cmd_fail(r, EBUSY, false, "%s is already a member of bond %s", argv[i],
-					bond_name(pf_bond(pf)));
+					bond_name(cmd_pf_bond(ctx, pf)));
 	}
 	if (1 + used < argc && argc == 2 + used)
 		return cmd_fail(r, EINVAL, true, "members needs at least one PF");
@@ -270,8 +293,14 @@ static json_t *bond_member(struct command_ctx *ctx, int argc, char **argv, struc
 	pf = bond ? cmd_pf(ctx, argv[2], r) : NULL;
 	if (!pf)
 		return NULL;
-	if (!strcmp(argv[0], "add"))
+	if (!strcmp(argv[0], "add")) {
+		struct bond *other = cmd_pf_bond(ctx, pf);
+
+		if (other)
+			return cmd_fail(r, EBUSY, false, "%s is already a member of bond %s",
+					pf_name(pf), bond_name(other));
 		return cmd_check(r, bond_member_add(bond, pf, clock_now_ms(), r->err, r->errlen));
+	}
 	return cmd_check(r, bond_member_del(bond, pf, clock_now_ms(), r->err, r->errlen));
 }
 
@@ -289,7 +318,7 @@ static json_t *bond_del(struct command_ctx *ctx, int argc, char **argv, struct c
 	for (unsigned i = 0; !force && eswitch_pf_at(ctx->sw, i); i++) {
 		struct pf *pf = eswitch_pf_at(ctx->sw, i);
 
-		if (pf_bond(pf) == bond && eswitch_pf_vfs_in_use(ctx->sw, pf, why, sizeof(why)))
+		if (cmd_pf_bond(ctx, pf) == bond && eswitch_pf_vfs_in_use(ctx->sw, pf, why, sizeof(why)))
 			return cmd_fail(r, EBUSY, false,
 					"%s and would lose the bond: detach the VFs first (vf set PF vf N netns -), or add --force",
 					why);
@@ -338,7 +367,7 @@ static json_t *stats(struct command_ctx *ctx, int argc, char **argv, struct cmd_
 
 	if (argc > 1)
 		return cmd_fail(r, EINVAL, true, "usage: stats [PORT]");
-	data = eswitch_stats_json(ctx->sw, argc ? argv[0] : NULL, r->err, r->errlen);
+	data = reply_eswitch_stats(ctx->sw, argc ? argv[0] : NULL, r->err, r->errlen);
 	return data ? data : cmd_fail(r, ENOENT, false, NULL);
 }
 
@@ -348,7 +377,7 @@ static json_t *map_rep(struct command_ctx *ctx, int argc, char **argv, struct cm
 
 	if (argc > 1)
 		return cmd_fail(r, EINVAL, true, "usage: map-rep [PF]");
-	data = eswitch_map_rep_json(ctx->sw, argc ? argv[0] : NULL, r->err, r->errlen);
+	data = reply_eswitch_map_rep(ctx->sw, argc ? argv[0] : NULL, r->err, r->errlen);
 	return data ? data : cmd_fail(r, ENOENT, false, NULL);
 }
 
@@ -551,9 +580,10 @@ int command_config_load(struct command_ctx *ctx, const char *path, char *err, si
 void command_link_event(struct command_ctx *ctx, const struct nl_link_event *ev)
 {
 	struct pf *pf = eswitch_link_event(ctx->sw, ev);
+	struct bond *bond = pf ? cmd_pf_bond(ctx, pf) : NULL;
 
-	if (pf && pf_bond(pf))
-		bond_link_changed(pf_bond(pf), pf, clock_now_ms());
+	if (bond)
+		bond_link_changed(bond, pf, clock_now_ms());
 }
 
 void command_tick(struct command_ctx *ctx, uint64_t now)

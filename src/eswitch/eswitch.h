@@ -1,10 +1,15 @@
 /* The eswitch model: PFs (adopted uplink interfaces), their VFs (veth
  * pairs or TAP devices with stable names, MACs and pseudo PCI addresses)
- * and the switching domains they form, programmed into the datapath (dp).
+ * and the switching domains they form, programmed into the datapath.
  *
  * A lone PF is a domain of its own: its VFs and its uplink. A PF that
- * joins a bond moves, with its VFs, into the bond's domain, so all VFs of
- * every bonded PF share the LAG ("the bond mode is reflected to all VFs").
+ * joins a LAG moves, with its VFs, into the LAG slot's domain, so all VFs
+ * of every bonded PF share the LAG ("the bond mode is reflected to all
+ * VFs"). The eswitch knows a PF's LAG slot because it programs that
+ * domain; which bond owns the slot is the daemon's business.
+ *
+ * The world (datapath maps and hooks, rtnetlink devices) is reached only
+ * through struct eswitch_ops (eswitch/ops.h).
  *
  * Single-threaded: vflagd's event loop owns it. Every mutating call either
  * succeeds or leaves things as they were, and explains a refusal in err. */
@@ -15,42 +20,55 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
-#include "eswitch/dp.h"
+#include "bpf/vflag_dp.h"
+#include "eswitch/ops.h"
 #include "nl/nl.h"
 
 #define ESWITCH_MAX_PFS 64
-#define ESWITCH_MAX_VFS 64      /* per PF */
+#define ESWITCH_MAX_VFS 64 /* per PF */
 #define ESWITCH_PF_NAME_MAX 8
-#define ESWITCH_DOMAIN_LAG_BASE 128 /* domains >= this are bonds' */
+#define ESWITCH_DOMAIN_LAG_BASE 128 /* domains >= this are LAG slots' */
+#define ESWITCH_PCI_LEN 16
+#define ESWITCH_NETNS_LEN 64
 
 struct eswitch;
 struct pf;
-struct bond;
+struct dp;
 
 enum vf_type { VF_TYPE_VETH, VF_TYPE_TAP };
 
+/* An eswitch on the real backend (dp and nl; either may be NULL for an
+ * eswitch that never gets a PF). NULL on out of memory. */
 struct eswitch *eswitch_create(struct dp *dp, struct nl *nl);
+/* An eswitch on any backend; ops must outlive it. */
+struct eswitch *eswitch_create_with_ops(const struct eswitch_ops *ops,
+					void *ops_ctx);
 /* The rule for PF and bond names: 1..8 of [a-z0-9], a letter first, so
  * the VF devices named after them fit in IFNAMSIZ. */
 bool eswitch_name_valid(const char *name);
-/* Removes every VF and releases every PF, whatever uses them. NULL ok. */
+/* Removes every VF and releases every PF, whatever uses them (a PF still
+ * in a LAG leaves it first). NULL ok. */
 void eswitch_destroy(struct eswitch *sw);
 
 int eswitch_pf_add(struct eswitch *sw, const char *name, const char *ifname,
 		   const char *pci, char *err, size_t errlen);
-/* Refuses a PF in a bond, or with VFs in use unless force. */
-int eswitch_pf_del(struct eswitch *sw, struct pf *pf, bool force,
-		   char *err, size_t errlen);
+/* Refuses a PF in a LAG, or with VFs in use unless force. */
+int eswitch_pf_del(struct eswitch *sw, struct pf *pf, bool force, char *err,
+		   size_t errlen);
+/* As sriov_numvfs: a non-zero count changes only through 0; going to 0
+ * is refused while a VF is in use, unless force. */
 int eswitch_pf_set_numvfs(struct eswitch *sw, struct pf *pf, unsigned numvfs,
-			  enum vf_type type, bool force, char *err, size_t errlen);
+			  enum vf_type type, bool force, char *err,
+			  size_t errlen);
 int eswitch_pf_set_spoofchk(struct eswitch *sw, struct pf *pf, bool on);
 /* mac: NULL = unchanged. netns: NULL = unchanged, "-" = back to ours. */
 int eswitch_vf_set(struct eswitch *sw, struct pf *pf, unsigned vf,
-		   const uint8_t *mac, const char *netns, char *err, size_t errlen);
-/* True if some VF of pf is in use (in another namespace, or its TAP opened). */
-bool eswitch_pf_vfs_in_use(struct eswitch *sw, struct pf *pf, char *why, size_t whylen);
+		   const uint8_t *mac, const char *netns, char *err,
+		   size_t errlen);
+/* True if some VF of pf is in use (in another namespace, or its TAP
+ * opened); why says which. */
+bool eswitch_pf_vfs_in_use(struct eswitch *sw, struct pf *pf, char *why,
+			   size_t whylen);
 
 struct pf *eswitch_pf_find(struct eswitch *sw, const char *name);
 struct pf *eswitch_pf_by_ifindex(struct eswitch *sw, int ifindex);
@@ -59,11 +77,13 @@ struct pf *eswitch_pf_at(struct eswitch *sw, unsigned i);
 
 /* A link event for one of our ports; returns the PF whose uplink carrier
  * it reports, or NULL. */
-struct pf *eswitch_link_event(struct eswitch *sw, const struct nl_link_event *ev);
+struct pf *eswitch_link_event(struct eswitch *sw,
+			      const struct nl_link_event *ev);
 /* Reads the uplink's carrier now (miimon); -errno if it is gone. */
 int eswitch_pf_poll_carrier(struct eswitch *sw, struct pf *pf, bool *carrier);
 
 /* For the bond. */
+/* The real backend's datapath (NULL on any other backend). */
 struct dp *eswitch_dp(struct eswitch *sw);
 const char *pf_name(const struct pf *pf);
 const char *pf_dev(const struct pf *pf);
@@ -71,11 +91,12 @@ int pf_ifindex(const struct pf *pf);
 const uint8_t *pf_mac(const struct pf *pf);
 bool pf_carrier(const struct pf *pf);
 uint32_t pf_port_id(const struct pf *pf);
-struct bond *pf_bond(const struct pf *pf);
-/* Moves pf and its VFs into the LAG's domain; member_index is its bit in
- * vflag_lag.rx_mask. */
-int eswitch_pf_join_lag(struct eswitch *sw, struct pf *pf, struct bond *bond,
-			uint32_t lag_slot, uint32_t member_index);
+/* The LAG slot whose domain pf is in, or -1 for a lone PF. */
+int pf_lag_slot(const struct pf *pf);
+/* Moves pf and its VFs into LAG slot lag_slot's domain; member_index is
+ * its bit in vflag_lag.rx_mask. Refuses (-EBUSY) a PF in a LAG. */
+int eswitch_pf_join_lag(struct eswitch *sw, struct pf *pf, uint32_t lag_slot,
+			uint32_t member_index);
 /* Back to a domain of its own. */
 void eswitch_pf_leave_lag(struct eswitch *sw, struct pf *pf);
 /* The MACs of every VF in the domain of pf (for failover announcements);
@@ -83,14 +104,49 @@ void eswitch_pf_leave_lag(struct eswitch *sw, struct pf *pf);
 unsigned eswitch_domain_vf_macs(struct eswitch *sw, const struct pf *pf,
 				uint8_t (*macs)[6], unsigned cap);
 
-/* Replies of the show commands (doc/ctl.md). name NULL = all. On a bad
- * name return NULL with err set. */
-json_t *eswitch_pf_json(struct eswitch *sw, const char *name, char *err, size_t errlen);
-json_t *eswitch_vf_json(struct eswitch *sw, const char *pf, char *err, size_t errlen);
-json_t *eswitch_map_rep_json(struct eswitch *sw, const char *pf, char *err, size_t errlen);
-json_t *eswitch_stats_json(struct eswitch *sw, const char *port, char *err, size_t errlen);
+/* What `pf show` reports of one PF (doc/ctl.md). */
+struct eswitch_pf_status {
+	char name[ESWITCH_PF_NAME_MAX + 1];
+	char dev[IF_NAMESIZE]; /* the uplink device */
+	int ifindex;
+	uint8_t mac[6];
+	char pci[ESWITCH_PCI_LEN];
+	bool carrier;
+	bool gone; /* the uplink device vanished */
+	unsigned numvfs;
+	enum vf_type vf_type;
+	bool spoofchk;
+	int lag_slot;	  /* -1: a lone PF */
+	uint32_t port_id; /* for eswitch_port_stats */
+};
 
-/* "layer3+4" etc. for names of pf kinds, used by the JSON of bonds too. */
+/* What `vf show` and `map-rep` report of one VF. */
+struct eswitch_vf_status {
+	char pf[ESWITCH_PF_NAME_MAX + 1];
+	char pf_dev[IF_NAMESIZE];
+	unsigned index;
+	enum vf_type type;
+	char ifname[IF_NAMESIZE]; /* the end a container or VM gets */
+	char rep[IF_NAMESIZE];	  /* the eswitch end (the TAP itself) */
+	uint8_t mac[6];
+	char pci[ESWITCH_PCI_LEN];     /* pseudo SR-IOV address */
+	char netns[ESWITCH_NETNS_LEN]; /* "" while in vflagd's */
+	bool in_use;
+	bool gone;
+	uint32_t port_id; /* for eswitch_port_stats */
+};
+
+void eswitch_pf_status(struct eswitch *sw, const struct pf *pf,
+		       struct eswitch_pf_status *st);
+/* -ENOENT past the PF's numvfs. in_use may ask the backend (a TAP's
+ * carrier). */
+int eswitch_vf_status(struct eswitch *sw, const struct pf *pf, unsigned vf,
+		      struct eswitch_vf_status *st);
+/* A port's counters (a PF's or VF's port_id); zeroes on -errno. */
+int eswitch_port_stats(struct eswitch *sw, uint32_t port_id,
+		       struct vflag_port_stats *st);
+
+/* "veth" or "tap". */
 const char *vf_type_name(enum vf_type type);
 
 #endif

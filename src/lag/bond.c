@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "dp/dp.h"
 #include "lag/xmit_hash.h"
 
 #define TAG "bond"
@@ -37,6 +38,7 @@ static const char *const bond_link_names[] = {
 
 struct bond_member {
 	struct pf *pf;
+	struct bond *bond;
 	unsigned index;          /* rx_mask bit and LACP port (index + 1) */
 	enum bond_link link;
 	uint64_t link_deadline;  /* end of updelay/downdelay */
@@ -447,7 +449,7 @@ static void bond_lacp_stop(struct bond *bond)
 static void bond_member_rx(void *arg, int fd)
 {
 	struct bond_member *m = arg;
-	struct bond *bond = pf_bond(m->pf);
+	struct bond *bond = m->bond;
 	uint8_t buf[2048];
 
 	/* A budget, so a LACPDU storm cannot starve the control socket. */
@@ -535,9 +537,9 @@ int bond_member_add(struct bond *bond, struct pf *pf, uint64_t now, char *err, s
 	struct bond_member *m;
 	int ret;
 
-	if (pf_bond(pf)) {
+	if (pf_lag_slot(pf) >= 0) {
 		snprintf(err, errlen, "%s is already a member of bond %s", pf_name(pf),
-			 bond_name(pf_bond(pf)));
+			 pf_lag_slot(pf) == (int)bond->slot ? bond->name : "in another LAG slot");
 		return -EBUSY;
 	}
 	if (bond->nmembers == VFLAG_MAX_LAG_MEMBERS) {
@@ -550,6 +552,7 @@ int bond_member_add(struct bond *bond, struct pf *pf, uint64_t now, char *err, s
 		return -ENOMEM;
 	}
 	m->pf = pf;
+	m->bond = bond;
 	m->index = member_free_index(bond);
 	m->link = pf_carrier(pf) ? BOND_LINK_UP : BOND_LINK_DOWN;
 	m->sock = member_socket_open(m);
@@ -563,7 +566,7 @@ int bond_member_add(struct bond *bond, struct pf *pf, uint64_t now, char *err, s
 		snprintf(err, errlen, "cannot watch %s: %s", pf_dev(pf), strerror(-ret));
 		goto close_sock;
 	}
-	ret = eswitch_pf_join_lag(bond->sw, pf, bond, bond->slot, m->index);
+	ret = eswitch_pf_join_lag(bond->sw, pf, bond->slot, m->index);
 	if (ret) {
 		snprintf(err, errlen, "cannot move %s into the bond's domain: %s", pf_name(pf),
 			 strerror(-ret));

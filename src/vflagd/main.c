@@ -14,7 +14,7 @@
 #include "common/loop.h"
 #include "ctl/command.h"
 #include "ctl/ctl_server.h"
-#include "eswitch/dp.h"
+#include "dp/dp.h"
 #include "eswitch/eswitch.h"
 #include "nl/nl.h"
 #include "vflag/ctl.h"

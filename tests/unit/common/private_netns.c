@@ -10,7 +10,7 @@
 
 #include <bpf/bpf.h>
 
-#include "eswitch/dp.h"
+#include "dp/dp.h"
 
 static void write_sysctl(const char *path, const char *val)
 {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/loop.h"
 #include "ctl/ctl_server.h"
@@ -445,6 +446,7 @@ static int srv_teardown(void **state)
 
 	ctl_server_close(fx->srv);
 	loop_destroy(fx->loop);
+	clock_fake_clear();
 	unlink(fx->path);
 	rmdir(fx->dir);
 	free(fx);
@@ -829,29 +831,40 @@ static void test_server_path_too_long(void **state)
 	assert_non_null(strstr(err, "too long"));
 }
 
-/* The daemon holds at most 64 clients: one more is closed at once, and the
- * ones it holds are still served. */
+/* The daemon holds at most 64 clients: one more closes the one idle the
+ * longest (the flooding and timeout cases are in test_ctl_server_limits.c),
+ * so a newcomer such as vflagctl always gets in. */
 static void test_server_client_limit(void **state)
 {
 	struct fx *fx = *state;
-	struct client *cs[64], *extra;
+	struct client *cs[CTL_SERVER_MAX_CLIENTS], *extra;
+	struct ctl_server_stats st;
 
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < CTL_SERVER_MAX_CLIENTS; i++) {
+		clock_fake_set(1000 + (uint64_t)i);
 		cs[i] = client_open(fx->path);
 		pump(fx);
 	}
+	clock_fake_set(2000);
+	roundtrip(fx, cs[0], "busy"); /* cs[0] was oldest; now cs[1] is */
 	extra = client_open(fx->path);
-	assert_true(client_closed(fx, extra));
-	client_close(extra);
+	roundtrip(fx, extra, "newcomer");
+	assert_true(client_closed(fx, cs[1]));
+	ctl_server_get_stats(fx->srv, &st);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.clients, CTL_SERVER_MAX_CLIENTS);
 	roundtrip(fx, cs[0], "first");
 	roundtrip(fx, cs[63], "last");
-	/* a slot freed is a slot reused */
+	/* a slot freed is a slot reused, without evicting anyone */
 	client_close(cs[5]);
 	pump(fx);
 	cs[5] = client_open(fx->path);
 	roundtrip(fx, cs[5], "again");
-	for (int i = 0; i < 64; i++)
+	ctl_server_get_stats(fx->srv, &st);
+	assert_int_equal(st.evicted, 1);
+	for (int i = 0; i < CTL_SERVER_MAX_CLIENTS; i++)
 		client_close(cs[i]);
+	client_close(extra);
 }
 
 int main(void)

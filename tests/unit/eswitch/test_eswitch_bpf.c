@@ -1,5 +1,5 @@
 /* Unit tests of the eBPF eswitch (src/bpf/eswitch.bpf.c) through the
- * loader API (src/eswitch/dp.h) and BPF_PROG_TEST_RUN.
+ * loader API (src/dp/dp.h) and BPF_PROG_TEST_RUN.
  *
  * The process leaves the host's network namespace first thing
  * (unshare(CLONE_NEWNET)) and builds, inside its private one, the ports of
@@ -12,11 +12,12 @@
  *   rep2       eswitch end of up2's VF vf2 (domain B)
  *
  * Every test opens its own datapath (dp_open), programs it with the
- * entries vflagd writes (eswitch.c pf_port_entry/vf_port_entry,
- * domain_flood_sync, bond.c bond_publish), runs crafted frames through
- * vflag_ingress/vflag_egress with ctx.ifindex naming the port they
- * arrive on, and checks the verdict and the change of EVERY counter of
- * every port: a frame must move the counters it names and no other.
+ * entries vflagd writes (src/eswitch/domain.c eswitch_pf_port_entry,
+ * eswitch_vf_port_entry, eswitch_domain_flood_sync; bond.c bond_publish),
+ * runs crafted frames through vflag_ingress/vflag_egress with
+ * ctx.ifindex naming the port they arrive on, and checks the verdict
+ * and the change of EVERY counter of every port: a frame must move the
+ * counters it names and no other.
  *
  * BPF_PROG_TEST_RUN returns TC_ACT_REDIRECT without doing the redirect,
  * so the redirect targets are also checked live ("live_" tests): a frame
@@ -52,7 +53,7 @@
 #include <linux/pkt_cls.h>
 
 #include "common/log.h"
-#include "eswitch/dp.h"
+#include "dp/dp.h"
 #include "../common/private_netns.h"
 #include "eswitch/eswitch.h"
 #include "lag/xmit_hash.h"

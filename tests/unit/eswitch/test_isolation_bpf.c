@@ -2,7 +2,7 @@
  * send, VLANs (VST push/pop, VGT with trust, switching and flooding by
  * (domain, VLAN)), padding and the uplink's mtu, the rate and storm
  * policers, and floods past 64 VFs. Through the loader API
- * (src/eswitch/dp.h) and BPF_PROG_TEST_RUN, as test_eswitch_bpf.c.
+ * (src/dp/dp.h) and BPF_PROG_TEST_RUN, as test_eswitch_bpf.c.
  *
  * The process leaves the host's network namespace first thing and
  * builds, in its private one, veth pairs for:
@@ -51,7 +51,7 @@
 #include "../common/private_netns.h"
 #include "bpf/vflag_frame.h"
 #include "common/log.h"
-#include "eswitch/dp.h"
+#include "dp/dp.h"
 #include "eswitch/eswitch.h"
 #include "lag/xmit_hash.h"
 #include "nl/nl.h"

@@ -4,8 +4,8 @@
  * holds) and the tc hooks it attached. Only the control thread calls it;
  * the programs read the maps concurrently, which is why a LAG's members
  * change by swapping its inner map whole (dp_lag_publish). */
-#ifndef VFLAG_ESWITCH_DP_H
-#define VFLAG_ESWITCH_DP_H
+#ifndef VFLAG_DP_DP_H
+#define VFLAG_DP_DP_H
 
 #include <stdbool.h>
 #include <stddef.h>

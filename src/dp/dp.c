@@ -1,5 +1,5 @@
 /* The eBPF eswitch through libbpf: skeleton, tc hooks, map updates. */
-#include "eswitch/dp.h"
+#include "dp/dp.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,0 +1,74 @@
+/* Inside the eswitch module only: the structs its files share and the
+ * helpers one file gives another. Not for other modules. */
+#ifndef VFLAG_ESWITCH_IMPL_H
+#define VFLAG_ESWITCH_IMPL_H
+
+#include "eswitch/eswitch.h"
+
+#define ESWITCH_TAG "eswitch"
+
+struct vf {
+	unsigned index;
+	enum vf_type type;
+	char ifname[IF_NAMESIZE]; /* the end a container or VM gets */
+	char rep[IF_NAMESIZE];	  /* the eswitch end (the TAP itself for VMs) */
+	int rep_ifindex;
+	uint8_t mac[6];
+	uint32_t port_id;
+	char netns[ESWITCH_NETNS_LEN]; /* "" while in vflagd's namespace */
+	bool gone;		       /* its device vanished under us */
+};
+
+struct pf {
+	char name[ESWITCH_PF_NAME_MAX + 1];
+	char dev[IF_NAMESIZE];
+	int ifindex;
+	uint8_t mac[6];
+	char pci[ESWITCH_PCI_LEN];
+	unsigned slot; /* lone domain number, and PCI function */
+	uint32_t port_id;
+	bool carrier;
+	bool gone; /* the uplink device vanished */
+	bool spoofchk;
+	enum vf_type vf_type;
+	unsigned numvfs;
+	struct vf *vfs;
+	bool in_lag; /* false: a lone PF */
+	uint32_t lag_slot;
+	uint32_t member_index;
+};
+
+struct eswitch {
+	const struct eswitch_ops *ops;
+	void *ops_ctx;
+	struct eswitch_kernel
+	    *kernel; /* ours to free; NULL on other backends */
+	struct pf *pfs[ESWITCH_MAX_PFS]; /* in the order added */
+	unsigned npfs;
+	uint64_t slots_used; /* bit per pf->slot */
+	uint8_t port_ids_used[VFLAG_MAX_PORTS];
+};
+
+/* eswitch.c: the registry. */
+int eswitch_port_id_alloc(struct eswitch *sw, uint32_t *id);
+void eswitch_port_id_free(struct eswitch *sw, uint32_t id);
+
+/* domain.c: domains, their fdb and flood lists. */
+uint32_t eswitch_pf_domain(const struct pf *pf);
+struct vflag_port eswitch_pf_port_entry(const struct pf *pf);
+struct vflag_port eswitch_vf_port_entry(const struct pf *pf,
+					const struct vf *vf);
+/* Rewrites the broadcast list of one domain from the PFs in it. */
+int eswitch_domain_flood_sync(struct eswitch *sw, uint32_t domain);
+
+/* vf.c: VF devices. */
+int eswitch_vf_create(struct eswitch *sw, struct pf *pf, struct vf *vf,
+		      unsigned index, enum vf_type type, char *err,
+		      size_t errlen);
+void eswitch_vf_destroy(struct eswitch *sw, struct pf *pf, struct vf *vf);
+bool eswitch_vf_in_use(struct eswitch *sw, const struct vf *vf);
+/* A VF (or its eswitch end) by any of its device names. */
+struct vf *eswitch_vf_by_devname(struct eswitch *sw, const char *name,
+				 struct pf **pfp);
+
+#endif
