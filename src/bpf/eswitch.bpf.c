@@ -183,9 +183,22 @@ static __always_inline int fdb_lookup(__u32 domain, __u32 vlan, const __u8 *mac,
 {
 	struct vflag_fdb_key key = {.domain = domain, .vlan = (__u16)vlan};
 
+	struct vflag_port *to;
+
 	__builtin_memcpy(key.mac, mac, 6);
 	*val = bpf_map_lookup_elem(&fdb, &key);
-	return *val ? 0 : -1;
+	if (!*val)
+		return -1;
+	/* The key has the VLAN, but a VST VF must never be handed a frame
+	 * of another VLAN even if vflagd left its MAC under a wrong one
+	 * (untagged frames would pass its egress check): a miss then. One
+	 * more lookup per unicast delivered. */
+	to = bpf_map_lookup_elem(&ports, &(*val)->ifindex);
+	if (to && to->vlan_id && to->vlan_id != vlan) {
+		*val = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 static __always_inline int uplink_ingress(struct __sk_buff *skb,

@@ -670,6 +670,27 @@ static void test_wire_switching_by_vlan(void **state)
 	expect_deltas(fx, D(VF0, rx_packets, 1), D(VF0, rx_bytes, 64));
 }
 
+/* A VST VF whose MAC is still keyed untagged (vflagd did not move it):
+ * untagged frames for it, from the wire or a sibling, are a miss, not a
+ * delivery into the wrong VLAN. */
+static void test_vst_stale_fdb_key(void **state)
+{
+	struct fx *fx = *state;
+	struct frame u = eth_frame(vf_mac[VF1], remote_mac, 0x88b5, 60);
+	struct frame from_vf0 = eth_frame(vf_mac[VF1], vf_mac[VF0], 0x88b5, 60);
+	struct vflag_port e = vf_entry(VF1);
+
+	e.vlan_id = 10;
+	set_port(fx, VF1, &e); /* the fdb keeps (A, 0, vf1) */
+	mark(fx);
+	assert_int_equal(ingress(fx, UP0, &u), TC_ACT_OK);
+	assert_int_equal(ingress(fx, VF0, &from_vf0), TC_ACT_REDIRECT);
+	expect_deltas(fx, D(UP0, rx_packets, 1), D(UP0, rx_bytes, 60),
+		      D(UP0, to_host_packets, 1), D(VF0, tx_packets, 1),
+		      D(VF0, tx_bytes, 60), D(UP0, lag_tx_packets, 1),
+		      D(UP0, lag_tx_bytes, 60));
+}
+
 /* Broadcasts within a VLAN: vf1, vf2 in VLAN 10, vf3 in VLAN 20, vf0
  * untagged. */
 static void test_flood_within_vlan(void **state)
@@ -1133,6 +1154,7 @@ int main(void)
 		ISO_TEST(test_vgt_needs_trust),
 		ISO_TEST(test_malformed_tag_stacks),
 		ISO_TEST(test_wire_switching_by_vlan),
+		ISO_TEST(test_vst_stale_fdb_key),
 		ISO_TEST(test_flood_within_vlan),
 		ISO_TEST(test_vf_to_sibling_by_vlan),
 		ISO_TEST(test_uplink_slow_proto_untagged_only),
