@@ -48,7 +48,8 @@
  * VLAN of the VF that sent it, else its outer tag's VID (0: untagged or
  * priority-tagged). Broadcasts go to the domain's VFs whose vlan_id is
  * that VLAN (0: the untagged VFs), looked up per copy in `ports`, so the
- * flood list stays one per domain.
+ * flood list stays one per domain. An fdb hit on a VST VF of another
+ * VLAN (a key vflagd left stale) is a miss: checked in `ports` too.
  *
  * From the wire (an uplink's ingress): untagged slow protocols go to the
  * host for vflagd as before; link-local destinations, 0x8809/0x8808
