@@ -1,6 +1,6 @@
 /* The contract between the eBPF eswitch (eswitch.bpf.c) and vflagd
  * (src/eswitch): map keys, values and limits. Included by both, so it
- * uses only <linux/types.h> types.
+ * uses only <linux/types.h> types (and <linux/bpf.h>'s bpf_spin_lock).
  *
  * Maps (defined in eswitch.bpf.c):
  *   ports      HASH   ifindex -> struct vflag_port     which port a hook runs on
@@ -8,6 +8,60 @@
  *   flood      ARRAY  domain -> struct vflag_flood     VFs for bcast/mcast
  *   lags       ARRAY_OF_MAPS  lag slot -> inner ARRAY[1] of struct vflag_lag
  *   port_stats PERCPU_ARRAY port id -> struct vflag_port_stats
+ *   police     ARRAY  port id -> struct vflag_police   the VF's rate and
+ *              storm token buckets; the datapath's own state: vflagd
+ *              never writes it (a reused port id starts from its
+ *              predecessor's buckets, refilled since their last frame)
+ *
+ * Frame parsing (tags, control protocols) is bpf/vflag_frame.h, shared
+ * with userspace.
+ *
+ * Isolation rules of a VF's frames (vflag_ingress on a VF port), in this
+ * order, each with the counter it moves:
+ *   1. shorter than an Ethernet header, more than 2 VLAN tags (the tag
+ *      the kernel holds in skb metadata counts), or a truncated tag:
+ *      drop_malformed
+ *   2. source MAC multicast, broadcast or all-zero: drop_bad_src
+ *      (whatever VFLAG_PORT_F_SPOOFCHK says)
+ *   3. VFLAG_PORT_F_SPOOFCHK and source != mac: drop_spoof
+ *   4. EtherType after any tags 0x8809 (LACP, marker, OAM): drop_slow_proto;
+ *      0x8808 (PAUSE, PFC): drop_mac_control. No flag lets them through.
+ *   5. LLDP (0x88cc) or 802.1X (0x888e) from a VF without
+ *      VFLAG_PORT_F_TRUST, or any other frame to 01:80:c2:00:00:0x:
+ *      drop_link_local. A trusted VF's LLDP/802.1X pass to any address.
+ *   6. VLAN: with vlan_id set (VST) any tag, priority tags included:
+ *      drop_vlan; without, any tag unless VFLAG_PORT_F_TRUST (VGT):
+ *      drop_vlan.
+ *   7. broadcast/multicast over storm_pps: drop_storm
+ *   8. over max_tx_rate: drop_rate
+ *   9. shorter than 60 bytes: padded with zeros to 60 (runt_padded), or
+ *      drop_runt if the kernel cannot grow it
+ *  10. to the wire: payload (bytes after the tags) over the uplink's mtu:
+ *      drop_oversize; a VST frame is tagged on its way (vlan_pushed).
+ * On egress to a VST VF (vflag_egress), a frame whose outer tag is the
+ * VF's VLAN (vlan_proto and vlan_id) is untagged (vlan_popped); one
+ * tagged otherwise is dropped (drop_vlan): a VF never sees a frame of a
+ * VLAN not its own. (fdb and flood match the VID only; the TPID is
+ * checked here.)
+ *
+ * Switching is by (domain, VLAN, MAC): the VLAN of a frame is the VST
+ * VLAN of the VF that sent it, else its outer tag's VID (0: untagged or
+ * priority-tagged). Broadcasts go to the domain's VFs whose vlan_id is
+ * that VLAN (0: the untagged VFs), looked up per copy in `ports`, so the
+ * flood list stays one per domain. An fdb hit on a VST VF of another
+ * VLAN (a key vflagd left stale) is a miss: checked in `ports` too.
+ *
+ * From the wire (an uplink's ingress): untagged slow protocols go to the
+ * host for vflagd as before; link-local destinations, 0x8809/0x8808
+ * behind tags and malformed tag stacks go to the host (to_host_packets),
+ * never to a VF.
+ *
+ * Limits, admitted: a trusted VF without a VLAN (VGT) is flooded only
+ * untagged frames, and gets a tagged unicast only for a (VLAN, MAC) key
+ * vflagd wrote for it; a VST VF's frames reach its same-VLAN siblings
+ * untagged and are tagged only towards the wire; the storm limit counts
+ * what a VF sends, not what the wire floods to it; GSO frames are not
+ * checked against the uplink's mtu (they are cut by the VF's MSS).
  *
  * vflagd replaces a LAG's inner map whole (one pointer swap in `lags`),
  * so the datapath never sees half a membership change. */
@@ -15,12 +69,19 @@
 #define VFLAG_BPF_DP_H
 
 #include <linux/types.h>
+#include <linux/bpf.h>
 
 #define VFLAG_MAX_PORTS 256        /* uplinks + VF ports, incl. stats slots */
 #define VFLAG_MAX_DOMAINS 256      /* switching domains (bonds + lone PFs) */
 #define VFLAG_MAX_LAGS 8           /* bonds */
 #define VFLAG_MAX_LAG_MEMBERS 8    /* members of one bond; a power of two */
-#define VFLAG_MAX_FLOOD 64         /* VFs one broadcast is copied to */
+/* VFs one broadcast is copied to: every port the ports map can hold,
+ * so every VF a domain admits gets broadcasts (vflagd can never fill
+ * more). The copies are made by bpf_loop, so the cost is per copy made
+ * (one ports lookup and one clone each), not per slot. */
+#define VFLAG_MAX_FLOOD VFLAG_MAX_PORTS
+_Static_assert((VFLAG_MAX_FLOOD & (VFLAG_MAX_FLOOD - 1)) == 0,
+	       "the flood index is masked: a power of two");
 #define VFLAG_NO_LAG 0xffffffffu
 
 enum vflag_port_kind {
@@ -30,6 +91,19 @@ enum vflag_port_kind {
 
 /* Per-port flags. */
 #define VFLAG_PORT_F_SPOOFCHK (1u << 0) /* VF: drop frames not from its MAC */
+#define VFLAG_PORT_F_TRUST (1u << 1)    /* VF: may send LLDP and 802.1X, and
+					   tagged frames when it has no
+					   vlan_id (VGT) */
+
+/* Default broadcast/multicast storm limit vflagd should put in a VF's
+ * entry (storm_pps/storm_burst; 0 in the entry means no limit). */
+#define VFLAG_STORM_PPS_DEFAULT 1000
+#define VFLAG_STORM_BURST_DEFAULT 200
+
+/* The rate policer's bucket holds 10 ms of max_tx_rate, and never less
+ * than two maximal GSO frames, or a TSO sender could never pass. */
+#define VFLAG_RATE_BURST_NS 10000000ull
+#define VFLAG_RATE_MIN_BURST_BYTES (2 * 65536)
 
 struct vflag_port {
 	__u32 id;             /* index in port_stats */
@@ -41,12 +115,38 @@ struct vflag_port {
 	__u32 flags;          /* VFLAG_PORT_F_* */
 	__u8 mac[6];          /* VF: its MAC (spoof check) */
 	__u8 pad[2];
+	/* Appended for tenant isolation. Zero means no VLAN, no mtu check,
+	 * no rate or storm limit: today's behaviour. What changed whatever
+	 * the entry says (issue 8): rules 1, 2, 4, 5 and 9 at the top, and,
+	 * without VFLAG_PORT_F_TRUST, rule 6 (an untrusted VF's tagged
+	 * frames) and LLDP/802.1X. */
+	__u16 vlan_id;        /* VF: VST VLAN 1..4094, 0 = none */
+	__u8 vlan_qos;        /* VF: PCP 0..7 of the pushed tag */
+	__u8 pad2;
+	__u16 vlan_proto;     /* VF: TPID of the pushed tag, host order:
+				 0x8100 or 0x88a8; 0 = 0x8100 */
+	__u16 pad3;
+	__u32 mtu;            /* uplink: largest payload after the Ethernet
+				 header and tags a VF may send out of it
+				 (the device's MTU); 0 = no check.
+				 GSO frames are not checked. */
+	__u32 max_tx_rate;    /* VF: Mbit/s of all it sends (siblings
+				 included), 0 = unlimited */
+	__u32 storm_pps;      /* VF: broadcast+multicast it sends, packets
+				 per second, 0 = unlimited */
+	__u32 storm_burst;    /* VF: bucket of the storm limit, packets;
+				 0 = storm_pps (one second) */
 };
 
+_Static_assert(sizeof(struct vflag_port) == 60, "vflag_port: appended only");
+
+/* vlan is the VLAN the MAC lives in (0: untagged). vflagd must write a
+ * VST VF's MAC with its vlan_id; in the bytes of the former `pad`, so an
+ * old writer's zeroed key is vlan 0. */
 struct vflag_fdb_key {
 	__u32 domain;
 	__u8 mac[6];
-	__u8 pad[2]; /* must be zero */
+	__u16 vlan;
 };
 
 struct vflag_fdb_val {
@@ -82,18 +182,52 @@ struct vflag_port_stats {
 	__u64 tx_bytes;
 	__u64 lag_tx_packets;      /* uplink: frames the LAG hashed onto it */
 	__u64 lag_tx_bytes;
-	__u64 to_host_packets;     /* uplink: unicast for no VF, to the host */
+	__u64 to_host_packets;     /* uplink: for no VF, to the host: unicast
+				      for no (VLAN, MAC), link-local, control
+				      protocols behind tags, >2 tags */
 	__u64 slow_proto_packets;  /* uplink: LACP/marker, to vflagd */
 	__u64 flood_packets;       /* copies of bcast/mcast made here */
 	__u64 drop_not_collecting; /* arrived on a member that may not collect */
 	__u64 drop_no_member;      /* LAG had no member to transmit on */
-	__u64 drop_malformed;      /* shorter than an Ethernet header */
+	__u64 drop_malformed;      /* shorter than an Ethernet header; from a
+				      VF also more than 2 tags or a tag cut
+				      short */
 	__u64 drop_spoof;          /* VF sent from a MAC not its own */
 	__u64 drop_hairpin;        /* VF sent to its own MAC */
 	__u64 drop_flood_full;     /* broadcast copies beyond VFLAG_MAX_FLOOD */
 	__u64 drop_link_local;     /* VF sent to 01:80:c2:00:00:0x (LACP, STP,
-				      LLDP): a tenant must not speak for the
-				      bond or the wire */
+				      LLDP), or LLDP/802.1X while not
+				      trusted: a tenant must not speak for
+				      the bond or the wire */
+	/* Appended for tenant isolation (see the rules at the top). */
+	__u64 drop_slow_proto;     /* VF sent 0x8809 (any tags, any address) */
+	__u64 drop_mac_control;    /* VF sent 0x8808 (PAUSE, PFC) */
+	__u64 drop_bad_src;        /* VF sent from a group or zero MAC */
+	__u64 drop_vlan;           /* VLAN policy: tag from a VST or untrusted
+				      VF; to a VST VF, a frame of another
+				      VLAN */
+	__u64 drop_runt;           /* VF: under 60 bytes and not paddable */
+	__u64 drop_oversize;       /* VF: payload over the uplink's mtu */
+	__u64 drop_rate;           /* VF: over max_tx_rate */
+	__u64 drop_storm;          /* VF: bcast/mcast over storm_pps */
+	__u64 runt_padded;         /* VF: frames padded to 60 bytes */
+	__u64 vlan_pushed;         /* VF: frames tagged with its VST VLAN */
+	__u64 vlan_popped;         /* VF: frames untagged on their way to it */
+};
+
+/* Token buckets of one VF, under lock (ARRAY values with a
+ * bpf_spin_lock: one bucket per VF, exact across CPUs, at the price of a
+ * lock per frame of a VF with a limit; a VF without limits never takes
+ * it). Units avoid division: rate tokens are milli-bits
+ * (ns * Mbit/s), storm tokens nano-packets (ns * pkt/s). A bucket whose
+ * last_ns is 0 starts full. */
+struct vflag_police {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 rate_last_ns;
+	__u64 rate_tokens;
+	__u64 storm_last_ns;
+	__u64 storm_tokens;
 };
 
 #endif
