@@ -33,7 +33,7 @@ complete_line() {
 	local line=$1
 	COMP_LINE=$line
 	COMP_POINT=${#line}
-	read -ra COMP_WORDS <<<"$line"
+	read -ra COMP_WORDS <<<"${line//=/ = }" # bash breaks words at '=' too
 	[[ $line == *" " ]] && COMP_WORDS+=("")
 	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 	COMPREPLY=()
@@ -93,4 +93,9 @@ esac
 complete_line 'vflagctl -s /tmp/other.sock pf show ' >/dev/null
 grep -q -- '-s /tmp/other.sock -j show' "$tmp/calls" && echo "ok -s PATH passed on" ||
 	{ echo "FAIL: -s not passed to the query: $(cat "$tmp/calls")"; status=1; }
+# --socket=PATH too (bash hands it over as three words).
+: >"$tmp/calls"
+complete_line 'vflagctl --socket=/tmp/other.sock pf show ' >/dev/null
+grep -q -- '--socket=/tmp/other.sock -j show' "$tmp/calls" && echo "ok --socket=PATH passed on" ||
+	{ echo "FAIL: --socket= not passed to the query: $(cat "$tmp/calls")"; status=1; }
 exit $status
