@@ -41,6 +41,13 @@ for page in man8/vflagd.8 man8/vflagctl.8 man8/vflag-cni.8 man5/vflagd.conf.5; d
 done
 expect -f "$conf"
 [ "$completiondir" = no ] || expect -f "$completiondir/vflagctl"
+# "no" leaves a file out altogether.
+for name in vflagd.service vflagctl; do
+	case $name in vflagd.service) dir=$unitdir ;; *) dir=$completiondir ;; esac
+	[ "$dir" = no ] || continue
+	[ -z "$(find "$dest" -name "$name" -path '*/systemd/*' -o -name "$name" -path '*completion*')" ] &&
+		echo "ok no $name (dir: no)" || fail "$name installed although its dir is no"
+done
 if [ "$unitdir" != no ]; then
 	expect -f "$unitdir/vflagd.service"
 	grep -qx "ExecStart=$(abs "$sbindir")/vflagd -c $conf .*" "$dest$unitdir/vflagd.service" &&
