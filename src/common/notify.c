@@ -12,7 +12,7 @@
 int vflag_notify(const char *state)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	socklen_t sun_len;
 	size_t n;
 	int fd, ret = 0;
@@ -25,14 +25,16 @@ int vflag_notify(const char *state)
 	if ((path[0] != '/' && path[0] != '@') || n >= sizeof(sun.sun_path))
 		return -EINVAL;
 	memcpy(sun.sun_path, path, n);
+	/* Abstract: a leading NUL, and the length, not a NUL, ends the name. */
 	if (path[0] == '@')
-		sun.sun_path[0] = '\0'; /* abstract: the length, not a NUL, ends it */
+		sun.sun_path[0] = '\0';
 	sun_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
 
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sun, sun_len) < 0)
+	if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+		   (struct sockaddr *)&sun, sun_len) < 0)
 		ret = -errno;
 	close(fd);
 	return ret;

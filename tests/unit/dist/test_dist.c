@@ -72,7 +72,8 @@ static size_t roff_escape(const char *p, char *out, size_t *n, size_t max)
 }
 
 /* The plain text of `in` (escapes resolved) appended to out. */
-static void roff_text(const char *in, size_t len, char *out, size_t *n, size_t max)
+static void roff_text(const char *in, size_t len, char *out, size_t *n,
+		      size_t max)
 {
 	for (size_t i = 0; i < len && *n + 1 < max;) {
 		if (in[i] == '\\') {
@@ -99,10 +100,12 @@ static void roff_line(const char *line, char *out, size_t max)
 		size_t k = 0;
 		bool alternating;
 
-		while (*p && !isspace((unsigned char)*p) && k < sizeof(name) - 1)
+		while (*p && !isspace((unsigned char)*p) &&
+		       k < sizeof(name) - 1)
 			name[k++] = *p++;
 		name[k] = '\0';
-		alternating = strlen(name) == 2 && strchr("BIR", name[0]) && strchr("BIR", name[1]);
+		alternating = strlen(name) == 2 && strchr("BIR", name[0]) &&
+			      strchr("BIR", name[1]);
 		if (strcmp(name, "B") && strcmp(name, "I") && !alternating)
 			return;
 		while (*p) {
@@ -118,14 +121,16 @@ static void roff_line(const char *line, char *out, size_t max)
 				start = ++p;
 				while (*p && *p != '"')
 					p++;
-				roff_text(start, (size_t)(p - start), out, &n, max);
+				roff_text(start, (size_t)(p - start), out, &n,
+					  max);
 				if (*p)
 					p++;
 			} else {
 				start = p;
 				while (*p && !isspace((unsigned char)*p))
 					p += p[0] == '\\' && p[1] ? 2 : 1;
-				roff_text(start, (size_t)(p - start), out, &n, max);
+				roff_text(start, (size_t)(p - start), out, &n,
+					  max);
 			}
 		}
 	} else {
@@ -155,7 +160,8 @@ static void test_roff_line(void **state)
 	char out[LINE_MAX_LEN];
 
 	(void)state;
-	roff_line("\\fBpf add\\fR \\fINAME\\fR [\\fBpci\\fR \\fIX\\fR]\n", out, sizeof(out));
+	roff_line("\\fBpf add\\fR \\fINAME\\fR [\\fBpci\\fR \\fIX\\fR]\n", out,
+		  sizeof(out));
 	assert_string_equal(out, "pf add NAME [pci X]");
 	roff_line(".BR \"bond member\" \" add|del\"\n", out, sizeof(out));
 	assert_string_equal(out, "bond member add|del");
@@ -169,7 +175,7 @@ static void test_synopses_in_man(void **state)
 {
 	FILE *f = fopen(man_path, "r");
 	char line[LINE_MAX_LEN], text[LINE_MAX_LEN];
-	bool found[64] = { false };
+	bool found[64] = {false};
 
 	(void)state;
 	assert_non_null(f);
@@ -184,8 +190,8 @@ static void test_synopses_in_man(void **state)
 	fclose(f);
 	for (size_t i = 0; i < ctl_synopses_count; i++) {
 		if (!found[i])
-			fail_msg("%s has no line \"%s\" (src/ctl/synopsis.c)", man_path,
-				 ctl_synopses[i].line);
+			fail_msg("%s has no line \"%s\" (src/ctl/synopsis.c)",
+				 man_path, ctl_synopses[i].line);
 	}
 }
 
@@ -224,16 +230,19 @@ static void test_default_config(void **state)
 		memcpy(copy, line, sizeof(copy));
 		argc = command_split(copy, argv, VFLAG_CTL_MAX_ARGS);
 		if (argc != 0)
-			fail_msg("%s:%u is a command; the installed config runs none", conf_path,
-				 lineno);
-		/* "#pf add ..." (no space after '#'): a commented-out command. */
+			fail_msg("%s:%u is a command; the installed config "
+				 "runs none",
+				 conf_path, lineno);
+		/* "#pf add ..." (no space after '#'): a commented-out command.
+		 */
 		if (line[0] != '#' || !islower((unsigned char)line[1]))
 			continue;
 		argc = command_split(line + 1, argv, VFLAG_CTL_MAX_ARGS);
 		assert_true(argc > 0);
 		if (!synopsis_starts(argc, argv))
-			fail_msg("%s:%u: \"%s %s\" is no command of the table", conf_path, lineno,
-				 argv[0], argc > 1 ? argv[1] : "");
+			fail_msg("%s:%u: \"%s %s\" is no command of the table",
+				 conf_path, lineno, argv[0],
+				 argc > 1 ? argv[1] : "");
 		examples++;
 	}
 	fclose(f);
@@ -243,9 +252,9 @@ static void test_default_config(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roff_line),
-		cmocka_unit_test(test_synopses_in_man),
-		cmocka_unit_test(test_default_config),
+	    cmocka_unit_test(test_roff_line),
+	    cmocka_unit_test(test_synopses_in_man),
+	    cmocka_unit_test(test_default_config),
 	};
 
 	man_path = argc > 1 ? argv[1] : "doc/man/vflagctl.8";

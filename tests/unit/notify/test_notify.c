@@ -19,7 +19,7 @@
 /* Binds a datagram socket at `name` ("/path" or "@abstract"). */
 static int listener(const char *name)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	size_t n = strlen(name);
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
@@ -27,8 +27,10 @@ static int listener(const char *name)
 	memcpy(sun.sun_path, name, n);
 	if (name[0] == '@')
 		sun.sun_path[0] = '\0';
-	assert_int_equal(bind(fd, (struct sockaddr *)&sun,
-			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)), 0);
+	assert_int_equal(
+	    bind(fd, (struct sockaddr *)&sun,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)),
+	    0);
 	return fd;
 }
 
@@ -104,10 +106,10 @@ static void test_bad_address(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_path_socket),
-		cmocka_unit_test(test_abstract_socket),
-		cmocka_unit_test(test_no_manager),
-		cmocka_unit_test(test_bad_address),
+	    cmocka_unit_test(test_path_socket),
+	    cmocka_unit_test(test_abstract_socket),
+	    cmocka_unit_test(test_no_manager),
+	    cmocka_unit_test(test_bad_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
