@@ -12,6 +12,9 @@ PACKAGES=(
 	iproute2 iperf3 ethtool nftables iputils-ping procps
 	python3-pytest python3-pytest-timeout python3-pyroute2 python3-scapy
 	openvswitch-switch
+	# installed layout (tests/dist): systemd-analyze and systemd.pc, man
+	# page lint (groff, mandoc), bash completion and its .pc
+	systemd groff-base mandoc man-db bash-completion
 )
 
 if [ "$(id -u)" -ne 0 ]; then

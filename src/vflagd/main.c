@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/notify.h"
 #include "ctl/command.h"
 #include "ctl/ctl_server.h"
 #include "vflag/ctl.h"
@@ -116,9 +117,11 @@ int main(int argc, char **argv)
 	}
 	vflagd_add_timer(d, &(struct vflagd_timer){ server_next_deadline, server_run, srv });
 	LOG_INFO(TAG, "ready on %s", sock_path);
+	vflag_notify_ready(); /* systemd's Type=notify: serving from now on */
 
 	if (vflagd_run(d) == 0)
 		status = 0;
+	vflag_notify_stopping();
 
 	ctl_server_close(srv);
 teardown:
