@@ -221,7 +221,8 @@ int cni_link_get(int ns_fd, const char *name, int ifindex,
 		return ret;
 	memset(out, 0, sizeof(*out));
 	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
+	/* The ack ends the exchange for talk(). */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = name ? 0 : ifindex;
