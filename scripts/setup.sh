@@ -12,6 +12,8 @@ PACKAGES=(
 	iproute2 iperf3 ethtool nftables iputils-ping procps
 	python3-pytest python3-pytest-timeout python3-pyroute2 python3-scapy
 	openvswitch-switch
+	# vflag-cni tests: host-local (IPAM) and tuning (chaining)
+	containernetworking-plugins
 )
 
 if [ "$(id -u)" -ne 0 ]; then
