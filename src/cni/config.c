@@ -46,8 +46,9 @@ int cni_mac_parse(const char *s, uint8_t mac[6])
 	unsigned b[6];
 	char end;
 
-	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2],
-			 &b[3], &b[4], &b[5], &end) != 6 ||
+	if (!s ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &end) != 6 ||
 	    strlen(s) != 17)
 		return -EINVAL;
 	for (int i = 0; i < 6; i++)
@@ -91,9 +92,9 @@ static const struct {
 	const char *name;
 	enum cni_cmd cmd;
 } commands[] = {
-	{"ADD", CNI_CMD_ADD},         {"DEL", CNI_CMD_DEL},
-	{"CHECK", CNI_CMD_CHECK},     {"VERSION", CNI_CMD_VERSION},
-	{"STATUS", CNI_CMD_STATUS},   {"GC", CNI_CMD_GC},
+    {"ADD", CNI_CMD_ADD},	{"DEL", CNI_CMD_DEL},
+    {"CHECK", CNI_CMD_CHECK},	{"VERSION", CNI_CMD_VERSION},
+    {"STATUS", CNI_CMD_STATUS}, {"GC", CNI_CMD_GC},
 };
 
 int cni_env_parse(const char *(*get)(const char *name), struct cni_env *env,
@@ -180,8 +181,7 @@ static int get_int(json_t *o, const char *key, long long lo, long long hi,
 }
 
 /* sriov-cni's "on"/"off" keys; *out -1 when absent. */
-static int get_onoff(json_t *o, const char *key, int *out,
-		     struct cni_err *err)
+static int get_onoff(json_t *o, const char *key, int *out, struct cni_err *err)
 {
 	const char *s;
 
@@ -213,8 +213,7 @@ static int args_mac(const char *args, struct cni_vf_opts *vf,
 		if (n > 4 && !strncmp(p, "MAC=", 4)) {
 			char buf[32];
 
-			snprintf(buf, sizeof(buf), "%.*s", (int)(n - 4),
-				 p + 4);
+			snprintf(buf, sizeof(buf), "%.*s", (int)(n - 4), p + 4);
 			if (cni_mac_parse(buf, vf->mac))
 				return cni_err_set(err, CNI_ERR_CONFIG,
 						   "CNI_ARGS MAC=%s is not a "
@@ -239,8 +238,7 @@ static int parse_vf_opts(json_t *root, const struct cni_env *env,
 		return -1;
 	/* The "mac" capability (runtimeConfig) is the runtime speaking for
 	 * this one pod: it wins over the network's default. */
-	if (json_is_object(rc) &&
-	    json_is_string(json_object_get(rc, "mac")))
+	if (json_is_object(rc) && json_is_string(json_object_get(rc, "mac")))
 		mac = json_string_value(json_object_get(rc, "mac"));
 	if (mac) {
 		if (cni_mac_parse(mac, vf->mac))
@@ -271,8 +269,7 @@ static int parse_vf_opts(json_t *root, const struct cni_env *env,
 		return cni_err_set(err, CNI_ERR_CONFIG,
 				   "\"link_state\" must be auto, enable or "
 				   "disable");
-	if (get_int(root, "min_tx_rate", 0, INT32_MAX, &vf->min_tx_rate,
-		    err) ||
+	if (get_int(root, "min_tx_rate", 0, INT32_MAX, &vf->min_tx_rate, err) ||
 	    get_int(root, "max_tx_rate", 0, INT32_MAX, &vf->max_tx_rate, err))
 		return -1;
 	return 0;
@@ -280,8 +277,7 @@ static int parse_vf_opts(json_t *root, const struct cni_env *env,
 
 /* The keys that name something vflag cannot do yet: an ADD that asks for
  * them fails (code 2) rather than silently giving less. */
-static int check_supported(const struct cni_vf_opts *vf,
-			   struct cni_err *err)
+static int check_supported(const struct cni_vf_opts *vf, struct cni_err *err)
 {
 	if (vf->vlan > 0 || vf->vlan_qos > 0)
 		return cni_err_set(err, CNI_ERR_UNSUPPORTED,
@@ -323,9 +319,9 @@ static int parse_valid_attachments(json_t *root, struct cni_config *cfg,
 	json_array_foreach(a, i, v)
 	{
 		const char *id =
-			json_string_value(json_object_get(v, "containerID"));
+		    json_string_value(json_object_get(v, "containerID"));
 		const char *ifn =
-			json_string_value(json_object_get(v, "ifname"));
+		    json_string_value(json_object_get(v, "ifname"));
 
 		if (!id || !ifn)
 			return cni_err_set(err, CNI_ERR_CONFIG,
@@ -397,8 +393,8 @@ int cni_config_parse(const char *text, size_t len, const struct cni_env *env,
 	}
 	if (!cfg->socket || !cfg->socket[0])
 		cfg->socket = socket_env && socket_env[0]
-				      ? socket_env
-				      : VFLAG_CTL_DEFAULT_SOCKET;
+				  ? socket_env
+				  : VFLAG_CTL_DEFAULT_SOCKET;
 	if (!cfg->data_dir || !cfg->data_dir[0])
 		cfg->data_dir = CNI_DEFAULT_DATA_DIR;
 	v = json_object_get(root, "requireDistributing");

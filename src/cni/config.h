@@ -32,23 +32,23 @@ struct cni_env {
 	enum cni_cmd cmd;
 	const char *container_id; /* CNI_CONTAINERID, NULL for the verbs
 				     that take none */
-	const char *netns;        /* CNI_NETNS, NULL when unset or empty */
-	const char *ifname;       /* CNI_IFNAME */
-	const char *args;         /* CNI_ARGS or NULL */
-	const char *path;         /* CNI_PATH or NULL */
+	const char *netns;	  /* CNI_NETNS, NULL when unset or empty */
+	const char *ifname;	  /* CNI_IFNAME */
+	const char *args;	  /* CNI_ARGS or NULL */
+	const char *path;	  /* CNI_PATH or NULL */
 };
 
 /* sriov-cni's per-VF keys, as given ("unset" values are -1 / NULL). */
 struct cni_vf_opts {
 	bool have_mac;
-	uint8_t mac[6];          /* "mac", or runtimeConfig.mac, or CNI_ARGS MAC= */
-	int vlan;                /* "vlan" 0..4094, -1 unset */
-	int vlan_qos;            /* "vlanQoS" 0..7, -1 unset */
-	int spoofchk;            /* "spoofchk" "on" 1 / "off" 0, -1 unset */
-	int trust;               /* "trust" "on" 1 / "off" 0, -1 unset */
-	const char *link_state;  /* "link_state" auto|enable|disable or NULL */
-	long long min_tx_rate;   /* Mbps, -1 unset */
-	long long max_tx_rate;   /* Mbps, -1 unset */
+	uint8_t mac[6]; /* "mac", or runtimeConfig.mac, or CNI_ARGS MAC= */
+	int vlan;	/* "vlan" 0..4094, -1 unset */
+	int vlan_qos;	/* "vlanQoS" 0..7, -1 unset */
+	int spoofchk;	/* "spoofchk" "on" 1 / "off" 0, -1 unset */
+	int trust;	/* "trust" "on" 1 / "off" 0, -1 unset */
+	const char *link_state; /* "link_state" auto|enable|disable or NULL */
+	long long min_tx_rate;	/* Mbps, -1 unset */
+	long long max_tx_rate;	/* Mbps, -1 unset */
 };
 
 /* An attachment the runtime still holds ("cni.dev/valid-attachments"). */
@@ -58,20 +58,20 @@ struct cni_attachment {
 };
 
 struct cni_config {
-	json_t *root;             /* the whole document; owns the strings */
-	const char *cni_version;  /* "cniVersion" */
-	const char *name;         /* "name" */
-	const char *type;         /* "type" */
-	const char *socket;       /* "socket", else $VFLAG_SOCKET, else default */
-	const char *pf;           /* "pf" or NULL */
-	const char *bond;         /* "bond" or NULL (exactly one of pf, bond) */
-	const char *data_dir;     /* "dataDir" or CNI_DEFAULT_DATA_DIR */
+	json_t *root;		 /* the whole document; owns the strings */
+	const char *cni_version; /* "cniVersion" */
+	const char *name;	 /* "name" */
+	const char *type;	 /* "type" */
+	const char *socket;   /* "socket", else $VFLAG_SOCKET, else default */
+	const char *pf;	      /* "pf" or NULL */
+	const char *bond;     /* "bond" or NULL (exactly one of pf, bond) */
+	const char *data_dir; /* "dataDir" or CNI_DEFAULT_DATA_DIR */
 	bool require_distributing; /* "requireDistributing": STATUS fails
 				      while the bond carries nothing */
 	struct cni_vf_opts vf;
-	json_t *ipam;             /* "ipam" object or NULL (borrowed) */
-	const char *ipam_type;    /* ipam.type or NULL */
-	json_t *prev_result;      /* "prevResult" or NULL (borrowed) */
+	json_t *ipam;		      /* "ipam" object or NULL (borrowed) */
+	const char *ipam_type;	      /* ipam.type or NULL */
+	json_t *prev_result;	      /* "prevResult" or NULL (borrowed) */
 	struct cni_attachment *valid; /* GC's valid attachments (malloc'd) */
 	size_t nvalid;
 };

@@ -24,8 +24,9 @@ int cni_delegate_find(const struct cni_delegate *d, char *buf, size_t len)
 		const char *end = strchr(p, ':');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 
-		if (n && (size_t)snprintf(buf, len, "%.*s/%s", (int)n, p,
-					  d->type) < len &&
+		if (n &&
+		    (size_t)snprintf(buf, len, "%.*s/%s", (int)n, p, d->type) <
+			len &&
 		    access(buf, X_OK) == 0)
 			return 0;
 		p = end ? end + 1 : NULL;
@@ -39,8 +40,8 @@ int cni_delegate_find(const struct cni_delegate *d, char *buf, size_t len)
 static char **delegate_env(const struct cni_delegate *d, const char *command,
 			   char own[4][512])
 {
-	static const char *const ours[] = {"CNI_COMMAND=", "CNI_CONTAINERID=",
-					   "CNI_IFNAME=", "CNI_NETNS="};
+	static const char *const ours[] = {
+	    "CNI_COMMAND=", "CNI_CONTAINERID=", "CNI_IFNAME=", "CNI_NETNS="};
 	size_t n = 0, k = 0;
 	char **envp;
 
@@ -53,8 +54,7 @@ static char **delegate_env(const struct cni_delegate *d, const char *command,
 		bool skip = false;
 
 		for (size_t j = 0; j < 4; j++)
-			skip |= !strncmp(environ[i], ours[j],
-					 strlen(ours[j]));
+			skip |= !strncmp(environ[i], ours[j], strlen(ours[j]));
 		if (!skip)
 			envp[k++] = environ[i];
 	}
@@ -213,12 +213,12 @@ static void plugin_error(const struct cni_delegate *d, const char *command,
 		if (det)
 			cni_err_details(err, "%s", det);
 	} else {
-		cni_err_set(err, CNI_ERR_IO, "%s %s failed (%s %d) without a "
-			    "CNI error object",
-			    d->type, command,
-			    WIFEXITED(status) ? "exit" : "signal",
-			    WIFEXITED(status) ? WEXITSTATUS(status)
-					      : WTERMSIG(status));
+		cni_err_set(
+		    err, CNI_ERR_IO,
+		    "%s %s failed (%s %d) without a "
+		    "CNI error object",
+		    d->type, command, WIFEXITED(status) ? "exit" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		cni_err_details(err, "stdout: %.900s", out);
 	}
 	json_decref(o);
@@ -240,7 +240,8 @@ int cni_delegate_run(const struct cni_delegate *d, const char *command,
 		return cni_err_set(err, CNI_ERR_CONFIG,
 				   "IPAM plugin \"%s\" not found in CNI_PATH "
 				   "(%s)",
-				   d->type, d->cni_path ? d->cni_path : "unset");
+				   d->type,
+				   d->cni_path ? d->cni_path : "unset");
 	copy = json_deep_copy(conf);
 	if (copy && version)
 		json_object_set_new(copy, "cniVersion", json_string(version));

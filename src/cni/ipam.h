@@ -11,11 +11,11 @@
 #include "cni/result.h"
 
 struct cni_delegate {
-	const char *type;         /* plugin name, e.g. "host-local" */
-	const char *cni_path;     /* CNI_PATH (':'-separated) */
+	const char *type;	  /* plugin name, e.g. "host-local" */
+	const char *cni_path;	  /* CNI_PATH (':'-separated) */
 	const char *container_id; /* CNI_CONTAINERID to give it, or NULL */
-	const char *ifname;       /* CNI_IFNAME to give it, or NULL */
-	const char *netns;        /* CNI_NETNS to give it, or NULL */
+	const char *ifname;	  /* CNI_IFNAME to give it, or NULL */
+	const char *netns;	  /* CNI_NETNS to give it, or NULL */
 };
 
 /* Finds d->type in d->cni_path; 0 with the path in buf, or -ENOENT. */

@@ -27,8 +27,8 @@ static char *read_stdin(size_t *len)
 		ssize_t n;
 
 		if (cap - used < 2) {
-			char *bigger = cap >= CNI_MAX_CONF ? NULL
-							   : realloc(buf, cap * 2);
+			char *bigger =
+			    cap >= CNI_MAX_CONF ? NULL : realloc(buf, cap * 2);
 
 			if (!bigger)
 				break;
@@ -78,7 +78,8 @@ int main(int argc, char **argv)
 	char version[16];
 	int ret;
 
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+	if (argc > 1 &&
+	    (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("vflag-cni: a CNI plugin (spec 1.0.0, 1.1.0), run by a "
 		       "container runtime with CNI_COMMAND=ADD|DEL|CHECK|"
 		       "VERSION|STATUS|GC and the network configuration on "
@@ -97,7 +98,8 @@ int main(int argc, char **argv)
 		ret = cni_plugin_run(&env, conf, len,
 				     getenv(VFLAG_CTL_SOCKET_ENV), &out, &err);
 	if (ret) {
-		json_t *e = cni_err_json(&err, conf_version(conf, len, version));
+		json_t *e =
+		    cni_err_json(&err, conf_version(conf, len, version));
 
 		print_json(e);
 		json_decref(e);

@@ -207,8 +207,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int cni_link_get(int ns_fd, const char *name, int ifindex,
-		 struct cni_link *out)
+int cni_link_get(int ns_fd, const char *name, int ifindex, struct cni_link *out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -367,8 +366,8 @@ int cni_addr_add(int ns_fd, int ifindex, const char *cidr)
 	if (!nl)
 		return ret;
 	nlh->nlmsg_type = RTM_NEWADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
-			   NLM_F_REPLACE;
+	nlh->nlmsg_flags =
+	    NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)family;
 	ifa->ifa_prefixlen = (uint8_t)plen;
@@ -399,8 +398,8 @@ int cni_route_add(int ns_fd, int ifindex, const char *dst, const char *gw)
 	if (!nl)
 		return ret;
 	nlh->nlmsg_type = RTM_NEWROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
-			   NLM_F_REPLACE;
+	nlh->nlmsg_flags =
+	    NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (uint8_t)family;
 	rtm->rtm_dst_len = (uint8_t)plen;

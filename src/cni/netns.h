@@ -41,7 +41,7 @@ struct cni_link {
 	int ifindex;
 	char name[IF_NAMESIZE];
 	uint8_t mac[6];
-	bool up;      /* IFF_UP */
+	bool up; /* IFF_UP */
 	unsigned mtu;
 };
 

@@ -19,15 +19,14 @@ struct op {
 };
 
 static struct cni_delegate ipam_of(const struct op *op,
-				   const char *container_id,
-				   const char *ifname)
+				   const char *container_id, const char *ifname)
 {
 	return (struct cni_delegate){
-		.type = op->cfg.ipam_type,
-		.cni_path = op->env->path,
-		.container_id = container_id,
-		.ifname = ifname,
-		.netns = op->env->netns,
+	    .type = op->cfg.ipam_type,
+	    .cni_path = op->env->path,
+	    .container_id = container_id,
+	    .ifname = ifname,
+	    .netns = op->env->netns,
 	};
 }
 
@@ -68,7 +67,8 @@ static int ipam_apply(int ns_fd, int ifindex, const json_t *res,
 
 	json_array_foreach(json_object_get(res, "ips"), i, ip)
 	{
-		const char *a = json_string_value(json_object_get(ip, "address"));
+		const char *a =
+		    json_string_value(json_object_get(ip, "address"));
 
 		ret = a ? cni_addr_add(ns_fd, ifindex, a) : -EINVAL;
 		if (ret)
@@ -87,10 +87,10 @@ static int ipam_apply(int ns_fd, int ifindex, const json_t *res,
 		 * first address of its family, as the reference plugins do. */
 		json_array_foreach(json_object_get(res, "ips"), j, ip)
 		{
-			const char *a = json_string_value(
-				json_object_get(ip, "address"));
-			const char *g = json_string_value(
-				json_object_get(ip, "gateway"));
+			const char *a =
+			    json_string_value(json_object_get(ip, "address"));
+			const char *g =
+			    json_string_value(json_object_get(ip, "gateway"));
 
 			if (gw || !a || !g || (strchr(a, ':') != NULL) != v6)
 				continue;
@@ -98,10 +98,9 @@ static int ipam_apply(int ns_fd, int ifindex, const json_t *res,
 		}
 		ret = dst ? cni_route_add(ns_fd, ifindex, dst, gw) : -EINVAL;
 		if (ret)
-			return cni_err_set(err, CNI_ERR_NETLINK,
-					   "cannot add route to %s: %s",
-					   dst ? dst : "(none)",
-					   strerror(-ret));
+			return cni_err_set(
+			    err, CNI_ERR_NETLINK, "cannot add route to %s: %s",
+			    dst ? dst : "(none)", strerror(-ret));
 	}
 	return 0;
 }
@@ -124,8 +123,8 @@ static int vf_release(const struct op *op, const struct cni_record *rec,
 		if (ret)
 			ret = cni_link_get(ns, rec->ifname, 0, &link);
 		if (!ret && strcmp(link.name, rec->vf_ifname)) {
-			ret = cni_link_rename(ns, link.ifindex,
-					      rec->vf_ifname, false);
+			ret = cni_link_rename(ns, link.ifindex, rec->vf_ifname,
+					      false);
 			if (ret) {
 				close(ns);
 				return cni_err_set(err, CNI_ERR_NETLINK,
@@ -140,8 +139,8 @@ static int vf_release(const struct op *op, const struct cni_record *rec,
 		close(ns);
 	}
 	ret = cni_vf_set(op->cfg.socket, rec->pf, rec->vf,
-			 rec->orig_mac[0] ? rec->orig_mac : NULL, "-",
-			 &refused, &scratch);
+			 rec->orig_mac[0] ? rec->orig_mac : NULL, "-", &refused,
+			 &scratch);
 	if (ret && scratch.code == CNI_ERR_REFUSED && rec->orig_mac[0])
 		/* The MAC is set in the namespace: without it, still try to
 		 * bring the VF back. */
@@ -208,12 +207,13 @@ static int cmd_add(struct op *op, json_t **out, struct cni_err *err)
 				   env->netns, strerror(-ns));
 	lock = cni_lock(op->cfg.socket);
 	if (lock < 0) {
-		cni_err_set(err, CNI_ERR_IO, "cannot take the lock next to %s: %s",
+		cni_err_set(err, CNI_ERR_IO,
+			    "cannot take the lock next to %s: %s",
 			    op->cfg.socket, strerror(-lock));
 		goto close_ns;
 	}
-	if (!cni_record_load(op->cfg.data_dir, op->cfg.name,
-			     env->container_id, env->ifname, &rec)) {
+	if (!cni_record_load(op->cfg.data_dir, op->cfg.name, env->container_id,
+			     env->ifname, &rec)) {
 		cni_err_set(err, CNI_ERR_EXISTS,
 			    "container %s already has %s on network %s (DEL "
 			    "it first)",
@@ -258,15 +258,16 @@ static int cmd_add(struct op *op, json_t **out, struct cni_err *err)
 	 * what DEL or GC needs to give the VF back. */
 	ret = cni_record_save(op->cfg.data_dir, op->cfg.name, &rec);
 	if (ret) {
-		cni_err_set(err, CNI_ERR_IO, "cannot write the record in %s: %s",
+		cni_err_set(err, CNI_ERR_IO,
+			    "cannot write the record in %s: %s",
 			    op->cfg.data_dir, strerror(-ret));
 		ret = -1;
 		goto unpin;
 	}
-	ret = cni_vf_set(op->cfg.socket, vf.pf, vf.vf,
-			 op->cfg.vf.have_mac ? cni_mac_format(op->cfg.vf.mac, mac)
-					     : NULL,
-			 rec.pin, NULL, err);
+	ret = cni_vf_set(
+	    op->cfg.socket, vf.pf, vf.vf,
+	    op->cfg.vf.have_mac ? cni_mac_format(op->cfg.vf.mac, mac) : NULL,
+	    rec.pin, NULL, err);
 	if (ret)
 		goto vf_back; /* the MAC may have been set before the move */
 	ret = cni_link_get(ns, vf.ifname, 0, &link);
@@ -299,11 +300,11 @@ static int cmd_add(struct op *op, json_t **out, struct cni_err *err)
 			goto ipam_del;
 	}
 	iface = (struct cni_iface){
-		.name = env->ifname,
-		.mac = cni_mac_format(link.mac, mac),
-		.sandbox = env->netns,
-		.mtu = link.mtu,
-		.pci_id = vf.pci,
+	    .name = env->ifname,
+	    .mac = cni_mac_format(link.mac, mac),
+	    .sandbox = env->netns,
+	    .mtu = link.mtu,
+	    .pci_id = vf.pci,
 	};
 	*out = cni_result_build(op->cfg.cni_version, op->cfg.prev_result,
 				ipam_res, &iface, &why);
@@ -347,10 +348,11 @@ static int cmd_del(struct op *op, struct cni_err *err)
 		return cni_err_set(err, CNI_ERR_IO,
 				   "cannot take the lock next to %s: %s",
 				   op->cfg.socket, strerror(-lock));
-	ret = cni_record_load(op->cfg.data_dir, op->cfg.name,
-			      env->container_id, env->ifname, &rec);
+	ret = cni_record_load(op->cfg.data_dir, op->cfg.name, env->container_id,
+			      env->ifname, &rec);
 	if (ret && ret != -ENOENT) {
-		cni_err_set(err, CNI_ERR_IO, "cannot read the record of %s/%s: %s",
+		cni_err_set(err, CNI_ERR_IO,
+			    "cannot read the record of %s/%s: %s",
 			    env->container_id, env->ifname, strerror(-ret));
 		goto unlock;
 	}
@@ -387,7 +389,8 @@ static int check_addrs(const struct op *op, int ns, int ifindex, int index,
 	json_array_foreach(json_object_get(op->cfg.prev_result, "ips"), i, ip)
 	{
 		json_t *at = json_object_get(ip, "interface");
-		const char *a = json_string_value(json_object_get(ip, "address"));
+		const char *a =
+		    json_string_value(json_object_get(ip, "address"));
 		int ret;
 
 		if (!json_is_integer(at) || json_integer_value(at) != index ||
@@ -401,8 +404,8 @@ static int check_addrs(const struct op *op, int ns, int ifindex, int index,
 					   op->env->ifname, strerror(-ret));
 		if (!ret)
 			return cni_err_set(err, CNI_ERR_CHECK,
-					   "%s lacks address %s", op->env->ifname,
-					   a);
+					   "%s lacks address %s",
+					   op->env->ifname, a);
 	}
 	return 0;
 }
@@ -473,8 +476,8 @@ static int cmd_check(struct op *op, struct cni_err *err)
 		cni_err_set(err, CNI_ERR_CHECK, "%s is down", env->ifname);
 		goto close_pin;
 	}
-	index = cni_result_find_iface(op->cfg.prev_result, env->ifname,
-				      env->netns);
+	index =
+	    cni_result_find_iface(op->cfg.prev_result, env->ifname, env->netns);
 	if (index < 0) {
 		cni_err_set(err, CNI_ERR_CHECK,
 			    "prevResult lists no interface %s in %s",
@@ -482,10 +485,9 @@ static int cmd_check(struct op *op, struct cni_err *err)
 		goto close_pin;
 	}
 	want = json_string_value(json_object_get(
-		json_array_get(json_object_get(op->cfg.prev_result,
-					       "interfaces"),
-			       (size_t)index),
-		"mac"));
+	    json_array_get(json_object_get(op->cfg.prev_result, "interfaces"),
+			   (size_t)index),
+	    "mac"));
 	if (want && strcasecmp(want, cni_mac_format(link.mac, mac))) {
 		cni_err_set(err, CNI_ERR_CHECK, "%s has MAC %s, prevResult %s",
 			    env->ifname, mac, want);
@@ -522,8 +524,8 @@ static int cmd_status(struct op *op, struct cni_err *err)
 
 struct gc_walk {
 	struct op *op;
-	bool ipam_gc;          /* IPAM does GC itself */
-	struct cni_err *err;   /* the first failure */
+	bool ipam_gc;	     /* IPAM does GC itself */
+	struct cni_err *err; /* the first failure */
 	unsigned released;
 };
 

@@ -103,9 +103,9 @@ json_t *cni_result_build(const char *cni_version, const json_t *prev,
 		*why = "out of memory";
 		goto free_all;
 	}
-	if (append_all(ifaces, prev ? json_object_get(prev, "interfaces") : NULL,
-		       -1, "prevResult.interfaces is not an array of objects",
-		       why) ||
+	if (append_all(
+		ifaces, prev ? json_object_get(prev, "interfaces") : NULL, -1,
+		"prevResult.interfaces is not an array of objects", why) ||
 	    append_all(ips, prev ? json_object_get(prev, "ips") : NULL, -1,
 		       "prevResult.ips is not an array of objects", why) ||
 	    append_all(routes, prev ? json_object_get(prev, "routes") : NULL,
@@ -171,7 +171,7 @@ int cni_result_find_iface(const json_t *result, const char *ifname,
 	{
 		const char *n = json_string_value(json_object_get(v, "name"));
 		const char *s =
-			json_string_value(json_object_get(v, "sandbox"));
+		    json_string_value(json_object_get(v, "sandbox"));
 
 		if (n && !strcmp(n, ifname) && s && s[0] &&
 		    (!sandbox || !strcmp(s, sandbox)))

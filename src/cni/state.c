@@ -86,8 +86,8 @@ int cni_record_save(const char *data_dir, const char *network,
 	int ret;
 
 	if (record_path(dir, sizeof(dir), data_dir, network, NULL, NULL) ||
-	    record_path(path, sizeof(path), data_dir, network,
-			r->container_id, r->ifname))
+	    record_path(path, sizeof(path), data_dir, network, r->container_id,
+			r->ifname))
 		return -ENAMETOOLONG;
 	ret = mkdir_p(dir, 0700);
 	if (ret)
@@ -133,17 +133,16 @@ static int record_read(const char *path, struct cni_record *r)
 	ret = ret ?: copy_str(o, "netns", r->netns, sizeof(r->netns));
 	ret = ret ?: copy_str(o, "pin", r->pin, sizeof(r->pin));
 	ret = ret ?: copy_str(o, "pf", r->pf, sizeof(r->pf));
-	ret = ret ?: copy_str(o, "vf_ifname", r->vf_ifname,
-			      sizeof(r->vf_ifname));
-	ret = ret ?: copy_str(o, "orig_mac", r->orig_mac,
-			      sizeof(r->orig_mac));
+	ret =
+	    ret ?: copy_str(o, "vf_ifname", r->vf_ifname, sizeof(r->vf_ifname));
+	ret = ret ?: copy_str(o, "orig_mac", r->orig_mac, sizeof(r->orig_mac));
 	if (!ret && (!json_is_integer(json_object_get(o, "vf")) ||
 		     !json_is_integer(json_object_get(o, "ifindex"))))
 		ret = -EBADMSG;
 	if (!ret) {
 		r->vf = (unsigned)json_integer_value(json_object_get(o, "vf"));
 		r->ifindex =
-			(int)json_integer_value(json_object_get(o, "ifindex"));
+		    (int)json_integer_value(json_object_get(o, "ifindex"));
 	}
 	json_decref(o);
 	return ret;

@@ -14,14 +14,14 @@
 
 struct cni_record {
 	char container_id[256];
-	char ifname[IF_NAMESIZE];     /* CNI_IFNAME */
-	char netns[1024];             /* CNI_NETNS at ADD */
-	char pin[CNI_PIN_NAME_MAX];   /* the namespace's name for vflagd */
-	char pf[64];                  /* the VF's PF */
-	unsigned vf;                  /* the VF's number */
-	char vf_ifname[IF_NAMESIZE];  /* its name outside (pf0vf0) */
-	char orig_mac[18];            /* its MAC before ADD set one, or "" */
-	int ifindex;                  /* its ifindex in the container */
+	char ifname[IF_NAMESIZE];    /* CNI_IFNAME */
+	char netns[1024];	     /* CNI_NETNS at ADD */
+	char pin[CNI_PIN_NAME_MAX];  /* the namespace's name for vflagd */
+	char pf[64];		     /* the VF's PF */
+	unsigned vf;		     /* the VF's number */
+	char vf_ifname[IF_NAMESIZE]; /* its name outside (pf0vf0) */
+	char orig_mac[18];	     /* its MAC before ADD set one, or "" */
+	int ifindex;		     /* its ifindex in the container */
 };
 
 /* Takes the lock of the vflagd at `socket` (an flock on cni.lock in the

@@ -7,8 +7,8 @@
 
 #include "vflagctl/client.h"
 
-int cni_vflagd(const char *socket, int argc, char *const argv[],
-	       json_t **data, int *refused_errno, struct cni_err *err)
+int cni_vflagd(const char *socket, int argc, char *const argv[], json_t **data,
+	       int *refused_errno, struct cni_err *err)
 {
 	struct vflagctl_reply reply;
 	char why[512];
@@ -87,10 +87,10 @@ static int pick_in_pf(const char *socket, json_t *pfrow, struct cni_vf *out,
 	{
 		(*total)++;
 		if (vf_free(row)) {
-			vf_from_json(row,
-				     json_is_true(json_object_get(pfrow,
-								  "spoofchk")),
-				     out);
+			vf_from_json(
+			    row,
+			    json_is_true(json_object_get(pfrow, "spoofchk")),
+			    out);
 			json_decref(data);
 			return 1;
 		}
@@ -163,12 +163,11 @@ int cni_vf_get(const char *socket, const char *pf, unsigned vf,
 	return -ENOENT;
 }
 
-int cni_vf_set(const char *socket, const char *pf, unsigned vf,
-	       const char *mac, const char *netns, int *refused_errno,
-	       struct cni_err *err)
+int cni_vf_set(const char *socket, const char *pf, unsigned vf, const char *mac,
+	       const char *netns, int *refused_errno, struct cni_err *err)
 {
 	char num[16];
-	char *argv[8] = {"vf", "set", (char *)pf, "vf", num};
+	char *argv[9] = {"vf", "set", (char *)pf, "vf", num}; /* + mac, netns */
 	int argc = 5;
 	json_t *data;
 	int ret;
@@ -202,7 +201,7 @@ int cni_vflagd_status(const struct cni_config *cfg, struct cni_err *err)
 	json_array_foreach(json_object_get(data, "pfs"), i, row)
 	{
 		const char *v = json_string_value(
-			json_object_get(row, cfg->pf ? "name" : "bond"));
+		    json_object_get(row, cfg->pf ? "name" : "bond"));
 
 		if (v && (cfg->pf || cfg->bond) &&
 		    !strcmp(v, cfg->pf ? cfg->pf : cfg->bond))
@@ -221,8 +220,8 @@ int cni_vflagd_status(const struct cni_config *cfg, struct cni_err *err)
 		return -1;
 	}
 	bond = json_array_get(json_object_get(data, "bonds"), 0);
-	json_array_foreach(json_object_get(bond, "members"), i, m)
-		tx |= json_is_true(json_object_get(m, "tx"));
+	json_array_foreach(json_object_get(bond, "members"), i, m) tx |=
+	    json_is_true(json_object_get(m, "tx"));
 	json_decref(data);
 	if (!tx)
 		return cni_err_set(err, CNI_ERR_UNAVAILABLE_LIMITED,

@@ -20,17 +20,17 @@ struct cni_vf {
 	char ifname[IF_NAMESIZE]; /* "pf0vf0" */
 	char mac[18];
 	char pci[32];
-	char netns[64];           /* "" while in vflagd's namespace */
+	char netns[64]; /* "" while in vflagd's namespace */
 	bool in_use;
 	bool gone;
-	bool pf_spoofchk;         /* the PF's spoof check */
+	bool pf_spoofchk; /* the PF's spoof check */
 };
 
 /* Runs one vflagd command; 0 with *data (a new reference, NULL for a
  * null reply), or -1 with *err: code 11 (try again) when vflagd cannot be
  * reached, 101 when it refused (*refused_errno is its errno then). */
-int cni_vflagd(const char *socket, int argc, char *const argv[],
-	       json_t **data, int *refused_errno, struct cni_err *err);
+int cni_vflagd(const char *socket, int argc, char *const argv[], json_t **data,
+	       int *refused_errno, struct cni_err *err);
 
 /* Chooses a free VF of cfg->pf, or of any PF in cfg->bond: a veth VF in
  * vflagd's namespace and not gone. 0, or -1 with *err: 7 when the PF or
@@ -44,9 +44,8 @@ int cni_vf_get(const char *socket, const char *pf, unsigned vf,
 	       struct cni_vf *out, struct cni_err *err);
 
 /* `vf set PF vf N [mac MAC] [netns NS|-]`. 0 or -1 with *err. */
-int cni_vf_set(const char *socket, const char *pf, unsigned vf,
-	       const char *mac, const char *netns, int *refused_errno,
-	       struct cni_err *err);
+int cni_vf_set(const char *socket, const char *pf, unsigned vf, const char *mac,
+	       const char *netns, int *refused_errno, struct cni_err *err);
 
 /* STATUS: vflagd answers, cfg->pf / cfg->bond exist, and with
  * cfg->require_distributing the bond has a member that transmits.

@@ -33,6 +33,9 @@ E_VERSION, E_UNSUPPORTED, E_NO_CONTAINER, E_ENV = 1, 2, 3, 4
 E_DECODE, E_CONFIG, E_UNAVAILABLE, E_LIMITED = 6, 7, 50, 51
 E_NO_FREE_VF, E_CHECK = 100, 104
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:")
+
 
 def build_dir():
     b = os.environ.get("VFLAG_BUILD", "build")
@@ -222,6 +225,8 @@ class Cni:
         out = json.loads(p.stdout) if p.stdout.strip() else None
         self.last = {"stdin": text, "env": env, "stdout": p.stdout,
                      "stderr": p.stderr, "rc": p.returncode}
+        # vflag-cni prints nothing on stderr; a sanitizer build would
+        assert not any(m in p.stderr for m in SANITIZER_MARKS), p.stderr
         return p.returncode, out
 
     def ok(self, command, conf, **kw):
@@ -409,7 +414,7 @@ def test_no_free_vf_and_concurrent_adds(cni):
         p = subprocess.run([cni.plugin], input=json.dumps(conf),
                            capture_output=True, text=True, env=env,
                            timeout=120)
-        results[ns] = (p.returncode, p.stdout)
+        results[ns] = (p.returncode, p.stdout + p.stderr)
 
     for ns in nss[:NUMVFS]:
         threads.append(threading.Thread(target=add, args=(ns,)))
@@ -419,6 +424,7 @@ def test_no_free_vf_and_concurrent_adds(cni):
         t.join()
     for ns, (rc, out) in results.items():
         assert rc == 0, f"{ns}: {out}"
+        assert not any(m in out for m in SANITIZER_MARKS), out
     vfs = cni.vfs()
     assert cni.in_use() == list(range(NUMVFS))
     assert len({v["netns"] for v in vfs}) == NUMVFS
