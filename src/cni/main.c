@@ -86,14 +86,14 @@ int main(int argc, char **argv)
 		       "stdin. See doc/cni.md.\n");
 		return 0;
 	}
-	ret = cni_env_parse(get_env, &env, &err);
-	if (!ret) {
-		conf = read_stdin(&len);
-		if (!conf)
-			ret = cni_err_set(&err, CNI_ERR_IO,
-					  "cannot read the configuration on "
-					  "stdin");
-	}
+	/* stdin first: even an environment error answers in the
+	 * configuration's version. */
+	conf = read_stdin(&len);
+	if (!conf)
+		ret = cni_err_set(&err, CNI_ERR_IO,
+				  "cannot read the configuration on stdin");
+	else
+		ret = cni_env_parse(get_env, &env, &err);
 	if (!ret)
 		ret = cni_plugin_run(&env, conf, len,
 				     getenv(VFLAG_CTL_SOCKET_ENV), &out, &err);

@@ -354,6 +354,29 @@ def test_del_after_netns_deleted(cni):
     cni.ok("DEL", conf, ns=ns, netns="")
 
 
+def test_del_after_namespace_really_gone(cni):
+    """The pin removed by hand too: the namespace dies with the VF in
+    it. DEL still succeeds and forgets the attachment; vflagd marks the
+    VF gone (it does not recreate it yet: another issue)."""
+    ns = cni.container(0)
+    conf = cni.conf()
+    cni.ok("ADD", conf, ns=ns)
+    pin = next(v for v in cni.vfs() if v["in_use"])["netns"]
+    subprocess.run(["umount", f"/run/netns/{pin}"], check=True)
+    os.unlink(f"/run/netns/{pin}")
+    sh(["ip", "netns", "del", ns])
+    wait_for(lambda: any(v["gone"] for v in cni.vfs()), 10,
+             "vflagd to see the VF gone")
+    cni.ok("DEL", conf, ns=ns, netns="")
+    assert not os.listdir(os.path.join(cni.state, cni.network))
+    cni.ok("DEL", conf, ns=ns, netns="")
+    # the other VFs are still given out
+    ns2 = cni.container(1)
+    res = cni.ok("ADD", conf, ns=ns2)
+    assert res["interfaces"][0]["name"] == "net1"
+    cni.ok("DEL", conf, ns=ns2)
+
+
 def test_bad_input(cni):
     ns = cni.container(0)
     good = cni.conf()
