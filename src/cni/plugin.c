@@ -119,8 +119,11 @@ static int vf_release(const struct op *op, const struct cni_record *rec,
 
 	ns = cni_netns_open(NULL, rec->pin);
 	if (ns >= 0) {
-		ret = cni_link_get(ns, NULL, rec->ifindex, &link);
-		if (ret)
+		/* By ifindex: it survives renames by later plugins, and a
+		 * gone VF's name may be someone else's now. */
+		if (rec->ifindex)
+			ret = cni_link_get(ns, NULL, rec->ifindex, &link);
+		else
 			ret = cni_link_get(ns, rec->ifname, 0, &link);
 		if (!ret && strcmp(link.name, rec->vf_ifname)) {
 			ret = cni_link_rename(ns, link.ifindex, rec->vf_ifname,
@@ -280,6 +283,7 @@ static int cmd_add(struct op *op, json_t **out, struct cni_err *err)
 		ret = -1;
 		goto vf_back;
 	}
+	/* If this update fails, DEL finds the link by CNI_IFNAME instead. */
 	rec.ifindex = link.ifindex;
 	cni_record_save(op->cfg.data_dir, op->cfg.name, &rec);
 	ret = cni_link_get(ns, NULL, link.ifindex, &link);
@@ -324,8 +328,12 @@ ipam_del:
 		rollback_note(err, "IPAM DEL", &rb);
 	json_decref(ipam_res);
 vf_back:
-	if (vf_release(op, &rec, &rb))
-		rollback_note(err, "giving the VF back", &rb);
+	if (vf_release(op, &rec, &rb)) {
+		/* Keep the record and the pin: the runtime's DEL after a
+		 * failed ADD (or GC) gives the VF back later. */
+		rollback_note(err, "giving the VF back (DEL retries it)", &rb);
+		goto unlock;
+	}
 	cni_record_remove(op->cfg.data_dir, op->cfg.name, rec.container_id,
 			  rec.ifname);
 unpin:
