@@ -559,3 +559,25 @@ def test_gc(cni):
     cni.ok("DEL", conf, ns=b)  # the runtime's DEL after GC: still fine
     cni.ok("GC", dict(conf, **{"cni.dev/valid-attachments": []}))
     assert cni.in_use() == []
+
+
+def test_netns_as_proc_path(cni):
+    """CNI_NETNS as /proc/PID/ns/net (how containerd and cri-o pass it
+    for a sandbox process), not a /run/netns name."""
+    ns = cni.container(0)
+    holder = subprocess.Popen(["ip", "netns", "exec", ns, "sleep", "60"],
+                              start_new_session=True)
+    try:
+        path = f"/proc/{holder.pid}/ns/net"
+        wait_for(lambda: os.stat(path).st_ino ==
+                 os.stat(f"/run/netns/{ns}").st_ino, 5, "sleep in netns")
+        conf = cni.conf()
+        res = cni.ok("ADD", conf, ns=ns, netns=path)
+        assert res["interfaces"][0]["sandbox"] == path
+        assert link(ns, "net1")["address"] == res["interfaces"][0]["mac"]
+        cni.ok("CHECK", dict(conf, prevResult=res), ns=ns, netns=path)
+        cni.ok("DEL", dict(conf, prevResult=res), ns=ns, netns=path)
+        assert cni.in_use() == []
+    finally:
+        os.kill(holder.pid, signal.SIGTERM)
+        holder.wait(timeout=10)
