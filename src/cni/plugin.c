@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cni/ipam.h"
+#include "cni/delegate.h"
 #include "cni/netns.h"
 #include "cni/state.h"
 #include "cni/vfpool.h"

@@ -1,5 +1,5 @@
 /* The CNI verbs of vflag-cni (ADD, DEL, CHECK, VERSION, STATUS, GC) on top
- * of config, vfpool, netns, state and ipam. One call per process: the
+ * of config, vfpool, netns, state and delegate. One call per process: the
  * plugin is run once per verb by the runtime. */
 #ifndef VFLAG_CNI_PLUGIN_H
 #define VFLAG_CNI_PLUGIN_H

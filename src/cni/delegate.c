@@ -1,5 +1,6 @@
-/* Running a delegated CNI plugin: fork, exec, a pipe each way. */
-#include "cni/ipam.h"
+/* Running a delegated CNI plugin (the IPAM plugin): fork, exec, a pipe
+ * each way. */
+#include "cni/delegate.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,8 +3,8 @@
  * in CNI_PATH, run with this process's environment (CNI_COMMAND and the
  * attachment's variables overridden), the configuration on stdin; its
  * stdout is its result or its error. */
-#ifndef VFLAG_CNI_IPAM_H
-#define VFLAG_CNI_IPAM_H
+#ifndef VFLAG_CNI_DELEGATE_H
+#define VFLAG_CNI_DELEGATE_H
 
 #include <jansson.h>
 
