@@ -121,21 +121,27 @@ static int copy_str(json_t *o, const char *key, char *dst, size_t len)
 
 static int record_read(const char *path, struct cni_record *r)
 {
+	const struct {
+		const char *key;
+		char *dst;
+		size_t len;
+	} strs[] = {
+	    {"containerID", r->container_id, sizeof(r->container_id)},
+	    {"ifname", r->ifname, sizeof(r->ifname)},
+	    {"netns", r->netns, sizeof(r->netns)},
+	    {"pin", r->pin, sizeof(r->pin)},
+	    {"pf", r->pf, sizeof(r->pf)},
+	    {"vf_ifname", r->vf_ifname, sizeof(r->vf_ifname)},
+	    {"orig_mac", r->orig_mac, sizeof(r->orig_mac)},
+	};
 	json_t *o = json_load_file(path, 0, NULL);
-	int ret;
+	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (!o)
 		return access(path, F_OK) ? -errno : -EBADMSG;
-	ret = copy_str(o, "containerID", r->container_id,
-		       sizeof(r->container_id));
-	ret = ret ?: copy_str(o, "ifname", r->ifname, sizeof(r->ifname));
-	ret = ret ?: copy_str(o, "netns", r->netns, sizeof(r->netns));
-	ret = ret ?: copy_str(o, "pin", r->pin, sizeof(r->pin));
-	ret = ret ?: copy_str(o, "pf", r->pf, sizeof(r->pf));
-	ret =
-	    ret ?: copy_str(o, "vf_ifname", r->vf_ifname, sizeof(r->vf_ifname));
-	ret = ret ?: copy_str(o, "orig_mac", r->orig_mac, sizeof(r->orig_mac));
+	for (size_t i = 0; !ret && i < sizeof(strs) / sizeof(strs[0]); i++)
+		ret = copy_str(o, strs[i].key, strs[i].dst, strs[i].len);
 	if (!ret && (!json_is_integer(json_object_get(o, "vf")) ||
 		     !json_is_integer(json_object_get(o, "ifindex"))))
 		ret = -EBADMSG;

@@ -34,10 +34,10 @@ static int env_with(const char *const *vars, struct cni_env *env,
 }
 
 static const struct cni_env add_env = {
-	.cmd = CNI_CMD_ADD,
-	.container_id = "c1",
-	.netns = "/var/run/netns/c1",
-	.ifname = "net1",
+    .cmd = CNI_CMD_ADD,
+    .container_id = "c1",
+    .netns = "/var/run/netns/c1",
+    .ifname = "net1",
 };
 
 /* Parses `text` for `env`; returns the result, *err filled on failure. */
@@ -58,8 +58,8 @@ static void expect_code(const char *text, int code)
 		fail_msg("accepted: %s", text);
 	}
 	if (err.code != code)
-		fail_msg("code %d, not %d (%s) for %s", err.code, code,
-			 err.msg, text);
+		fail_msg("code %d, not %d (%s) for %s", err.code, code, err.msg,
+			 text);
 	assert_true(err.msg[0] != '\0');
 }
 
@@ -67,14 +67,15 @@ static void expect_code(const char *text, int code)
 
 static void test_env(void **state)
 {
-	const char *const add[] = {"CNI_COMMAND", "ADD", "CNI_CONTAINERID",
-				   "abc-1.x_2", "CNI_NETNS", "/proc/1/ns/net",
-				   "CNI_IFNAME", "net1", "CNI_PATH",
-				   "/a:/b", NULL};
-	const char *const del_no_netns[] = {"CNI_COMMAND", "DEL",
-					    "CNI_CONTAINERID", "c",
-					    "CNI_NETNS", "", "CNI_IFNAME",
-					    "eth0", NULL};
+	const char *const add[] = {
+	    "CNI_COMMAND", "ADD",	"CNI_CONTAINERID",
+	    "abc-1.x_2",   "CNI_NETNS", "/proc/1/ns/net",
+	    "CNI_IFNAME",  "net1",	"CNI_PATH",
+	    "/a:/b",	   NULL};
+	const char *const del_no_netns[] = {
+	    "CNI_COMMAND", "DEL",	"CNI_CONTAINERID",
+	    "c",	   "CNI_NETNS", "",
+	    "CNI_IFNAME",  "eth0",	NULL};
 	const char *const version[] = {"CNI_COMMAND", "VERSION", NULL};
 	const char *const gc[] = {"CNI_COMMAND", "GC", NULL};
 	struct cni_env env;
@@ -99,21 +100,21 @@ static void test_env(void **state)
 static void test_env_bad(void **state)
 {
 	static const char *const cases[][9] = {
-		{NULL},
-		{"CNI_COMMAND", "add", NULL},
-		{"CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c", "CNI_IFNAME",
-		 "net1", NULL}, /* no CNI_NETNS */
-		{"CNI_COMMAND", "ADD", "CNI_CONTAINERID", "-c", "CNI_IFNAME",
-		 "net1", "CNI_NETNS", "/n", NULL},
-		{"CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c d", "CNI_IFNAME",
-		 "net1", "CNI_NETNS", "/n", NULL},
-		{"CNI_COMMAND", "CHECK", "CNI_CONTAINERID", "c", "CNI_IFNAME",
-		 "..", "CNI_NETNS", "/n", NULL},
-		{"CNI_COMMAND", "DEL", "CNI_CONTAINERID", "c", "CNI_IFNAME",
-		 "abcdefghijklmnop", NULL}, /* 16 bytes */
-		{"CNI_COMMAND", "DEL", "CNI_CONTAINERID", "c", "CNI_IFNAME",
-		 "a:b", NULL},
-		{"CNI_COMMAND", "DEL", "CNI_IFNAME", "eth0", NULL},
+	    {NULL},
+	    {"CNI_COMMAND", "add", NULL},
+	    {"CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c", "CNI_IFNAME", "net1",
+	     NULL}, /* no CNI_NETNS */
+	    {"CNI_COMMAND", "ADD", "CNI_CONTAINERID", "-c", "CNI_IFNAME",
+	     "net1", "CNI_NETNS", "/n", NULL},
+	    {"CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c d", "CNI_IFNAME",
+	     "net1", "CNI_NETNS", "/n", NULL},
+	    {"CNI_COMMAND", "CHECK", "CNI_CONTAINERID", "c", "CNI_IFNAME", "..",
+	     "CNI_NETNS", "/n", NULL},
+	    {"CNI_COMMAND", "DEL", "CNI_CONTAINERID", "c", "CNI_IFNAME",
+	     "abcdefghijklmnop", NULL}, /* 16 bytes */
+	    {"CNI_COMMAND", "DEL", "CNI_CONTAINERID", "c", "CNI_IFNAME", "a:b",
+	     NULL},
+	    {"CNI_COMMAND", "DEL", "CNI_IFNAME", "eth0", NULL},
 	};
 	struct cni_env env;
 	struct cni_err err;
@@ -132,9 +133,8 @@ static void test_minimal(void **state)
 	struct cni_err err;
 
 	(void)state;
-	assert_int_equal(parse(&add_env, "{" BASE ",\"pf\":\"pf0\"}", &cfg,
-			       &err),
-			 0);
+	assert_int_equal(
+	    parse(&add_env, "{" BASE ",\"pf\":\"pf0\"}", &cfg, &err), 0);
 	assert_string_equal(cfg.cni_version, "1.0.0");
 	assert_string_equal(cfg.name, "net");
 	assert_string_equal(cfg.pf, "pf0");
@@ -153,13 +153,13 @@ static void test_minimal(void **state)
 static void test_full(void **state)
 {
 	const char *text =
-		"{\"cniVersion\":\"1.1.0\",\"name\":\"net\",\"type\":\"x\","
-		"\"bond\":\"bond0\",\"socket\":\"/s.sock\",\"dataDir\":\"/d\","
-		"\"requireDistributing\":true,\"mac\":\"02:00:00:00:00:01\","
-		"\"vlan\":0,\"vlanQoS\":0,\"spoofchk\":\"on\",\"trust\":\"off\","
-		"\"link_state\":\"enable\",\"min_tx_rate\":0,"
-		"\"max_tx_rate\":0,\"ipam\":{\"type\":\"host-local\"},"
-		"\"prevResult\":{\"interfaces\":[]},\"unknownKey\":[1,2]}";
+	    "{\"cniVersion\":\"1.1.0\",\"name\":\"net\",\"type\":\"x\","
+	    "\"bond\":\"bond0\",\"socket\":\"/s.sock\",\"dataDir\":\"/d\","
+	    "\"requireDistributing\":true,\"mac\":\"02:00:00:00:00:01\","
+	    "\"vlan\":0,\"vlanQoS\":0,\"spoofchk\":\"on\",\"trust\":\"off\","
+	    "\"link_state\":\"enable\",\"min_tx_rate\":0,"
+	    "\"max_tx_rate\":0,\"ipam\":{\"type\":\"host-local\"},"
+	    "\"prevResult\":{\"interfaces\":[]},\"unknownKey\":[1,2]}";
 	struct cni_config cfg;
 	struct cni_err err;
 	char mac[18];
@@ -206,17 +206,16 @@ static void test_mac_sources(void **state)
 
 	(void)state;
 	assert_int_equal(
-		parse(&add_env,
-		      "{" BASE ",\"pf\":\"p\",\"mac\":\"02:00:00:00:00:01\","
-		      "\"runtimeConfig\":{\"mac\":\"02:00:00:00:00:02\"}}",
-		      &cfg, &err),
-		0);
+	    parse(&add_env,
+		  "{" BASE ",\"pf\":\"p\",\"mac\":\"02:00:00:00:00:01\","
+		  "\"runtimeConfig\":{\"mac\":\"02:00:00:00:00:02\"}}",
+		  &cfg, &err),
+	    0);
 	assert_string_equal(cni_mac_format(cfg.vf.mac, mac),
 			    "02:00:00:00:00:02");
 	cni_config_free(&cfg);
 	env.args = "IgnoreUnknown=1;MAC=02:00:00:00:00:03";
-	assert_int_equal(parse(&env, "{" BASE ",\"pf\":\"p\"}", &cfg, &err),
-			 0);
+	assert_int_equal(parse(&env, "{" BASE ",\"pf\":\"p\"}", &cfg, &err), 0);
 	assert_true(cfg.vf.have_mac);
 	assert_string_equal(cni_mac_format(cfg.vf.mac, mac),
 			    "02:00:00:00:00:03");
@@ -269,9 +268,9 @@ static void test_bad(void **state)
 static void test_not_supported_yet(void **state)
 {
 	static const char *const keys[] = {
-		"\"vlan\":10",        "\"vlanQoS\":1",
-		"\"trust\":\"on\"",   "\"link_state\":\"disable\"",
-		"\"min_tx_rate\":10", "\"max_tx_rate\":100",
+	    "\"vlan\":10",	  "\"vlanQoS\":1",
+	    "\"trust\":\"on\"",	  "\"link_state\":\"disable\"",
+	    "\"min_tx_rate\":10", "\"max_tx_rate\":100",
 	};
 	struct cni_env del = add_env;
 	struct cni_config cfg;
@@ -298,13 +297,13 @@ static void test_gc_attachments(void **state)
 
 	(void)state;
 	assert_int_equal(
-		parse(&gc,
-		      "{\"cniVersion\":\"1.1.0\",\"name\":\"n\","
-		      "\"cni.dev/valid-attachments\":[{\"containerID\":\"a\","
-		      "\"ifname\":\"net1\"},{\"containerID\":\"b\","
-		      "\"ifname\":\"eth0\"}]}",
-		      &cfg, &err),
-		0);
+	    parse(&gc,
+		  "{\"cniVersion\":\"1.1.0\",\"name\":\"n\","
+		  "\"cni.dev/valid-attachments\":[{\"containerID\":\"a\","
+		  "\"ifname\":\"net1\"},{\"containerID\":\"b\","
+		  "\"ifname\":\"eth0\"}]}",
+		  &cfg, &err),
+	    0);
 	assert_int_equal(cfg.nvalid, 2);
 	assert_true(cni_config_attachment_valid(&cfg, "a", "net1"));
 	assert_true(cni_config_attachment_valid(&cfg, "b", "eth0"));
@@ -344,16 +343,16 @@ static void test_versions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_env),
-		cmocka_unit_test(test_env_bad),
-		cmocka_unit_test(test_minimal),
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_socket_env),
-		cmocka_unit_test(test_mac_sources),
-		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_not_supported_yet),
-		cmocka_unit_test(test_gc_attachments),
-		cmocka_unit_test(test_versions),
+	    cmocka_unit_test(test_env),
+	    cmocka_unit_test(test_env_bad),
+	    cmocka_unit_test(test_minimal),
+	    cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_socket_env),
+	    cmocka_unit_test(test_mac_sources),
+	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_not_supported_yet),
+	    cmocka_unit_test(test_gc_attachments),
+	    cmocka_unit_test(test_versions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,17 +36,17 @@ static void assert_json(const json_t *got, const char *want_text)
 }
 
 static const struct cni_iface vf = {
-	.name = "net1",
-	.mac = "02:00:00:00:00:01",
-	.sandbox = "/var/run/netns/c1",
-	.mtu = 1500,
-	.pci_id = "0000:61:00.2",
+    .name = "net1",
+    .mac = "02:00:00:00:00:01",
+    .sandbox = "/var/run/netns/c1",
+    .mtu = 1500,
+    .pci_id = "0000:61:00.2",
 };
 
 static const char *host_local =
-	"{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.1.0.2/24\","
-	"\"gateway\":\"10.1.0.1\"}],\"routes\":[{\"dst\":\"0.0.0.0/0\"}],"
-	"\"dns\":{\"nameservers\":[\"10.1.0.53\"]}}";
+    "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.1.0.2/24\","
+    "\"gateway\":\"10.1.0.1\"}],\"routes\":[{\"dst\":\"0.0.0.0/0\"}],"
+    "\"dns\":{\"nameservers\":[\"10.1.0.53\"]}}";
 
 static void test_ipam_only_1_0(void **state)
 {
@@ -57,13 +57,13 @@ static void test_ipam_only_1_0(void **state)
 	(void)state;
 	assert_non_null(res);
 	/* 1.0.0 has no interface mtu or pciID */
-	assert_json(res,
-		    "{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":"
-		    "\"net1\",\"mac\":\"02:00:00:00:00:01\",\"sandbox\":"
-		    "\"/var/run/netns/c1\"}],\"ips\":[{\"address\":"
-		    "\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\",\"interface\":0}],"
-		    "\"routes\":[{\"dst\":\"0.0.0.0/0\"}],\"dns\":{"
-		    "\"nameservers\":[\"10.1.0.53\"]}}");
+	assert_json(
+	    res, "{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":"
+		 "\"net1\",\"mac\":\"02:00:00:00:00:01\",\"sandbox\":"
+		 "\"/var/run/netns/c1\"}],\"ips\":[{\"address\":"
+		 "\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\",\"interface\":0}],"
+		 "\"routes\":[{\"dst\":\"0.0.0.0/0\"}],\"dns\":{"
+		 "\"nameservers\":[\"10.1.0.53\"]}}");
 	json_decref(res);
 	json_decref(ipam);
 }
@@ -83,7 +83,7 @@ static void test_ipam_only_1_1(void **state)
 	assert_string_equal(json_string_value(json_object_get(iface, "pciID")),
 			    "0000:61:00.2");
 	assert_string_equal(
-		json_string_value(json_object_get(res, "cniVersion")), "1.1.0");
+	    json_string_value(json_object_get(res, "cniVersion")), "1.1.0");
 	json_decref(res);
 	json_decref(ipam);
 }
@@ -122,11 +122,11 @@ static void test_old_ipam(void **state)
  * ours are appended and our ips point at our interface. */
 static void test_prev_result(void **state)
 {
-	json_t *prev = load(
-		"{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"eth0\","
-		"\"sandbox\":\"/var/run/netns/c1\"}],\"ips\":[{\"address\":"
-		"\"192.168.0.2/24\",\"interface\":0}],\"routes\":[{\"dst\":"
-		"\"192.168.0.0/16\"}],\"dns\":{\"domain\":\"old\"}}");
+	json_t *prev =
+	    load("{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"eth0\","
+		 "\"sandbox\":\"/var/run/netns/c1\"}],\"ips\":[{\"address\":"
+		 "\"192.168.0.2/24\",\"interface\":0}],\"routes\":[{\"dst\":"
+		 "\"192.168.0.0/16\"}],\"dns\":{\"domain\":\"old\"}}");
 	json_t *ipam = load(host_local);
 	const char *why;
 	json_t *res = cni_result_build("1.0.0", prev, ipam, &vf, &why);
@@ -137,25 +137,24 @@ static void test_prev_result(void **state)
 			 2);
 	assert_int_equal(json_array_size(ips), 2);
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(ips, 0), "interface")),
+			     json_array_get(ips, 0), "interface")),
 			 0);
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(ips, 1), "interface")),
+			     json_array_get(ips, 1), "interface")),
 			 1);
 	assert_int_equal(json_array_size(json_object_get(res, "routes")), 2);
 	/* IPAM's resolver wins */
 	assert_non_null(
-		json_object_get(json_object_get(res, "dns"), "nameservers"));
-	assert_int_equal(cni_result_find_iface(res, "net1",
-					       "/var/run/netns/c1"),
-			 1);
+	    json_object_get(json_object_get(res, "dns"), "nameservers"));
+	assert_int_equal(
+	    cni_result_find_iface(res, "net1", "/var/run/netns/c1"), 1);
 	assert_int_equal(cni_result_find_iface(res, "eth0", NULL), 0);
 	assert_int_equal(cni_result_find_iface(res, "net2", NULL), -1);
 	json_decref(res);
 	/* without IPAM, the previous dns stays */
 	res = cni_result_build("1.0.0", prev, NULL, &vf, &why);
 	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(res, "dns"), "domain")),
+				json_object_get(res, "dns"), "domain")),
 			    "old");
 	json_decref(res);
 	json_decref(ipam);
@@ -165,9 +164,9 @@ static void test_prev_result(void **state)
 static void test_malformed(void **state)
 {
 	static const char *const bad_ipam[] = {
-		"{\"ips\":{}}",
-		"{\"ips\":[1]}",
-		"{\"routes\":\"x\"}",
+	    "{\"ips\":{}}",
+	    "{\"ips\":[1]}",
+	    "{\"routes\":\"x\"}",
 	};
 	const char *why;
 
@@ -194,8 +193,7 @@ static void test_error_object(void **state)
 	json_t *o;
 
 	(void)state;
-	assert_int_equal(cni_err_set(&err, CNI_ERR_CONFIG, "bad %s", "pf"),
-			 -1);
+	assert_int_equal(cni_err_set(&err, CNI_ERR_CONFIG, "bad %s", "pf"), -1);
 	o = cni_err_json(&err, "1.0.0");
 	assert_json(o, "{\"cniVersion\":\"1.0.0\",\"code\":7,\"msg\":"
 		       "\"bad pf\"}");
@@ -220,14 +218,14 @@ static void test_version_object(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipam_only_1_0),
-		cmocka_unit_test(test_ipam_only_1_1),
-		cmocka_unit_test(test_no_ipam),
-		cmocka_unit_test(test_old_ipam),
-		cmocka_unit_test(test_prev_result),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_error_object),
-		cmocka_unit_test(test_version_object),
+	    cmocka_unit_test(test_ipam_only_1_0),
+	    cmocka_unit_test(test_ipam_only_1_1),
+	    cmocka_unit_test(test_no_ipam),
+	    cmocka_unit_test(test_old_ipam),
+	    cmocka_unit_test(test_prev_result),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_error_object),
+	    cmocka_unit_test(test_version_object),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
