@@ -522,8 +522,11 @@ static int cmd_status(struct op *op, struct cni_err *err)
 		return -1;
 	if (!op->cfg.ipam)
 		return 0;
-	if (ipam_version(op, err))
+	if (ipam_version(op, err)) {
+		/* STATUS speaks only in 50 and 51 (SPEC.md). */
+		err->code = CNI_ERR_UNAVAILABLE;
 		return -1;
+	}
 	/* STATUS exists from 1.1.0 on; an older IPAM has nothing to say. */
 	if (cni_version_cmp(op->ipam_version, "1.1.0") < 0)
 		return 0;

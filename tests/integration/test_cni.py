@@ -31,7 +31,7 @@ NUMVFS = 4
 # CNI error codes (SPEC.md) and ours (src/cni/result.h)
 E_VERSION, E_UNSUPPORTED, E_NO_CONTAINER, E_ENV = 1, 2, 3, 4
 E_DECODE, E_CONFIG, E_UNAVAILABLE, E_LIMITED = 6, 7, 50, 51
-E_NO_FREE_VF, E_CHECK = 100, 104
+E_NO_FREE_VF, E_EXISTS, E_CHECK = 100, 103, 104
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:")
@@ -411,6 +411,15 @@ def test_bad_input(cni):
     cni.err("BOGUS", good, E_ENV, ns=ns)
     # unknown PF
     cni.err("ADD", cni.conf(pf="pf9"), E_CONFIG, ns=ns)
+    # ADD twice for one attachment; CNI_IFNAME taken in the container
+    cni.ok("ADD", good, ns=ns)
+    cni.err("ADD", good, E_EXISTS, ns=ns)
+    cni.ok("DEL", good, ns=ns)
+    sh(["ip", "link", "add", "net1", "type", "veth", "peer", "name",
+        "other1"], ns=ns)
+    cni.err("ADD", good, E_EXISTS, ns=ns)
+    assert cni.in_use() == []
+    sh(["ip", "link", "del", "net1"], ns=ns)
     # IPAM plugin missing from CNI_PATH: the VF is rolled back
     cni.err("ADD", cni.conf(ipam={"type": "no-such-ipam"}), E_CONFIG, ns=ns)
     assert cni.in_use() == []
@@ -512,6 +521,8 @@ def test_chain_with_tuning(cni):
 def test_status(cni):
     cni.ok("STATUS", cni.conf(version="1.1.0"))
     cni.err("STATUS", cni.conf(version="1.1.0", pf="pf9"), E_UNAVAILABLE)
+    cni.err("STATUS", cni.conf(version="1.1.0", ipam={"type": "nope"}),
+            E_UNAVAILABLE)
     cni.err("STATUS", cni.conf(version="1.1.0",
                                socket=os.path.join(cni.tmp, "none.sock")),
             E_UNAVAILABLE)
