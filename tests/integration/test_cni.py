@@ -592,3 +592,28 @@ def test_netns_as_proc_path(cni):
     finally:
         os.kill(holder.pid, signal.SIGTERM)
         holder.wait(timeout=10)
+
+
+def test_bond_spans_pfs(cni):
+    """With "bond", VFs come from any PF of the bond: pf0's run out,
+    pf1's are given next."""
+    up1, peer1 = f"cv{cni.tag}", f"ct{cni.tag}"
+    sh(["ip", "link", "add", up1, "netns", cni.host_ns, "type", "veth",
+        "peer", "name", peer1, "netns", cni.sw_ns])
+    sh(["ip", "link", "set", up1, "up"], ns=cni.host_ns)
+    sh(["ip", "link", "set", peer1, "up"], ns=cni.sw_ns)
+    cni.ctl("pf", "add", "pf1", "dev", up1)
+    cni.ctl("pf", "set", "pf1", "numvfs", 1)
+    cni.ctl("bond", "add", "bond0", "mode", "active-backup", "members",
+            "pf0", "pf1")
+    conf = cni.conf(pf=None, bond="bond0")
+    nss = [cni.container(i) for i in range(NUMVFS + 2)]
+    for ns in nss[:NUMVFS + 1]:
+        cni.ok("ADD", conf, ns=ns)
+    pf1 = cni.ctl("vf", "show", "pf1")["vfs"]
+    assert cni.in_use() == list(range(NUMVFS)) and pf1[0]["in_use"]
+    cni.err("ADD", conf, E_NO_FREE_VF, ns=nss[-1])
+    for ns in nss[:NUMVFS + 1]:
+        cni.ok("DEL", conf, ns=ns)
+    assert not cni.ctl("vf", "show", "pf1")["vfs"][0]["in_use"]
+    cni.ctl("bond", "del", "bond0")
