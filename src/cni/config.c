@@ -64,10 +64,11 @@ char *cni_mac_format(const uint8_t mac[6], char *buf)
 }
 
 /* SPEC.md: a container ID starts with an alphanumeric character, then
- * alphanumerics, '_', '.' or '-'. */
+ * alphanumerics, '_', '.' or '-'. Ours also fits in a file name. */
 static bool container_id_valid(const char *id)
 {
-	if (!id || !isalnum((unsigned char)id[0]))
+	if (!id || !isalnum((unsigned char)id[0]) ||
+	    strlen(id) > CNI_CONTAINER_ID_MAX)
 		return false;
 	for (const char *p = id; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("_.-", *p))

@@ -16,6 +16,8 @@
 
 #define CNI_DEFAULT_DATA_DIR "/var/lib/cni/vflag"
 #define CNI_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
+/* The record's file name is CONTAINERID:IFNAME, at most NAME_MAX (255). */
+#define CNI_CONTAINER_ID_MAX (255 - 1 - CNI_IFNAME_MAX)
 
 enum cni_cmd {
 	CNI_CMD_ADD,

@@ -14,6 +14,7 @@
 #include "cni/config.h"
 
 #define DELEGATE_MAX_OUTPUT (1u << 20) /* a result is a few KiB */
+#define CNI_DELEGATE_VAR_MAX 4200      /* "CNI_NETNS=" and a path */
 
 extern char **environ;
 
@@ -39,7 +40,7 @@ int cni_delegate_find(const struct cni_delegate *d, char *buf, size_t len)
  * replaced. Returns a malloc'd array of pointers (the strings of `own`
  * and environ are borrowed). */
 static char **delegate_env(const struct cni_delegate *d, const char *command,
-			   char own[4][512])
+			   char own[4][CNI_DELEGATE_VAR_MAX])
 {
 	static const char *const ours[] = {
 	    "CNI_COMMAND=", "CNI_CONTAINERID=", "CNI_IFNAME=", "CNI_NETNS="};
@@ -59,18 +60,21 @@ static char **delegate_env(const struct cni_delegate *d, const char *command,
 		if (!skip)
 			envp[k++] = environ[i];
 	}
-	snprintf(own[0], 512, "CNI_COMMAND=%s", command);
+	snprintf(own[0], CNI_DELEGATE_VAR_MAX, "CNI_COMMAND=%s", command);
 	envp[k++] = own[0];
 	if (d->container_id) {
-		snprintf(own[1], 512, "CNI_CONTAINERID=%s", d->container_id);
+		snprintf(own[1], CNI_DELEGATE_VAR_MAX, "CNI_CONTAINERID=%s",
+			 d->container_id);
 		envp[k++] = own[1];
 	}
 	if (d->ifname) {
-		snprintf(own[2], 512, "CNI_IFNAME=%s", d->ifname);
+		snprintf(own[2], CNI_DELEGATE_VAR_MAX, "CNI_IFNAME=%s",
+			 d->ifname);
 		envp[k++] = own[2];
 	}
 	if (d->netns) {
-		snprintf(own[3], 512, "CNI_NETNS=%s", d->netns);
+		snprintf(own[3], CNI_DELEGATE_VAR_MAX, "CNI_NETNS=%s",
+			 d->netns);
 		envp[k++] = own[3];
 	}
 	return envp;
@@ -229,7 +233,7 @@ int cni_delegate_run(const struct cni_delegate *d, const char *command,
 		     const json_t *conf, const char *version, json_t **result,
 		     struct cni_err *err)
 {
-	char exe[4096], own[4][512];
+	char exe[4096], own[4][CNI_DELEGATE_VAR_MAX];
 	char *input = NULL, *out = NULL;
 	json_t *copy = NULL;
 	size_t outlen = 0;

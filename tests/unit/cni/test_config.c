@@ -127,6 +127,25 @@ static void test_env_bad(void **state)
 	}
 }
 
+/* The record's file name bounds the container ID. */
+static void test_env_long_id(void **state)
+{
+	char id[CNI_CONTAINER_ID_MAX + 2];
+	const char *const vars[] = {
+	    "CNI_COMMAND", "DEL", "CNI_CONTAINERID", id, "CNI_IFNAME",
+	    "net1",	   NULL};
+	struct cni_env env;
+	struct cni_err err;
+
+	(void)state;
+	memset(id, 'a', sizeof(id) - 1);
+	id[sizeof(id) - 1] = '\0';
+	assert_int_equal(env_with(vars, &env, &err), -1);
+	assert_int_equal(err.code, CNI_ERR_ENV);
+	id[sizeof(id) - 2] = '\0';
+	assert_int_equal(env_with(vars, &env, &err), 0);
+}
+
 static void test_minimal(void **state)
 {
 	struct cni_config cfg;
@@ -345,6 +364,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_env),
 	    cmocka_unit_test(test_env_bad),
+	    cmocka_unit_test(test_env_long_id),
 	    cmocka_unit_test(test_minimal),
 	    cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_socket_env),
