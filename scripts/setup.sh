@@ -15,6 +15,8 @@ PACKAGES=(
 	# installed layout (tests/dist): systemd-analyze and systemd.pc, man
 	# page lint (groff, mandoc), bash completion and its .pc
 	systemd groff-base mandoc man-db bash-completion
+	# vflag-cni tests: host-local (IPAM) and tuning (chaining)
+	containernetworking-plugins
 )
 
 if [ "$(id -u)" -ne 0 ]; then
