@@ -2,13 +2,13 @@
 """LAG figures for vflag in mode 802.3ad against Open vSwitch (not a test:
 it prints each run and the median, and never passes or fails on a figure).
 
-The seed's topology (tests/integration/vftest/topo.py): VF 0 of PF a in a
+The seed's topology (pylib/vflaglab/topo.py): VF 0 of PF a in a
 VM namespace at 1.1.1.1, uplinks up0/up1 to a switch namespace where an
 OVS userspace bond (balance-tcp, lacp active, lacp-time fast,
 bond-rebalance-interval 1000) is the LACP partner, an iperf3 client at
 1.1.1.2 behind it. vflag: mode 802.3ad, lacp_rate fast, miimon 100,
 xmit_hash_policy layer3+4. Every run builds its own namespaces, links and
-processes (vftest.Lab: names carry a random tag) and removes them.
+processes (vflaglab.Lab: names carry a random tag) and removes them.
 
   1. formation: from `bond add ... members A B` returning to both members
      distributing in `vflagctl -j bond show`, to OVS's `lacp/show` giving
@@ -53,15 +53,15 @@ import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(
     __file__)), ".."))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(REPO, "pylib"))
 
-from vftest import linkfail  # noqa: E402
-from vftest.netns import Lab, _netns_names, link_names, sh  # noqa: E402
-from vftest.topo import (CLIENT_IP, VM_IP, VfLagTopo,  # noqa: E402
+from vflaglab import linkfail  # noqa: E402
+from vflaglab.netns import Lab, _netns_names, link_names, sh  # noqa: E402
+from vflaglab.topo import (CLIENT_IP, VM_IP, VfLagTopo,  # noqa: E402
                          counter_delta)
-from vftest.traffic import (Iperf3Client, Iperf3Server,  # noqa: E402
+from vflaglab.traffic import (Iperf3Client, Iperf3Server,  # noqa: E402
                             OutageMeter, summarize_bps)
-from vftest.vflagd import Vflagd, binaries, build_dir  # noqa: E402
+from vflaglab.vflagd import Vflagd, binaries, build_dir  # noqa: E402
 
 BOND_OPTS = ("miimon", 100, "lacp_rate", "fast", "xmit_hash_policy",
              "layer3+4")
@@ -186,7 +186,7 @@ def ovs_disabled(t, sw_end):
 
 def meters(lab, t):
     """Outage meters both ways: 16 UDP flows each, a packet per flow every
-    5 ms (vftest.udpflows)."""
+    5 ms (vflaglab.udpflows)."""
     fwd = OutageMeter(lab, t.client, t.vm, VM_IP, flows=16,
                       port=9000).start(settle=1.5)
     rev = OutageMeter(lab, t.vm, t.client, CLIENT_IP, flows=16, port=9001,

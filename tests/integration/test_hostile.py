@@ -11,14 +11,14 @@ from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Dot1Q, Ether
 
-from vftest.netns import link_stats, sh, wait_for
-from vftest.topo import VF_MAC, VM_IP, VfLagTopo
-from vftest.traffic import PYTHON, log, ping
+from vflaglab.netns import link_stats, sh, wait_for
+from vflaglab.topo import VF_MAC, VM_IP, VfLagTopo
+from vflaglab.traffic import PYTHON, log, ping
 import os
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-INJECT = os.path.join(HERE, "vftest", "inject.py")
-FAKE = os.path.join(HERE, "vftest", "fakepartner.py")
+from vflaglab import LIBDIR
+INJECT = os.path.join(LIBDIR, "inject.py")
+FAKE = os.path.join(LIBDIR, "fakepartner.py")
 SLOW_MAC = "01:80:c2:00:00:02"
 FAST = ("miimon", 100, "lacp_rate", "fast", "xmit_hash_policy", "layer3+4")
 

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from vftest import linkfail
-from vftest.netns import wait_for
-from vftest.topo import CLIENT_IP, VM_IP, VfLagTopo, counter_delta, shares
-from vftest.traffic import (Iperf3Client, Iperf3Server, OutageMeter, log,
+from vflaglab import linkfail
+from vflaglab.netns import wait_for
+from vflaglab.topo import CLIENT_IP, VM_IP, VfLagTopo, counter_delta, shares
+from vflaglab.traffic import (Iperf3Client, Iperf3Server, OutageMeter, log,
                             ping, summarize_bps)
 
 FAST = ("miimon", 100, "lacp_rate", "fast", "xmit_hash_policy", "layer3+4")

@@ -3,10 +3,10 @@ off: no LACPDUs, vflag spreads by its hash, OVS by source MAC."""
 
 import time
 
-from vftest import linkfail
-from vftest.netns import wait_for
-from vftest.topo import CLIENT_IP, VM_IP, VfLagTopo, counter_delta, shares
-from vftest.traffic import (Iperf3Client, Iperf3Server, OutageMeter, log,
+from vflaglab import linkfail
+from vflaglab.netns import wait_for
+from vflaglab.topo import CLIENT_IP, VM_IP, VfLagTopo, counter_delta, shares
+from vflaglab.traffic import (Iperf3Client, Iperf3Server, OutageMeter, log,
                             ping, summarize_bps)
 
 XOR = ("miimon", 100, "xmit_hash_policy", "layer3+4")
