@@ -197,3 +197,32 @@ def log(msg):
     """Prints a figure the way tests report them (visible with -s / -rA)."""
     sys.stdout.write(f"[vflag] {msg}\n")
     sys.stdout.flush()
+
+
+class Sniffer:
+    """Counts frames received on dev (in ns) while it runs (sniff.py):
+        s = Sniffer(lab, ns, dev, ethertype=0x8809).start()
+        ...; lengths = s.stop()"""
+
+    def __init__(self, lab, ns, dev, ethertype=None):
+        self.lab, self.ns, self.dev = lab, ns and str(ns), dev
+        self.ethertype = ethertype
+        self.out = lab.path(f"sniff-{dev}-{time.monotonic_ns()}.json")
+        self.proc = None
+
+    def start(self):
+        argv = [PYTHON, os.path.join(os.path.dirname(UDPFLOWS), "sniff.py"),
+                self.dev, "--out", self.out]
+        if self.ethertype is not None:
+            argv += ["--ethertype", hex(self.ethertype)]
+        self.proc = self.lab.popen(argv, ns=self.ns, name="sniff")
+        wait_for(lambda: "ready" in self.proc.log() or
+                 not self.proc.running(), 10, what="sniffer")
+        if not self.proc.running():
+            raise RuntimeError(f"sniffer died: {self.proc.log()}")
+        return self
+
+    def stop(self):
+        self.proc.stop(signal.SIGTERM)
+        with open(self.out) as fh:
+            return json.load(fh)["lengths"]
