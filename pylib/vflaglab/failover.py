@@ -134,8 +134,8 @@ def main():
                                  formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--dir", action="append", required=True,
                     help="SRC_NS,DST_NS,DST_IP (repeat for more)")
-    ap.add_argument("--event", required=True, help="a shell command")
-    ap.add_argument("--detected", help="a shell command, true when done")
+    ap.add_argument("--event", required=True, help="a bash command")
+    ap.add_argument("--detected", help="a bash command, true when done")
     ap.add_argument("--after", type=float, default=1.0)
     ap.add_argument("--settle", type=float, default=1.0)
     ap.add_argument("--flows", type=int, default=16)
@@ -146,8 +146,8 @@ def main():
         src, dst_ns, ip = spec.split(",")
         dirs.append(Direction(f"{src}->{dst_ns}", src, dst_ns, ip))
 
-    def run(cmd):
-        return subprocess.run(cmd, shell=True, stdout=subprocess.DEVNULL,
+    def run(cmd):  # bash: the demo hands its exported functions over
+        return subprocess.run(["bash", "-c", cmd], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL).returncode == 0
 
     lab = Lab()
