@@ -115,9 +115,10 @@ def measure_failover(lab, dirs, event, detected=None, what="failover",
         detect_s = time.monotonic() - t_event
     mark = time.monotonic()
     time.sleep(after)
+    t_end = time.monotonic()  # one window for every direction
     summaries = {}
     for d, m in zip(dirs, meters):
-        summaries[d.name] = m.stop(t_from=t_event, after=mark)
+        summaries[d.name] = m.stop(t_from=t_event, after=mark, t_end=t_end)
     bursts = {}
     if burst_s:
         for k, d in enumerate(dirs):

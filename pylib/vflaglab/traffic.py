@@ -164,10 +164,11 @@ class OutageMeter:
         time.sleep(settle)
         return self
 
-    def stop(self, t_from=None, after=None, drain=0.2):
-        """Ends the window now (or, for a sender with a duration, when it
-        finished), stops both ends and returns the summary."""
-        t_end = time.monotonic()
+    def stop(self, t_from=None, after=None, drain=0.2, t_end=None):
+        """Ends the window at t_end (default: now; for a sender with a
+        duration, when it finished), stops both ends and returns the
+        summary."""
+        t_end = time.monotonic() if t_end is None else t_end
         if self.duration:
             self.tx.wait(timeout=self.duration + 30)
             t_end = None  # the sender's own last send

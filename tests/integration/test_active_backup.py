@@ -133,3 +133,27 @@ def test_primary_fails_back(lab, vflagd):
     log(r.line())
     assert t.bond_view()["primary"] == primary
     r.check(bound_ms=RESTORE_BOUND_MS)
+
+
+def test_meter_catches_an_outage_that_never_ends(lab, vflagd):
+    """The positive control of measure_failover(): with both links cut
+    nothing can arrive, so every flow must read as an outage to the end of
+    the window (not as the gap up to its own last packet), the fresh burst
+    must not arrive, and check() must fail."""
+    t = make(lab, vflagd)
+
+    def cut_both():
+        for i in range(2):
+            linkfail.carrier(lab, t.sw, t.sw_ends[i], up=False)
+    r = measure_failover(lab, directions(t), cut_both, after=1.0,
+                         burst_s=0.2, what="both links cut (control)")
+    log(r.line())
+    for d, m in r.meters.items():
+        assert len(m["silent_flows"]) == 16, (d, m["silent_flows"])
+        assert m["max_gap_ms"] >= 1000, (d, m["max_gap_ms"])
+        assert all(f["max_gap_ms"] >= 1000 for f in m["flows"].values())
+    for d, b in r.bursts.items():
+        assert b["received"] == 0, (d, b["received"])
+    assert len(r.problems(bound_ms=CARRIER_BOUND_MS)) == 6
+    with pytest.raises(AssertionError):
+        r.check(bound_ms=CARRIER_BOUND_MS)
