@@ -140,13 +140,21 @@ def test_carrier_failure_and_restore(lab, vflagd, miimon):
     r.check(bound_ms=CARRIER_BOUND_MS)
 
     # Back: LACP re-forms with the member; the flows must not notice.
+    seen = {}
+
+    def both_distributing():
+        ok = t.distributing() == sorted(t.pfs)
+        if ok and not seen:  # what each side says when vflag distributes
+            seen["partner_state"] = \
+                t.members()[failed]["lacp"]["partner"]["state"]
+            seen["ovs_enabled"] = t.ovs.enabled_members(t.ovs_bond)
+        return ok
     r = measure_failover(
         lab, directions(t),
         lambda: linkfail.carrier(lab, t.sw, t.sw_ends[0], up=True),
-        detected=lambda: t.distributing() == sorted(t.pfs),
-        detect_timeout=10, after=1.5,
+        detected=both_distributing, detect_timeout=10, after=1.5,
         what=f"802.3ad miimon {miimon}: {failed} restored")
-    log(r.line())
+    log(f"{r.line()}; when vflag distributed again: {seen}")
     check_formed(t)
     r.check(bound_ms=RESTORE_BOUND_MS)
     # and it carries again, both ways: fresh flows, counted per member
