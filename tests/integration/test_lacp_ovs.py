@@ -109,8 +109,8 @@ def test_iperf3_uses_both_members(lab, vflagd, direction):
 # last LACPDU, 1 s apart). Measured on a shared 2-core machine, plain and
 # ASan builds: carrier loss 9-17 ms (member out of the LAG after 15-35 ms);
 # restore 7-14 ms, or about 1000 ms for VM->client when OVS has not yet
-# enabled the restored member while vflag already distributes on it (see
-# the log line of the restore); silent failure 2.30-2.33 s (out of the LAG
+# enabled the restored member while vflag already distributes on it (the
+# test fails then, as it should: frames are lost; see its log line); silent failure 2.30-2.33 s (out of the LAG
 # after 2.35 s), healed with 14-23 ms of outage.
 CARRIER_BOUND_MS = 250
 RESTORE_BOUND_MS = 250
