@@ -8,6 +8,8 @@ PACKAGES=(
 	# build
 	clang llvm libbpf-dev libmnl-dev libjansson-dev libcmocka-dev
 	gcc libc6-dev meson ninja-build pkg-config bpftool libelf-dev zlib1g-dev
+	# libFuzzer and the sanitizer runtimes for clang (only recommended by it)
+	libclang-rt-dev
 	# integration tests, demo, bench
 	iproute2 iperf3 ethtool nftables iputils-ping procps
 	python3-pytest python3-pytest-timeout python3-pyroute2 python3-scapy
