@@ -84,14 +84,13 @@ void lacp_mux_set_state(struct lacp *lacp, struct lacp_port *p,
 		p->ntt = true;
 		break;
 	case MUX_COLLECTING_DISTRIBUTING:
-		/* Distributing only once the partner collects (see above).
-		 * No NTT: ATTACHED announced Collecting already, and this is
-		 * independent control's DISTRIBUTING, whose entry sends
-		 * nothing; the partner learns Distributing at the next
-		 * LACPDU, and the 3-per-second budget stays for what it
-		 * must learn at once. */
+		/* Collecting at once; Distributing only once the partner
+		 * collects (lacp_mux_machine), as independent control's
+		 * DISTRIBUTING state does (5.4.15), so no frame we send
+		 * arrives at a partner that would drop it. */
 		p->actor.collecting = true;
 		p->actor.distributing = p->partner.state.collecting;
+		p->ntt = true;
 		break;
 	}
 }
