@@ -137,8 +137,7 @@ static void test_bringup_shortcut_and_wait(void **state)
 
 		assert_int_equal(
 		    json_integer_value(json_object_get(l, "wait_ms")), 3000);
-		assert_false(
-		    json_is_true(json_object_get(l, "wait_shortcut")));
+		assert_false(json_is_true(json_object_get(l, "wait_shortcut")));
 		json_decref(j);
 	}
 }
@@ -151,8 +150,7 @@ static void test_port_select_published(void **state)
 	json_t *j;
 
 	bond_new(fx, "mode balance-xor miimon 0");
-	assert_int_equal(fx->lag.port_select,
-			 VFLAG_PORT_SELECT_QUEUE_AFFINITY);
+	assert_int_equal(fx->lag.port_select, VFLAG_PORT_SELECT_QUEUE_AFFINITY);
 	assert_int_equal(fx->lag.hash_policy, 0); /* layer2, Linux's */
 	j = fx_json(fx);
 	assert_string_equal(jstr(j, "port_select"), "queue_affinity");

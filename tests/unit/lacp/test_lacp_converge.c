@@ -95,9 +95,8 @@ static void assert_coupled(struct sim *sim)
 						  l->port[!e]))
 				fail_msg("t=%llu: %c port %u distributes, %c "
 					 "port %u does not collect",
-					 (unsigned long long)sim->now,
-					 'A' + s, l->port[e], 'A' + o,
-					 l->port[!e]);
+					 (unsigned long long)sim->now, 'A' + s,
+					 l->port[e], 'A' + o, l->port[!e]);
 		}
 	}
 }
@@ -177,7 +176,7 @@ static void test_shortcut_waits_for_silent_port(void **state)
 	assert_false(sim_distributing(sim, B, 0));
 	assert_string_equal(rx_state(sim, A, 1), "EXPIRED");
 	for (took = 1500; took < 4000 && !(sim_distributing(sim, A, 0) &&
-					      sim_distributing(sim, B, 0));
+					   sim_distributing(sim, B, 0));
 	     took += SIM_STEP_MS) {
 		sim_run(sim, SIM_STEP_MS);
 		assert_coupled(sim);
@@ -305,14 +304,14 @@ static void test_heal_under_two_seconds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(test_shortcut_bringup),
-		TEST(test_shortcut_one_end),
-		TEST(test_shortcut_waits_for_silent_port),
-		TEST(test_shortcut_restore),
-		TEST(test_restore_coupled_without_shortcut),
-		TEST(test_defaulted_stays_fast),
-		TEST(test_defaulted_slow_stays_slow),
-		TEST(test_heal_under_two_seconds),
+	    TEST(test_shortcut_bringup),
+	    TEST(test_shortcut_one_end),
+	    TEST(test_shortcut_waits_for_silent_port),
+	    TEST(test_shortcut_restore),
+	    TEST(test_restore_coupled_without_shortcut),
+	    TEST(test_defaulted_stays_fast),
+	    TEST(test_defaulted_slow_stays_slow),
+	    TEST(test_heal_under_two_seconds),
 	};
 
 	if (getenv("LACP_TEST_DEBUG"))
