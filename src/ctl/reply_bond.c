@@ -136,8 +136,9 @@ json_t *reply_bond_xmit_json(const char *bond, const struct bond_xmit *x)
 	    "{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "bond", bond,
 	    "xmit_hash_policy",
 	    bond_enum_name(&bond_hash_policy_enum, x->hash_policy),
-	    "port_select", bond_enum_name(&bond_port_select_enum, x->port_select),
-	    "hashed_by", bond_enum_name(&bond_hash_policy_enum, x->hashed_by),
-	    "hash", (json_int_t)x->hash, "member",
+	    "port_select",
+	    bond_enum_name(&bond_port_select_enum, x->port_select), "hashed_by",
+	    bond_enum_name(&bond_hash_policy_enum, x->hashed_by), "hash",
+	    (json_int_t)x->hash, "member",
 	    x->member ? json_string(x->member) : json_null(), "usable", usable);
 }

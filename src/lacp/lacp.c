@@ -393,7 +393,8 @@ bool lacp_port_collecting(const struct lacp *lacp, unsigned port)
 	/* A port that is down collects nothing, whatever its Mux says
 	 * until the Selection Logic detaches it. */
 	return p && p->port_enabled &&
-	       (p->mux == MUX_ATTACHED || p->mux == MUX_COLLECTING_DISTRIBUTING) &&
+	       (p->mux == MUX_ATTACHED ||
+		p->mux == MUX_COLLECTING_DISTRIBUTING) &&
 	       p->actor.collecting;
 }
 

@@ -758,8 +758,8 @@ static inline int vflag_hash_policy_parse(const char *s, __u32 *policy)
 static __always_inline __u32 vflag_lag_hash_policy(const struct vflag_lag *lag)
 {
 	return lag->port_select == VFLAG_PORT_SELECT_QUEUE_AFFINITY
-		       ? VFLAG_HASH_LAYER34
-		       : lag->hash_policy;
+		   ? VFLAG_HASH_LAYER34
+		   : lag->hash_policy;
 }
 
 #endif
