@@ -1,6 +1,6 @@
-/* The Mux machine (802.1AX-2008 5.4.15), the Churn
- * Detection machines (5.4.17), the Transmit machine (5.4.16) and the
- * Marker Responder (5.5.4). */
+/* The Mux machine (802.1AX-2008 5.4.15), the Churn Detection machines
+ * (5.4.17), the Transmit machine (5.4.16) and the Marker Responder
+ * (5.5.4). */
 #include "lacp/lacp_impl.h"
 
 /* ---- Mux machine (5.4.15) --------------------------------------------
@@ -84,10 +84,10 @@ void lacp_mux_set_state(struct lacp *lacp, struct lacp_port *p,
 		p->ntt = true;
 		break;
 	case MUX_COLLECTING_DISTRIBUTING:
-		/* Collecting at once; Distributing only once the partner
-		 * collects (lacp_mux_machine), as independent control's
-		 * DISTRIBUTING state does (5.4.15), so no frame we send
-		 * arrives at a partner that would drop it. */
+		/* Distributing only while the partner collects (see the top
+		 * of this section, and lacp_mux_machine()). The NTT is
+		 * coupled control's: a partner checking our bits (Open
+		 * vSwitch, the integration tests) hears Distributing now. */
 		p->actor.collecting = true;
 		p->actor.distributing = p->partner.state.collecting;
 		p->ntt = true;
