@@ -25,8 +25,7 @@ figure.
 
 Usage: VFLAG_BUILD=build /usr/bin/python3 bench/convergence.py
            [--runs N] [--only bringup-vv,heal-vv,...]
-Imports the integration tests' helpers from tests/integration/vftest (to
-move to pylib/vflaglab with them). Every run builds its own namespaces,
+Imports the integration tests' helpers from pylib/vflaglab. Every run builds its own namespaces,
 links and processes and removes them. Times are taken when a command or
 a poll returns (time.monotonic()); a `bond show` poll costs ~5-10 ms, so
 figures under that are at the poll's resolution."""
@@ -40,13 +39,13 @@ import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(
     __file__)), ".."))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(REPO, "pylib"))
 
-from vftest import linkfail  # noqa: E402
-from vftest.netns import Lab, wait_for  # noqa: E402
-from vftest.topo import CLIENT_IP, VM_IP, VfLagTopo  # noqa: E402
-from vftest.traffic import OutageMeter  # noqa: E402
-from vftest.vflagd import Vflagd  # noqa: E402
+from vflaglab import linkfail  # noqa: E402
+from vflaglab.netns import Lab, wait_for  # noqa: E402
+from vflaglab.topo import CLIENT_IP, VM_IP, VfLagTopo  # noqa: E402
+from vflaglab.traffic import OutageMeter  # noqa: E402
+from vflaglab.vflagd import Vflagd  # noqa: E402
 
 FAST = ["mode", "802.3ad", "miimon", "100", "lacp_rate", "fast"]
 
