@@ -22,6 +22,13 @@ figure.
                 and longest gap across the restore alone (from the restore
                 to 2 s after both ends distribute).
   restore-vv    the same between two vflags (a VF behind each bond).
+  split-seed    vflag <-> OVS with the seed's exact options (`mode 802.3ad
+                miimon 100 lacp_rate fast`, no xmit_hash_policy, so
+                layer2): iperf3 -P 10 VM->client, each member's share of
+                lag_tx_packets (vflag's port selection decides); with the
+                default port_select (queue_affinity) and with `port_select
+                hash` (Linux's answer) for contrast. "ms" is the smaller
+                share in per mille, so the median line reads as one.
 
 Usage: VFLAG_BUILD=build /usr/bin/python3 bench/convergence.py
            [--runs N] [--only bringup-vv,heal-vv,...]
@@ -44,7 +51,8 @@ sys.path.insert(0, os.path.join(REPO, "pylib"))
 from vflaglab import linkfail  # noqa: E402
 from vflaglab.netns import Lab, wait_for  # noqa: E402
 from vflaglab.topo import CLIENT_IP, VM_IP, VfLagTopo  # noqa: E402
-from vflaglab.traffic import OutageMeter  # noqa: E402
+from vflaglab.traffic import (Iperf3Client, Iperf3Server,  # noqa: E402
+                              OutageMeter)
 from vflaglab.vflagd import Vflagd  # noqa: E402
 
 FAST = ["mode", "802.3ad", "miimon", "100", "lacp_rate", "fast"]
@@ -280,6 +288,34 @@ def run_restore_vv(opts):
                 "received": f["received"] + r["received"]}
 
 
+def run_split_seed(extra):
+    with Lab() as lab:
+        d = Vflagd(lab, log_level="info").start()
+        try:
+            t = VfLagTopo(lab, d, peer="ovs", mode="802.3ad",
+                          bond_opts=["miimon", 100, "lacp_rate", "fast"] +
+                          extra, rebalance_ms=1000)
+            t.wait_lag(timeout=15)
+            t.wait_connectivity()
+            Iperf3Server(lab, t.vm, bind=VM_IP)
+            c = Iperf3Client(lab, t.client, VM_IP, parallel=10, seconds=4,
+                             reverse=True).start()
+            time.sleep(1.0)
+            c0 = t.uplink_counters()
+            time.sleep(2.0)
+            c1 = t.uplink_counters()
+            res = c.result()
+            dl = {pf: c1[pf]["lag_tx_packets"] - c0[pf]["lag_tx_packets"]
+                  for pf in t.pfs}
+            total = sum(dl.values()) or 1
+            shares = {pf: round(v / total, 2) for pf, v in dl.items()}
+            return {"ms": round(1000 * min(dl.values()) / total),
+                    "lag_tx_packets": dl, "shares": shares,
+                    "gbit_s": round(res["received_bps"] / 1e9, 2)}
+        finally:
+            d.stop()
+
+
 SCENARIOS = {
     "bringup-vv": [("default options", lambda: run_bringup_vv(FAST)),
                    ("lacp_wait_shortcut off",
@@ -289,6 +325,10 @@ SCENARIOS = {
     "heal-vv": [("default options", lambda: run_heal_vv(FAST))],
     "restore-ovs": [("default options", run_restore_ovs)],
     "restore-vv": [("default options", lambda: run_restore_vv(FAST))],
+    "split-seed": [("default options (port_select queue_affinity)",
+                    lambda: run_split_seed([])),
+                   ("port_select hash", lambda: run_split_seed(
+                       ["port_select", "hash"]))],
 }
 
 
