@@ -27,8 +27,8 @@ figure.
                 layer2): iperf3 -P 10 VM->client, each member's share of
                 lag_tx_packets (vflag's port selection decides); with the
                 default port_select (queue_affinity) and with `port_select
-                hash` (Linux's answer) for contrast. "ms" is the smaller
-                share in per mille, so the median line reads as one.
+                hash` (Linux's answer) for contrast; the median is of
+                the lesser member's share, in per mille.
 
 Usage: VFLAG_BUILD=build /usr/bin/python3 bench/convergence.py
            [--runs N] [--only bringup-vv,heal-vv,...]
@@ -310,6 +310,7 @@ def run_split_seed(extra):
             total = sum(dl.values()) or 1
             shares = {pf: round(v / total, 2) for pf, v in dl.items()}
             return {"ms": round(1000 * min(dl.values()) / total),
+                    "unit": "per mille on the lesser member",
                     "lag_tx_packets": dl, "shares": shares,
                     "gbit_s": round(res["received_bps"] / 1e9, 2)}
         finally:
@@ -353,7 +354,8 @@ def main():
                 print(f"{name} [{label}] run {i + 1}: {r}", flush=True)
             if results:
                 med = statistics.median(r["ms"] for r in results)
-                print(f"{name} [{label}]: median {med:.0f} ms over "
+                unit = results[0].get("unit", "ms")
+                print(f"{name} [{label}]: median {med:.0f} {unit} over "
                       f"{len(results)} runs", flush=True)
 
 
