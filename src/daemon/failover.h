@@ -1,0 +1,72 @@
+/* The failover timeline of a bond, as the daemon measures it (doc/metrics.md):
+ *
+ *   publish  from a member's carrier event (the rtnetlink message handled
+ *            on the daemon's loop) to the next LAG the bond publishes to
+ *            the datapath (ops.publish returned);
+ *   outage   from the carrier loss of a member that was transmitting to
+ *            the first frame the datapath counts (lag_tx_packets) on a
+ *            member of the LAG published since: the time the LAG sent
+ *            nothing, as the datapath saw it. Measured by polling the
+ *            survivors' counters every millisecond for at most
+ *            FAILOVER_OUTAGE_MAX_MS; an outage that sees no frame
+ *            in that time (no traffic, no survivor) is counted as
+ *            unmeasured instead.
+ *
+ * Carrier losses found by the miimon poll (no rtnetlink event) start no
+ * measurement. Single-threaded: the daemon's loop. */
+#ifndef VFLAG_DAEMON_FAILOVER_H
+#define VFLAG_DAEMON_FAILOVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bpf/vflag_dp.h"
+#include "metrics/histogram.h"
+
+#define FAILOVER_OUTAGE_MAX_MS 10000
+#define FAILOVER_POLL_MS 1
+
+/* Frames the datapath hashed onto the tx members of lag, summed. */
+typedef uint64_t (*failover_tx_packets_fn)(void *arg,
+					   const struct vflag_lag *lag);
+
+struct failover {
+	failover_tx_packets_fn tx_packets;
+	void *arg;
+	const char *name; /* the bond's, for logs; may be NULL */
+	struct histogram publish; /* seconds, event -> publish */
+	struct histogram outage;  /* seconds, loss -> frame on a survivor */
+	uint64_t events;	  /* carrier events of members */
+	uint64_t outage_unmeasured; /* outages with no frame in time */
+	/* In flight. */
+	uint64_t event_ns;	     /* last event awaiting publish; 0 none */
+	bool loss;		     /* that event lost a transmitting member */
+	uint64_t outage_start_ns;    /* 0: no outage being measured */
+	uint64_t outage_baseline;    /* survivors' lag_tx_packets at publish */
+	struct vflag_lag survivors;  /* the LAG published after the loss */
+	struct vflag_lag published;  /* the last LAG published */
+	uint64_t next_poll_ms;	     /* UINT64_MAX: nothing to poll */
+};
+
+/* A snapshot for the exposition (src/metrics). */
+struct failover_stats {
+	const struct histogram *publish;
+	const struct histogram *outage;
+	uint64_t events;
+	uint64_t outage_unmeasured;
+};
+
+/* Empties fo; tx_packets(arg, lag) reads the datapath's counters. */
+void failover_init(struct failover *fo, failover_tx_packets_fn tx_packets,
+		   void *arg);
+/* The member on port port_id reports carrier (before the bond acts). */
+void failover_event(struct failover *fo, uint32_t port_id, bool carrier);
+/* A LAG was just published to the datapath (lag NULL: removed). */
+void failover_published(struct failover *fo, const struct vflag_lag *lag);
+/* When failover_run() next has a poll to do, absolute ms; UINT64_MAX
+ * none. */
+uint64_t failover_next_deadline(const struct failover *fo);
+void failover_run(struct failover *fo, uint64_t now_ms);
+void failover_stats(const struct failover *fo, struct failover_stats *st);
+
+#endif
