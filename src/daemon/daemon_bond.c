@@ -132,10 +132,20 @@ static int ops_poll_carrier(void *ctx, unsigned member, bool *carrier)
 {
 	struct vflagd_bond *b = ctx;
 
-	if (!b->members[member].pf)
+	struct pf *pf = b->members[member].pf;
+	bool before;
+	int ret;
+
+	if (!pf)
 		return -ENOENT;
-	return eswitch_pf_poll_carrier(b->d->sw, b->members[member].pf,
-				       carrier);
+	before = pf_carrier(pf);
+	ret = eswitch_pf_poll_carrier(b->d->sw, pf, carrier);
+	/* The poll often sees a carrier change before rtnetlink tells it
+	 * (linkwatch delays): the failover timeline starts here then. */
+	if ((ret ? false : *carrier) != before)
+		failover_event(&b->fo, pf_port_id(pf), !before,
+			       FAILOVER_MIIMON);
+	return ret;
 }
 
 static const struct bond_ops vflagd_bond_ops = {
@@ -325,7 +335,8 @@ void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf, uint64_t now)
 	int member = b ? member_of(b, pf) : -ENOENT;
 
 	if (member >= 0) {
-		failover_event(&b->fo, pf_port_id(pf), pf_carrier(pf));
+		failover_event(&b->fo, pf_port_id(pf), pf_carrier(pf),
+			       FAILOVER_NETLINK);
 		bond_link_changed(b->bond, (unsigned)member, pf_carrier(pf), now);
 	}
 }

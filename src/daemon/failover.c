@@ -48,9 +48,16 @@ static bool transmitting(const struct failover *fo, uint32_t port_id)
 	return false;
 }
 
-void failover_event(struct failover *fo, uint32_t port_id, bool carrier)
+const char *failover_source_name(enum failover_source source)
 {
-	fo->events++;
+	return source == FAILOVER_MIIMON ? "miimon" : "netlink";
+}
+
+void failover_event(struct failover *fo, uint32_t port_id, bool carrier,
+		    enum failover_source source)
+{
+	if (source < FAILOVER_SOURCES)
+		fo->events[source]++;
 	/* The latest event is the one the next publication answers. */
 	fo->event_ns = now_ns();
 	fo->loss = !carrier && transmitting(fo, port_id);
@@ -126,6 +133,6 @@ void failover_stats(const struct failover *fo, struct failover_stats *st)
 {
 	st->publish = &fo->publish;
 	st->outage = &fo->outage;
-	st->events = fo->events;
+	memcpy(st->events, fo->events, sizeof(st->events));
 	st->outage_unmeasured = fo->outage_unmeasured;
 }

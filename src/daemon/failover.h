@@ -12,8 +12,10 @@
  *            in that time (no traffic, no survivor) is counted as
  *            unmeasured instead.
  *
- * Carrier losses found by the miimon poll (no rtnetlink event) start no
- * measurement. Single-threaded: the daemon's loop. */
+ * A member event is a carrier change seen by rtnetlink or by the miimon
+ * poll, whichever comes first: the kernel delivers carrier changes through
+ * linkwatch, which may hold them back up to a second, while the poll
+ * reads the carrier as it is. Single-threaded: the daemon's loop. */
 #ifndef VFLAG_DAEMON_FAILOVER_H
 #define VFLAG_DAEMON_FAILOVER_H
 
@@ -26,6 +28,13 @@
 #define FAILOVER_OUTAGE_MAX_MS 10000
 #define FAILOVER_POLL_MS 1
 
+/* Who saw a member event. */
+enum failover_source {
+	FAILOVER_NETLINK, /* an rtnetlink link message */
+	FAILOVER_MIIMON,  /* the bond's miimon poll */
+	FAILOVER_SOURCES
+};
+
 /* Frames the datapath hashed onto the tx members of lag, summed. */
 typedef uint64_t (*failover_tx_packets_fn)(void *arg,
 					   const struct vflag_lag *lag);
@@ -36,7 +45,7 @@ struct failover {
 	const char *name; /* the bond's, for logs; may be NULL */
 	struct histogram publish; /* seconds, event -> publish */
 	struct histogram outage;  /* seconds, loss -> frame on a survivor */
-	uint64_t events;	  /* carrier events of members */
+	uint64_t events[FAILOVER_SOURCES]; /* carrier changes of members */
 	uint64_t outage_unmeasured; /* outages with no frame in time */
 	/* In flight. */
 	uint64_t event_ns;	     /* last event awaiting publish; 0 none */
@@ -52,15 +61,19 @@ struct failover {
 struct failover_stats {
 	const struct histogram *publish;
 	const struct histogram *outage;
-	uint64_t events;
+	uint64_t events[FAILOVER_SOURCES];
 	uint64_t outage_unmeasured;
 };
+
+/* "netlink", "miimon": the exposition's source label. */
+const char *failover_source_name(enum failover_source source);
 
 /* Empties fo; tx_packets(arg, lag) reads the datapath's counters. */
 void failover_init(struct failover *fo, failover_tx_packets_fn tx_packets,
 		   void *arg);
-/* The member on port port_id reports carrier (before the bond acts). */
-void failover_event(struct failover *fo, uint32_t port_id, bool carrier);
+/* The member on port port_id changed carrier (before the bond acts). */
+void failover_event(struct failover *fo, uint32_t port_id, bool carrier,
+		    enum failover_source source);
 /* A LAG was just published to the datapath (lag NULL: removed). */
 void failover_published(struct failover *fo, const struct vflag_lag *lag);
 /* When failover_run() next has a poll to do, absolute ms; UINT64_MAX

@@ -307,16 +307,21 @@ static void collect_failover(struct vflagd *d, struct expo *e)
 	struct failover_stats st;
 
 	expo_family(e, "vflag_failover_events_total", "counter",
-		    "Carrier events of members (rtnetlink).");
+		    "Carrier changes of members, by who saw them first "
+		    "(rtnetlink, or the miimon poll).");
 	for (unsigned i = 0; (b = vflagd_bond_at(d, i)); i++) {
 		failover_stats(vflagd_bond_failover(b), &st);
-		expo_u64(e, "vflag_failover_events_total",
-			 (const char *[]){"bond", vflagd_bond_name(b), NULL},
-			 st.events);
+		for (unsigned src = 0; src < FAILOVER_SOURCES; src++)
+			expo_u64(e, "vflag_failover_events_total",
+				 (const char *[]){"bond", vflagd_bond_name(b),
+						  "source",
+						  failover_source_name(src),
+						  NULL},
+				 st.events[src]);
 	}
 	expo_family(e, "vflag_failover_publish_seconds", "histogram",
-		    "From a member's carrier event to the bond's next LAG in "
-		    "the datapath.");
+		    "From a member's carrier change (rtnetlink or miimon) to "
+		    "the bond's next LAG in the datapath.");
 	for (unsigned i = 0; (b = vflagd_bond_at(d, i)); i++) {
 		failover_stats(vflagd_bond_failover(b), &st);
 		expo_histogram(e, "vflag_failover_publish_seconds",

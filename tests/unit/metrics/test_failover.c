@@ -45,7 +45,7 @@ static void test_loss_of_active_is_measured(void **state)
 	assert_int_equal(fo.publish.count, 0);
 	assert_int_equal(failover_next_deadline(&fo), UINT64_MAX);
 
-	failover_event(&fo, 7, false);
+	failover_event(&fo, 7, false, FAILOVER_NETLINK);
 	failover_published(&fo, &survivor);
 	assert_int_equal(fo.publish.count, 1);
 	assert_int_not_equal(failover_next_deadline(&fo), UINT64_MAX);
@@ -59,7 +59,8 @@ static void test_loss_of_active_is_measured(void **state)
 	assert_int_equal(failover_next_deadline(&fo), UINT64_MAX);
 
 	failover_stats(&fo, &st);
-	assert_int_equal(st.events, 1);
+	assert_int_equal(st.events[FAILOVER_NETLINK], 1);
+	assert_int_equal(st.events[FAILOVER_MIIMON], 0);
 	assert_int_equal(st.publish->count, 1);
 	assert_int_equal(st.outage->count, 1);
 	assert_int_equal(st.outage_unmeasured, 0);
@@ -74,13 +75,13 @@ static void test_backup_loss_starts_no_outage(void **state)
 	(void)state;
 	failover_init(&fo, tx_packets, NULL);
 	failover_published(&fo, &active);
-	failover_event(&fo, 8, false); /* port 8 was not transmitting */
+	failover_event(&fo, 8, false, FAILOVER_MIIMON); /* port 8 was not transmitting */
 	same.rx_mask = 1;	       /* the bond published a change */
 	failover_published(&fo, &same);
 	assert_int_equal(fo.publish.count, 1);
 	assert_int_equal(failover_next_deadline(&fo), UINT64_MAX);
 	/* Carrier coming back starts none either. */
-	failover_event(&fo, 7, true);
+	failover_event(&fo, 7, true, FAILOVER_NETLINK);
 	failover_published(&fo, &active);
 	assert_int_equal(fo.publish.count, 2);
 	assert_int_equal(failover_next_deadline(&fo), UINT64_MAX);
@@ -106,7 +107,7 @@ static void test_removed_lag_ends_measurement(void **state)
 	(void)state;
 	failover_init(&fo, tx_packets, NULL);
 	failover_published(&fo, &lag);
-	failover_event(&fo, 7, false);
+	failover_event(&fo, 7, false, FAILOVER_NETLINK);
 	failover_published(&fo, &lag);
 	assert_int_not_equal(failover_next_deadline(&fo), UINT64_MAX);
 	failover_published(&fo, NULL);
@@ -125,9 +126,9 @@ static void test_second_loss_counts_first_unmeasured(void **state)
 	fake_tx = 5;
 	failover_init(&fo, tx_packets, NULL);
 	failover_published(&fo, &two);
-	failover_event(&fo, 7, false);
+	failover_event(&fo, 7, false, FAILOVER_NETLINK);
 	failover_published(&fo, &one);
-	failover_event(&fo, 8, false);
+	failover_event(&fo, 8, false, FAILOVER_MIIMON);
 	failover_published(&fo, &none);
 	assert_int_equal(fo.outage_unmeasured, 1);
 	assert_int_equal(fo.publish.count, 2);
