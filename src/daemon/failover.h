@@ -42,19 +42,19 @@ typedef uint64_t (*failover_tx_packets_fn)(void *arg,
 struct failover {
 	failover_tx_packets_fn tx_packets;
 	void *arg;
-	const char *name; /* the bond's, for logs; may be NULL */
+	const char *name;	  /* the bond's, for logs; may be NULL */
 	struct histogram publish; /* seconds, event -> publish */
 	struct histogram outage;  /* seconds, loss -> frame on a survivor */
 	uint64_t events[FAILOVER_SOURCES]; /* carrier changes of members */
-	uint64_t outage_unmeasured; /* outages with no frame in time */
+	uint64_t outage_unmeasured;	   /* outages with no frame in time */
 	/* In flight. */
-	uint64_t event_ns;	     /* last event awaiting publish; 0 none */
-	bool loss;		     /* that event lost a transmitting member */
-	uint64_t outage_start_ns;    /* 0: no outage being measured */
-	uint64_t outage_baseline;    /* survivors' lag_tx_packets at publish */
-	struct vflag_lag survivors;  /* the LAG published after the loss */
-	struct vflag_lag published;  /* the last LAG published */
-	uint64_t next_poll_ms;	     /* UINT64_MAX: nothing to poll */
+	uint64_t event_ns;	    /* last event awaiting publish; 0 none */
+	bool loss;		    /* that event lost a transmitting member */
+	uint64_t outage_start_ns;   /* 0: no outage being measured */
+	uint64_t outage_baseline;   /* survivors' lag_tx_packets at publish */
+	struct vflag_lag survivors; /* the LAG published after the loss */
+	struct vflag_lag published; /* the last LAG published */
+	uint64_t next_poll_ms;	    /* UINT64_MAX: nothing to poll */
 };
 
 /* A snapshot for the exposition (src/metrics). */

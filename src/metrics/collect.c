@@ -49,8 +49,8 @@ static struct port_sample *ports_read(struct eswitch *sw, size_t *n)
 		snprintf(p->pf, sizeof(p->pf), "%s", ps.name);
 		p->kind = "uplink";
 		eswitch_port_stats(sw, ps.port_id, &p->st);
-		for (unsigned v = 0; *n < cap && !eswitch_vf_status(sw, pf, v, &vs);
-		     v++) {
+		for (unsigned v = 0;
+		     *n < cap && !eswitch_vf_status(sw, pf, v, &vs); v++) {
 			p = &ports[(*n)++];
 			snprintf(p->name, sizeof(p->name), "%s", vs.ifname);
 			snprintf(p->pf, sizeof(p->pf), "%s", ps.name);
@@ -89,8 +89,7 @@ static const struct {
     {"vflag_port_tx_bytes_total", "Bytes of vflag_port_tx_packets_total.",
      STAT(tx_bytes)},
     {"vflag_port_lag_tx_packets_total",
-     "Uplink: frames the LAG hashed onto this member.",
-     STAT(lag_tx_packets)},
+     "Uplink: frames the LAG hashed onto this member.", STAT(lag_tx_packets)},
     {"vflag_port_lag_tx_bytes_total",
      "Bytes of vflag_port_lag_tx_packets_total.", STAT(lag_tx_bytes)},
     {"vflag_port_to_host_packets_total",
@@ -141,8 +140,9 @@ static void collect_ports(struct vflagd *d, struct expo *e)
 						  ports[i].kind, NULL},
 				 stat_at(&ports[i].st, port_counters[c].off));
 	}
-	expo_family(e, "vflag_port_drops_total", "counter",
-		    "Frames the datapath dropped, by reason (doc/ctl.md, stats).");
+	expo_family(
+	    e, "vflag_port_drops_total", "counter",
+	    "Frames the datapath dropped, by reason (doc/ctl.md, stats).");
 	for (size_t i = 0; i < n; i++)
 		for (size_t r = 0; r < ARRAY_SIZE(drop_reasons); r++)
 			expo_u64(e, "vflag_port_drops_total",
@@ -171,7 +171,7 @@ static struct bond_status *bonds_read(struct vflagd *d, unsigned *n)
 }
 
 typedef uint64_t (*member_value_fn)(const struct bond_member_status *ms,
-				     const void *arg);
+				    const void *arg);
 
 /* One family with a sample per member of every bond (LACP families:
  * members with LACP only). */
@@ -190,13 +190,14 @@ static void member_family(struct expo *e, const struct bond_status *bonds,
 				continue;
 			expo_u64(e, name,
 				 (const char *[]){"bond", bonds[b].name,
-						  "member", ms->port.name, NULL},
+						  "member", ms->port.name,
+						  NULL},
 				 value(ms, arg));
 		}
 }
 
 #define MEMBER_FN(fn, expr)                                                    \
-	static uint64_t fn(const struct bond_member_status *ms,               \
+	static uint64_t fn(const struct bond_member_status *ms,                \
 			   const void *arg)                                    \
 	{                                                                      \
 		(void)arg;                                                     \
@@ -214,8 +215,7 @@ MEMBER_FN(m_lacpdu_illegal, ms->lacp.counters.illegal_rx)
 MEMBER_FN(m_lacpdu_tx_err, ms->lacp.counters.lacpdu_tx_err)
 MEMBER_FN(m_partner_changes, ms->lacp.counters.partner_changes)
 MEMBER_FN(m_actor_churn, strcmp(ms->lacp.actor_churn, "ACTOR_CHURN") == 0)
-MEMBER_FN(m_partner_churn,
-	  strcmp(ms->lacp.partner_churn, "PARTNER_CHURN") == 0)
+MEMBER_FN(m_partner_churn, strcmp(ms->lacp.partner_churn, "PARTNER_CHURN") == 0)
 MEMBER_FN(m_actor_state, ms->lacp.actor.state)
 MEMBER_FN(m_partner_state, ms->lacp.partner.state)
 MEMBER_FN(m_selected, ms->lacp.selected)
@@ -272,19 +272,20 @@ static void collect_bonds(struct vflagd *d, struct expo *e)
 		      "Valid LACPDUs received.", true, m_lacpdu_rx, NULL);
 	member_family(e, bonds, n, "vflag_lacp_pdus_tx_total", "counter",
 		      "LACPDUs sent.", true, m_lacpdu_tx, NULL);
-	member_family(e, bonds, n, "vflag_lacp_pdus_tx_errors_total",
-		      "counter", "LACPDUs the member failed to send.", true,
+	member_family(e, bonds, n, "vflag_lacp_pdus_tx_errors_total", "counter",
+		      "LACPDUs the member failed to send.", true,
 		      m_lacpdu_tx_err, NULL);
 	member_family(e, bonds, n, "vflag_lacp_pdus_illegal_total", "counter",
 		      "Malformed slow-protocol frames received (802.1AX "
 		      "illegal).",
 		      true, m_lacpdu_illegal, NULL);
 	member_family(e, bonds, n, "vflag_lacp_partner_changes_total",
-		      "counter", "Times the partner's system, key or port changed.",
-		      true, m_partner_changes, NULL);
+		      "counter",
+		      "Times the partner's system, key or port changed.", true,
+		      m_partner_changes, NULL);
 	member_family(e, bonds, n, "vflag_lacp_actor_churn", "gauge",
-		      "1 while the actor churn machine is in ACTOR_CHURN.", true,
-		      m_actor_churn, NULL);
+		      "1 while the actor churn machine is in ACTOR_CHURN.",
+		      true, m_actor_churn, NULL);
 	member_family(e, bonds, n, "vflag_lacp_partner_churn", "gauge",
 		      "1 while the partner churn machine is in PARTNER_CHURN.",
 		      true, m_partner_churn, NULL);
@@ -313,10 +314,9 @@ static void collect_failover(struct vflagd *d, struct expo *e)
 		failover_stats(vflagd_bond_failover(b), &st);
 		for (unsigned src = 0; src < FAILOVER_SOURCES; src++)
 			expo_u64(e, "vflag_failover_events_total",
-				 (const char *[]){"bond", vflagd_bond_name(b),
-						  "source",
-						  failover_source_name(src),
-						  NULL},
+				 (const char *[]){
+				     "bond", vflagd_bond_name(b), "source",
+				     failover_source_name(src), NULL},
 				 st.events[src]);
 	}
 	expo_family(e, "vflag_failover_publish_seconds", "histogram",
@@ -324,20 +324,20 @@ static void collect_failover(struct vflagd *d, struct expo *e)
 		    "the bond's next LAG in the datapath.");
 	for (unsigned i = 0; (b = vflagd_bond_at(d, i)); i++) {
 		failover_stats(vflagd_bond_failover(b), &st);
-		expo_histogram(e, "vflag_failover_publish_seconds",
-			       (const char *[]){"bond", vflagd_bond_name(b),
-						NULL},
-			       st.publish);
+		expo_histogram(
+		    e, "vflag_failover_publish_seconds",
+		    (const char *[]){"bond", vflagd_bond_name(b), NULL},
+		    st.publish);
 	}
 	expo_family(e, "vflag_failover_outage_seconds", "histogram",
 		    "From the carrier loss of a transmitting member to the "
 		    "first frame the datapath sent on a survivor.");
 	for (unsigned i = 0; (b = vflagd_bond_at(d, i)); i++) {
 		failover_stats(vflagd_bond_failover(b), &st);
-		expo_histogram(e, "vflag_failover_outage_seconds",
-			       (const char *[]){"bond", vflagd_bond_name(b),
-						NULL},
-			       st.outage);
+		expo_histogram(
+		    e, "vflag_failover_outage_seconds",
+		    (const char *[]){"bond", vflagd_bond_name(b), NULL},
+		    st.outage);
 	}
 	expo_family(e, "vflag_failover_outage_unmeasured_total", "counter",
 		    "Outages that saw no frame on a survivor within 10 s.");

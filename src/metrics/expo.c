@@ -73,7 +73,7 @@ static void puts_(struct expo *e, const char *s)
 }
 
 static void printf_(struct expo *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void printf_(struct expo *e, const char *fmt, ...)
 {
 	char tmp[64];
@@ -85,8 +85,8 @@ static void printf_(struct expo *e, const char *fmt, ...)
 	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		put(e, tmp, (size_t)n < sizeof(tmp) ? (size_t)n
-						    : sizeof(tmp) - 1);
+		put(e, tmp,
+		    (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 /* The format escapes \ and newline everywhere, and " in label values. */

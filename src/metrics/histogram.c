@@ -4,19 +4,18 @@
 #include <string.h>
 
 const double histogram_failover_bounds[] = {
-	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-	0.05,	0.1,	 0.25,	 0.5,	1,	2.5,	5,     10,
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+    0.05,   0.1,     0.25,   0.5,   1,	    2.5,   5,	 10,
 };
 const unsigned histogram_failover_nbounds =
-	sizeof(histogram_failover_bounds) / sizeof(histogram_failover_bounds[0]);
+    sizeof(histogram_failover_bounds) / sizeof(histogram_failover_bounds[0]);
 
-void histogram_init(struct histogram *h, const double *bounds,
-		    unsigned nbounds)
+void histogram_init(struct histogram *h, const double *bounds, unsigned nbounds)
 {
 	memset(h, 0, sizeof(*h));
 	h->bounds = bounds;
-	h->nbounds = nbounds > HISTOGRAM_MAX_BOUNDS ? HISTOGRAM_MAX_BOUNDS
-						    : nbounds;
+	h->nbounds =
+	    nbounds > HISTOGRAM_MAX_BOUNDS ? HISTOGRAM_MAX_BOUNDS : nbounds;
 }
 
 void histogram_observe(struct histogram *h, double value)

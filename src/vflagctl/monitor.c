@@ -24,9 +24,9 @@ struct monitor_opts {
 
 /* One look at vflagd: its bonds and every port's counters. */
 struct monitor_sample {
-	json_t *bonds;	/* `bond show` data: {"bonds": [...]} */
-	json_t *ports;	/* `stats` data's "ports" array */
-	double time;	/* monotonic seconds when it was taken */
+	json_t *bonds; /* `bond show` data: {"bonds": [...]} */
+	json_t *ports; /* `stats` data's "ports" array */
+	double time;   /* monotonic seconds when it was taken */
 	struct vflagctl_reply r_bonds, r_stats; /* own the JSON above */
 };
 
@@ -38,8 +38,7 @@ static double mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int parse_args(int argc, char **argv, struct monitor_opts *o,
-		      FILE *err)
+static int parse_args(int argc, char **argv, struct monitor_opts *o, FILE *err)
 {
 	char buf[64];
 
@@ -52,7 +51,8 @@ static int parse_args(int argc, char **argv, struct monitor_opts *o,
 		if (!strcmp(argv[i], "-i") && i + 1 < argc) {
 			errno = 0;
 			o->interval = strtod(argv[++i], &end);
-			if (errno || *end || !(o->interval >= MONITOR_MIN_INTERVAL) ||
+			if (errno || *end ||
+			    !(o->interval >= MONITOR_MIN_INTERVAL) ||
 			    o->interval > 3600)
 				goto bad;
 		} else if (!strcmp(argv[i], "-n") && i + 1 < argc) {
@@ -69,9 +69,10 @@ static int parse_args(int argc, char **argv, struct monitor_opts *o,
 	bad:
 		fprintf(err, "vflagctl: monitor: bad argument \"%s\"\n",
 			vflagctl_sanitize(argv[i], buf, sizeof(buf)));
-		fprintf(err, "usage: vflagctl monitor [BOND] [-i SECONDS] [-n "
-			     "COUNT]\n"
-			     "where  SECONDS >= 0.05 (default 1), COUNT >= 1\n");
+		fprintf(err,
+			"usage: vflagctl monitor [BOND] [-i SECONDS] [-n "
+			"COUNT]\n"
+			"where  SECONDS >= 0.05 (default 1), COUNT >= 1\n");
 		return VFLAG_EXIT_USAGE;
 	}
 	return 0;
@@ -114,8 +115,8 @@ static int sample_take(const char *path, const struct monitor_opts *o,
 
 	memset(s, 0, sizeof(*s));
 	s->time = mono_now();
-	code = call(path, o->bond ? 3 : 2, bond_argv, &s->r_bonds, &s->bonds,
-		    err);
+	code =
+	    call(path, o->bond ? 3 : 2, bond_argv, &s->r_bonds, &s->bonds, err);
 	if (!code)
 		code = call(path, 1, stats_argv, &s->r_stats, &stats, err);
 	if (!code) {
@@ -138,7 +139,8 @@ static json_t *uplink_counters(json_t *ports, const char *name)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(ports, i, p) {
+	json_array_foreach(ports, i, p)
+	{
 		const char *n = json_string_value(json_object_get(p, "name"));
 		const char *k = json_string_value(json_object_get(p, "kind"));
 
@@ -178,21 +180,32 @@ static json_t *member_json(json_t *m, const struct monitor_sample *prev,
 	json_t *o = json_object();
 
 #define RATE(key) rate(counter(now, key), counter(was, key), dt)
-	json_object_set_new(o, "name", string_or_null(json_object_get(m, "name")));
-	json_object_set_new(o, "dev", string_or_null(json_object_get(m, "dev")));
-	json_object_set_new(o, "link", string_or_null(json_object_get(m, "link")));
-	json_object_set_new(o, "state", string_or_null(json_object_get(m, "state")));
-	json_object_set_new(o, "tx", json_boolean(json_is_true(json_object_get(m, "tx"))));
+	json_object_set_new(o, "name",
+			    string_or_null(json_object_get(m, "name")));
+	json_object_set_new(o, "dev",
+			    string_or_null(json_object_get(m, "dev")));
+	json_object_set_new(o, "link",
+			    string_or_null(json_object_get(m, "link")));
+	json_object_set_new(o, "state",
+			    string_or_null(json_object_get(m, "state")));
+	json_object_set_new(
+	    o, "tx", json_boolean(json_is_true(json_object_get(m, "tx"))));
 	json_object_set_new(o, "lacp_mux",
 			    string_or_null(json_object_get(lacp, "mux_state")));
 	json_object_set_new(o, "rx_pps", json_real(RATE("rx_packets_phy")));
 	json_object_set_new(o, "tx_pps", json_real(RATE("tx_packets_phy")));
-	json_object_set_new(o, "rx_bytes_per_s", json_real(RATE("rx_bytes_phy")));
-	json_object_set_new(o, "tx_bytes_per_s", json_real(RATE("tx_bytes_phy")));
-	json_object_set_new(o, "rx_packets", json_integer(counter(now, "rx_packets_phy")));
-	json_object_set_new(o, "tx_packets", json_integer(counter(now, "tx_packets_phy")));
-	json_object_set_new(o, "rx_bytes", json_integer(counter(now, "rx_bytes_phy")));
-	json_object_set_new(o, "tx_bytes", json_integer(counter(now, "tx_bytes_phy")));
+	json_object_set_new(o, "rx_bytes_per_s",
+			    json_real(RATE("rx_bytes_phy")));
+	json_object_set_new(o, "tx_bytes_per_s",
+			    json_real(RATE("tx_bytes_phy")));
+	json_object_set_new(o, "rx_packets",
+			    json_integer(counter(now, "rx_packets_phy")));
+	json_object_set_new(o, "tx_packets",
+			    json_integer(counter(now, "tx_packets_phy")));
+	json_object_set_new(o, "rx_bytes",
+			    json_integer(counter(now, "rx_bytes_phy")));
+	json_object_set_new(o, "tx_bytes",
+			    json_integer(counter(now, "tx_bytes_phy")));
 #undef RATE
 	return o;
 }
@@ -205,18 +218,23 @@ static json_t *interval_json(const struct monitor_sample *prev,
 	size_t i, j;
 	json_t *b, *m;
 
-	json_array_foreach(json_object_get(cur->bonds, "bonds"), i, b) {
+	json_array_foreach(json_object_get(cur->bonds, "bonds"), i, b)
+	{
 		json_t *members = json_array();
 		json_t *o;
 
 		json_array_foreach(json_object_get(b, "members"), j, m)
-			json_array_append_new(members, member_json(m, prev, cur));
+		    json_array_append_new(members, member_json(m, prev, cur));
 		o = json_object();
-		json_object_set_new(o, "name", string_or_null(json_object_get(b, "name")));
-		json_object_set_new(o, "mode", string_or_null(json_object_get(b, "mode")));
-		json_object_set_new(o, "carrier",
-				    json_boolean(json_is_true(json_object_get(b, "carrier"))));
-		json_object_set_new(o, "active", string_or_null(json_object_get(b, "active")));
+		json_object_set_new(o, "name",
+				    string_or_null(json_object_get(b, "name")));
+		json_object_set_new(o, "mode",
+				    string_or_null(json_object_get(b, "mode")));
+		json_object_set_new(
+		    o, "carrier",
+		    json_boolean(json_is_true(json_object_get(b, "carrier"))));
+		json_object_set_new(
+		    o, "active", string_or_null(json_object_get(b, "active")));
 		json_object_set_new(o, "members", members);
 		json_array_append_new(bonds, o);
 	}
@@ -256,33 +274,43 @@ static void print_table(FILE *out, json_t *iv, bool tty)
 	/* Home and clear: the table stays in place, as watch(1) keeps it. */
 	if (tty)
 		fputs("\033[H\033[2J", out);
-	json_array_foreach(json_object_get(iv, "bonds"), i, b) {
+	json_array_foreach(json_object_get(iv, "bonds"), i, b)
+	{
 		char name[32], mode[32], active[32];
 
 		fprintf(out, "%s  %s  carrier %s  active %s  (%.1f s)\n",
 			str(b, "name", name, sizeof(name)),
 			str(b, "mode", mode, sizeof(mode)),
-			json_is_true(json_object_get(b, "carrier")) ? "up" : "down",
+			json_is_true(json_object_get(b, "carrier")) ? "up"
+								    : "down",
 			str(b, "active", active, sizeof(active)),
 			json_real_value(json_object_get(iv, "interval")));
 		fprintf(out, "  %-8s %-10s %-5s %-7s %-24s %8s %9s %8s %9s\n",
 			"MEMBER", "DEV", "LINK", "STATE", "LACP", "RX pps",
 			"RX B/s", "TX pps", "TX B/s");
-		json_array_foreach(json_object_get(b, "members"), j, m) {
+		json_array_foreach(json_object_get(b, "members"), j, m)
+		{
 			char n[32], dev[32], link[32], state[32], mux[32];
 			char h[4][16];
 
-			fprintf(out,
-				"  %-8s %-10s %-5s %-7s %-24s %8s %9s %8s %9s\n",
-				str(m, "name", n, sizeof(n)),
-				str(m, "dev", dev, sizeof(dev)),
-				str(m, "link", link, sizeof(link)),
-				str(m, "state", state, sizeof(state)),
-				str(m, "lacp_mux", mux, sizeof(mux)),
-				human(json_real_value(json_object_get(m, "rx_pps")), h[0], 16),
-				human(json_real_value(json_object_get(m, "rx_bytes_per_s")), h[1], 16),
-				human(json_real_value(json_object_get(m, "tx_pps")), h[2], 16),
-				human(json_real_value(json_object_get(m, "tx_bytes_per_s")), h[3], 16));
+			fprintf(
+			    out,
+			    "  %-8s %-10s %-5s %-7s %-24s %8s %9s %8s %9s\n",
+			    str(m, "name", n, sizeof(n)),
+			    str(m, "dev", dev, sizeof(dev)),
+			    str(m, "link", link, sizeof(link)),
+			    str(m, "state", state, sizeof(state)),
+			    str(m, "lacp_mux", mux, sizeof(mux)),
+			    human(json_real_value(json_object_get(m, "rx_pps")),
+				  h[0], 16),
+			    human(json_real_value(
+				      json_object_get(m, "rx_bytes_per_s")),
+				  h[1], 16),
+			    human(json_real_value(json_object_get(m, "tx_pps")),
+				  h[2], 16),
+			    human(json_real_value(
+				      json_object_get(m, "tx_bytes_per_s")),
+				  h[3], 16));
 		}
 	}
 	if (json_array_size(json_object_get(iv, "bonds")) == 0)
@@ -303,8 +331,8 @@ static void sleep_until(double until)
 		;
 }
 
-int vflagctl_monitor(const char *socket_path, bool json, int argc,
-		     char **argv, FILE *out, FILE *err)
+int vflagctl_monitor(const char *socket_path, bool json, int argc, char **argv,
+		     FILE *out, FILE *err)
 {
 	struct monitor_opts o;
 	struct monitor_sample prev, cur;

@@ -19,7 +19,7 @@
 /* Runs the monitor against the vflagd at socket_path; argv are the words
  * after "monitor". Returns an exit code (enum vflag_ctl_exit): after
  * COUNT intervals, or at the first failed round trip. */
-int vflagctl_monitor(const char *socket_path, bool json, int argc,
-		     char **argv, FILE *out, FILE *err);
+int vflagctl_monitor(const char *socket_path, bool json, int argc, char **argv,
+		     FILE *out, FILE *err);
 
 #endif

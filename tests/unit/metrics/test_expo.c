@@ -78,16 +78,17 @@ static void test_histogram(void **state)
 	expo_histogram(&e, "vflag_h_seconds",
 		       (const char *[]){"bond", "bond0", NULL}, &h);
 	expo_histogram(&e, "vflag_h_seconds", NULL, &h);
-	assert_text(&e, "vflag_h_seconds_bucket{bond=\"bond0\",le=\"0.001\"} 1\n"
-			"vflag_h_seconds_bucket{bond=\"bond0\",le=\"0.25\"} 2\n"
-			"vflag_h_seconds_bucket{bond=\"bond0\",le=\"+Inf\"} 3\n"
-			"vflag_h_seconds_sum{bond=\"bond0\"} 0.75049999999999994\n"
-			"vflag_h_seconds_count{bond=\"bond0\"} 3\n"
-			"vflag_h_seconds_bucket{le=\"0.001\"} 1\n"
-			"vflag_h_seconds_bucket{le=\"0.25\"} 2\n"
-			"vflag_h_seconds_bucket{le=\"+Inf\"} 3\n"
-			"vflag_h_seconds_sum 0.75049999999999994\n"
-			"vflag_h_seconds_count 3\n");
+	assert_text(&e,
+		    "vflag_h_seconds_bucket{bond=\"bond0\",le=\"0.001\"} 1\n"
+		    "vflag_h_seconds_bucket{bond=\"bond0\",le=\"0.25\"} 2\n"
+		    "vflag_h_seconds_bucket{bond=\"bond0\",le=\"+Inf\"} 3\n"
+		    "vflag_h_seconds_sum{bond=\"bond0\"} 0.75049999999999994\n"
+		    "vflag_h_seconds_count{bond=\"bond0\"} 3\n"
+		    "vflag_h_seconds_bucket{le=\"0.001\"} 1\n"
+		    "vflag_h_seconds_bucket{le=\"0.25\"} 2\n"
+		    "vflag_h_seconds_bucket{le=\"+Inf\"} 3\n"
+		    "vflag_h_seconds_sum 0.75049999999999994\n"
+		    "vflag_h_seconds_count 3\n");
 	expo_release(&e);
 }
 

@@ -75,8 +75,9 @@ static void test_backup_loss_starts_no_outage(void **state)
 	(void)state;
 	failover_init(&fo, tx_packets, NULL);
 	failover_published(&fo, &active);
-	failover_event(&fo, 8, false, FAILOVER_MIIMON); /* port 8 was not transmitting */
-	same.rx_mask = 1;	       /* the bond published a change */
+	failover_event(&fo, 8, false,
+		       FAILOVER_MIIMON); /* port 8 was not transmitting */
+	same.rx_mask = 1;		 /* the bond published a change */
 	failover_published(&fo, &same);
 	assert_int_equal(fo.publish.count, 1);
 	assert_int_equal(failover_next_deadline(&fo), UINT64_MAX);
