@@ -17,7 +17,7 @@ PACKAGES=(
 	python3-pytest python3-pytest-timeout python3-pyroute2 python3-scapy
 	openvswitch-switch
 	# metrics tests: promtool check metrics, a real Prometheus scrape
-	prometheus curl
+	prometheus
 	# installed layout (tests/dist): systemd-analyze and systemd.pc, man
 	# page lint (groff, mandoc), bash completion and its .pc
 	systemd groff-base mandoc man-db bash-completion

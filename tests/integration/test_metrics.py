@@ -365,3 +365,58 @@ def test_real_prometheus_scrapes(net):
     res = wait_for(query, 60, "Prometheus to scrape vflagd", interval=0.5)
     assert res[0]["metric"]["bond"] == net.bond
     assert res[0]["value"][1] == "2"
+
+
+def test_lacp_metrics_between_two_vflagds(net):
+    """Two vflagds in mode 802.3ad, each the other's LACP partner over
+    two veth pairs (host ns h and the switch ns): the LACP families."""
+    h, sw = net.ns["h"], net.ns["sw"]
+    sock2 = os.path.join(net.tmp, "vflagd2.sock")
+    for i in range(2):
+        net.veth(net.up[i], h, net.sw[i], sw)
+    ds = []
+    for ns, sock, log in ((h, net.sock, "vflagd.log"),
+                          (sw, sock2, "vflagd2.log")):
+        d = net.popen([VFLAGD, "-s", sock], ns, log)
+        wait_for(lambda: d.poll() is not None or run(
+            VFLAGCTL, "-s", sock, "show", check=False).returncode == 0, 15,
+            "vflagd to serve")
+        assert d.poll() is None, net.log(log)
+        ds.append(d)
+    for sock, devs in ((net.sock, net.up), (sock2, net.sw)):
+        for i in range(2):
+            run(VFLAGCTL, "-s", sock, "pf", "add", net.pfs[i], "dev", devs[i])
+        run(VFLAGCTL, "-s", sock, "bond", "add", net.bond, "mode", "802.3ad",
+            "lacp_rate", "fast", "miimon", "100", "members", *net.pfs)
+
+    def distributing():
+        text = scrape(net)
+        states = samples(text, "vflag_lacp_actor_state", bond=net.bond)
+        return text if len(states) == 2 and all(
+            int(s) & 0x30 == 0x30 for s in states) else None
+
+    text = wait_for(distributing, 20, "both members distributing",
+                    interval=0.2)
+    promtool_check(text)
+    print("\n".join(l for l in text.splitlines() if l.startswith(
+        "vflag_lacp")))
+    for pf in net.pfs:
+        assert sample(text, "vflag_lacp_pdus_rx_total", bond=net.bond,
+                      member=pf) > 0
+        assert sample(text, "vflag_lacp_pdus_tx_total", bond=net.bond,
+                      member=pf) > 0
+        assert sample(text, "vflag_lacp_pdus_illegal_total", bond=net.bond,
+                      member=pf) == 0
+        assert sample(text, "vflag_lacp_actor_churn", bond=net.bond,
+                      member=pf) == 0
+        assert sample(text, "vflag_lacp_selected", bond=net.bond,
+                      member=pf) == 1
+        assert int(sample(text, "vflag_lacp_partner_state", bond=net.bond,
+                          member=pf)) & 0x3c == 0x3c
+    assert sample(text, "vflag_bond_active_members", bond=net.bond) == 2
+    r = ctl(net, "-j", "monitor", "-i", "0.2", "-n", "1")
+    (b,) = json.loads(r.stdout)["bonds"]
+    assert {m["lacp_mux"] for m in b["members"]} == \
+        {"COLLECTING_DISTRIBUTING"}
+    for d in ds:
+        assert net.stop(d) == 0
