@@ -81,9 +81,21 @@ int main(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
-		case 'm':
+		case 'm': {
+			struct sockaddr_storage ss;
+			socklen_t sslen;
+
+			if (strcmp(optarg, "none") &&
+			    metrics_parse_address(optarg, &ss, &sslen)) {
+				fprintf(stderr,
+					"vflagd: -m %s: give ADDR:PORT, "
+					"[ADDR6]:PORT or none\n",
+					optarg);
+				return 2;
+			}
 			metrics_addr = optarg;
 			break;
+		}
 		case 'l':
 			if (log_level_parse(optarg, &level)) {
 				fprintf(stderr, "vflagd: unknown log level '%s'\n", optarg);

@@ -420,3 +420,23 @@ def test_lacp_metrics_between_two_vflagds(net):
         {"COLLECTING_DISTRIBUTING"}
     for d in ds:
         assert net.stop(d) == 0
+
+
+def test_stalled_scrapers_do_not_stall_vflagd(net):
+    """libmicrohttpd runs on vflagd's loop: clients that stop mid-request
+    must cost neither the control socket nor other scrapes."""
+    start(net)
+    net.popen(["python3", "-c",
+               "import socket, time; ss = []\n"
+               "for _ in range(8):\n"
+               "    s = socket.create_connection(('127.0.0.1', %d))\n"
+               "    s.sendall(b'GET /metrics HTTP/1.1\\r\\nHost: x\\r\\n')\n"
+               "    ss.append(s)\n"
+               "print('stalled', flush=True); time.sleep(30)" % PORT],
+              net.ns["h"], "stall.log")
+    wait_for(lambda: "stalled" in net.log("stall.log"), 10, "the stallers")
+    t0 = time.monotonic()
+    ctl(net, "show")
+    text = scrape(net)
+    assert time.monotonic() - t0 < 2
+    assert sample(text, "vflag_bond_members", bond=net.bond) == 2
