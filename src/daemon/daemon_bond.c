@@ -69,6 +69,16 @@ static void ops_detach(void *ctx, unsigned member)
 	m->pf = NULL;
 }
 
+/* For the failover timeline: the longest a carrier change may wait for
+ * its publication. */
+static uint32_t link_delay_ms(const struct vflagd_bond *b)
+{
+	struct bond_config cfg;
+
+	bond_get_config(b->bond, &cfg);
+	return cfg.updelay > cfg.downdelay ? cfg.updelay : cfg.downdelay;
+}
+
 /* For the failover timeline: frames the datapath hashed onto lag's tx
  * members (failover.h). */
 static uint64_t lag_tx_packets(void *ctx, const struct vflag_lag *lag)
@@ -142,9 +152,9 @@ static int ops_poll_carrier(void *ctx, unsigned member, bool *carrier)
 	ret = eswitch_pf_poll_carrier(b->d->sw, pf, carrier);
 	/* The poll often sees a carrier change before rtnetlink tells it
 	 * (linkwatch delays): the failover timeline starts here then. */
-	if ((ret ? false : *carrier) != before)
-		failover_event(&b->fo, pf_port_id(pf), !before,
-			       FAILOVER_MIIMON);
+	if (!ret && *carrier != before)
+		failover_event(&b->fo, pf_port_id(pf), *carrier,
+			       FAILOVER_MIIMON, link_delay_ms(b));
 	return ret;
 }
 
@@ -336,7 +346,7 @@ void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf, uint64_t now)
 
 	if (member >= 0) {
 		failover_event(&b->fo, pf_port_id(pf), pf_carrier(pf),
-			       FAILOVER_NETLINK);
+			       FAILOVER_NETLINK, link_delay_ms(b));
 		bond_link_changed(b->bond, (unsigned)member, pf_carrier(pf), now);
 	}
 }

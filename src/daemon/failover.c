@@ -11,7 +11,7 @@
 
 /* Microsecond-resolution time for the histograms: clock_now_ms() is too
  * coarse for a publication that takes tens of microseconds. */
-static uint64_t now_ns(void)
+static uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
 
@@ -30,6 +30,7 @@ void failover_init(struct failover *fo, failover_tx_packets_fn tx_packets,
 	memset(fo, 0, sizeof(*fo));
 	fo->tx_packets = tx_packets;
 	fo->arg = arg;
+	fo->now_ns = monotonic_ns;
 	histogram_init(&fo->publish, histogram_failover_bounds,
 		       histogram_failover_nbounds);
 	histogram_init(&fo->outage, histogram_failover_bounds,
@@ -54,12 +55,15 @@ const char *failover_source_name(enum failover_source source)
 }
 
 void failover_event(struct failover *fo, uint32_t port_id, bool carrier,
-		    enum failover_source source)
+		    enum failover_source source, uint32_t delay_ms)
 {
 	if (source < FAILOVER_SOURCES)
 		fo->events[source]++;
 	/* The latest event is the one the next publication answers. */
-	fo->event_ns = now_ns();
+	fo->event_ns = fo->now_ns();
+	fo->event_expiry_ns =
+	    fo->event_ns +
+	    ((uint64_t)delay_ms + FAILOVER_PUBLISH_GRACE_MS) * 1000000u;
 	fo->loss = !carrier && transmitting(fo, port_id);
 }
 
@@ -71,7 +75,7 @@ static void outage_stop(struct failover *fo)
 
 void failover_published(struct failover *fo, const struct vflag_lag *lag)
 {
-	uint64_t now = now_ns();
+	uint64_t now = fo->now_ns();
 
 	if (!lag) {
 		fo->event_ns = 0;
@@ -81,6 +85,11 @@ void failover_published(struct failover *fo, const struct vflag_lag *lag)
 	fo->published = *lag;
 	if (!fo->event_ns)
 		return;
+	if (now > fo->event_expiry_ns) {
+		fo->event_ns = 0; /* this publication answers something else */
+		fo->loss = false;
+		return;
+	}
 	histogram_observe(&fo->publish, seconds_since(fo->event_ns, now));
 	if (fo->loss) {
 		/* A loss still being measured ends here unmeasured: this one
@@ -103,7 +112,7 @@ uint64_t failover_next_deadline(const struct failover *fo)
 
 void failover_run(struct failover *fo, uint64_t now_ms)
 {
-	uint64_t now = now_ns();
+	uint64_t now = fo->now_ns();
 
 	if (!fo->outage_start_ns) {
 		outage_stop(fo);

@@ -27,6 +27,10 @@
 
 #define FAILOVER_OUTAGE_MAX_MS 10000
 #define FAILOVER_POLL_MS 1
+/* How long past the bond's up/downdelay an event may wait for its
+ * publication: an event that changes nothing published (a backup's
+ * carrier in mode 1) must not be matched with some later, unrelated one. */
+#define FAILOVER_PUBLISH_GRACE_MS 1000
 
 /* Who saw a member event. */
 enum failover_source {
@@ -43,12 +47,14 @@ struct failover {
 	failover_tx_packets_fn tx_packets;
 	void *arg;
 	const char *name;	  /* the bond's, for logs; may be NULL */
+	uint64_t (*now_ns)(void); /* CLOCK_MONOTONIC in ns; tests replace it */
 	struct histogram publish; /* seconds, event -> publish */
 	struct histogram outage;  /* seconds, loss -> frame on a survivor */
 	uint64_t events[FAILOVER_SOURCES]; /* carrier changes of members */
 	uint64_t outage_unmeasured;	   /* outages with no frame in time */
 	/* In flight. */
 	uint64_t event_ns;	    /* last event awaiting publish; 0 none */
+	uint64_t event_expiry_ns;   /* when it stops waiting */
 	bool loss;		    /* that event lost a transmitting member */
 	uint64_t outage_start_ns;   /* 0: no outage being measured */
 	uint64_t outage_baseline;   /* survivors' lag_tx_packets at publish */
@@ -71,9 +77,11 @@ const char *failover_source_name(enum failover_source source);
 /* Empties fo; tx_packets(arg, lag) reads the datapath's counters. */
 void failover_init(struct failover *fo, failover_tx_packets_fn tx_packets,
 		   void *arg);
-/* The member on port port_id changed carrier (before the bond acts). */
+/* The member on port port_id changed carrier (before the bond acts);
+ * delay_ms is the bond's up/downdelay that may stand between the event and
+ * its publication. */
 void failover_event(struct failover *fo, uint32_t port_id, bool carrier,
-		    enum failover_source source);
+		    enum failover_source source, uint32_t delay_ms);
 /* A LAG was just published to the datapath (lag NULL: removed). */
 void failover_published(struct failover *fo, const struct vflag_lag *lag);
 /* When failover_run() next has a poll to do, absolute ms; UINT64_MAX
