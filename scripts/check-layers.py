@@ -14,6 +14,7 @@ import sys
 LAYERS = [
     ("vflag/", "contract"),        # include/vflag/ctl.h: the wire contract
     ("common/", "common"),         # log, clock, loop, util
+    ("metrics/histogram", "histogram"),  # buckets the daemon records into
     ("bpf/vflag_dp.h", "contract"),  # the datapath's map contract
     ("lacp/", "lacp"),             # 802.1AX machines, no I/O
     ("lag/", "lag"),               # bond, hash, flow spec
@@ -22,18 +23,20 @@ LAYERS = [
     ("dp/", "dp"),                 # the loaded datapath
     ("eswitch/", "eswitch"),       # PFs, VFs, domains
     ("daemon/", "daemon"),         # the daemon object: owns all the above
+    ("metrics/", "metrics"),       # Prometheus exposition and endpoint
     ("ctl/", "ctl"),               # protocol, replies, commands, server
     ("vflagd/", "vflagd"),         # main: options and wiring
     ("vflagctl/", "vflagctl"),     # the CLI
     ("cni/", "cni"),               # the CNI plugin, a client of vflagd
 ]
-ORDER = ["contract", "common", "lacp", "lag", "bpf", "nl", "dp", "eswitch",
-         "daemon", "ctl", "vflagd", "vflagctl", "cni"]
+ORDER = ["contract", "common", "histogram", "lacp", "lag", "bpf", "nl", "dp",
+         "eswitch", "daemon", "metrics", "ctl", "vflagd", "vflagctl", "cni"]
 # What a layer may not use although it is below; vflagctl talks to vflagd
 # only through the contract, and shares with it only the tables of names
 # (synopses, bond option words, LACP state bits), never the daemon's model.
-NOT_BELOW = {"vflagctl": {"lacp", "lag", "bpf", "nl", "dp", "eswitch", "daemon", "vflagd"},
-             "cni": {"lacp", "lag", "bpf", "dp", "eswitch", "daemon", "ctl", "vflagd"}}
+NOT_BELOW = {"vflagctl": {"lacp", "lag", "bpf", "nl", "dp", "eswitch", "daemon", "metrics",
+                          "vflagd"},
+             "cni": {"lacp", "lag", "bpf", "dp", "eswitch", "daemon", "metrics", "ctl", "vflagd"}}
 ALLOWED_FROM_ABOVE = {("vflagctl", "ctl/synopsis.h"), ("vflagctl", "lacp/lacp.h"),
                       ("vflagctl", "lag/bond_config.h")}
 MAX_LINES = 800

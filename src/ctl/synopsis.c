@@ -23,6 +23,7 @@ const struct ctl_synopsis ctl_synopses[] = {
 	{ "bond", "xmit-member", "bond xmit-member NAME FLOW" },
 	{ "stats", NULL, "stats [PORT]" },
 	{ "map-rep", NULL, "map-rep [PF]" },
+	{ "monitor", NULL, "monitor [BOND] [-i SECONDS] [-n COUNT]" },
 	{ "teardown", NULL, "teardown [--force]" },
 	{ "log", NULL, "log level err|warn|info|debug" },
 };

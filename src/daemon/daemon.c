@@ -126,9 +126,12 @@ uint64_t vflagd_next_deadline(const struct vflagd *d)
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++) {
 		if (d->bonds[i]) {
 			uint64_t t = bond_next_deadline(d->bonds[i]->bond);
+			uint64_t f = failover_next_deadline(&d->bonds[i]->fo);
 
 			if (t < next)
 				next = t;
+			if (f < next)
+				next = f;
 		}
 	}
 	for (unsigned i = 0; i < d->ntimers; i++) {
@@ -145,6 +148,10 @@ void vflagd_tick(struct vflagd *d, uint64_t now)
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
 		if (d->bonds[i] && bond_next_deadline(d->bonds[i]->bond) <= now)
 			bond_run(d->bonds[i]->bond, now);
+	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
+		if (d->bonds[i] &&
+		    failover_next_deadline(&d->bonds[i]->fo) <= now)
+			failover_run(&d->bonds[i]->fo, now);
 	for (unsigned i = 0; i < d->ntimers; i++)
 		if (d->timers[i].next_deadline(d->timers[i].arg) <= now)
 			d->timers[i].run(d->timers[i].arg, now);

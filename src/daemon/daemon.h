@@ -84,6 +84,9 @@ struct vflagd_bond *vflagd_pf_bond(const struct vflagd *d,
 				   const struct pf *pf);
 struct bond *vflagd_bond_bond(const struct vflagd_bond *b);
 const char *vflagd_bond_name(const struct vflagd_bond *b);
+struct failover;
+/* Its failover timeline (daemon/failover.h), for the metrics. */
+const struct failover *vflagd_bond_failover(const struct vflagd_bond *b);
 /* The name of the bond in LAG slot, or NULL (reply_eswitch_lag_name_fn). */
 const char *vflagd_lag_name(void *d, unsigned slot);
 

@@ -69,15 +69,47 @@ static void ops_detach(void *ctx, unsigned member)
 	m->pf = NULL;
 }
 
+/* For the failover timeline: the longest a carrier change may wait for
+ * its publication. */
+static uint32_t link_delay_ms(const struct vflagd_bond *b)
+{
+	struct bond_config cfg;
+
+	bond_get_config(b->bond, &cfg);
+	return cfg.updelay > cfg.downdelay ? cfg.updelay : cfg.downdelay;
+}
+
+/* For the failover timeline: frames the datapath hashed onto lag's tx
+ * members (failover.h). */
+static uint64_t lag_tx_packets(void *ctx, const struct vflag_lag *lag)
+{
+	struct vflagd_bond *b = ctx;
+	uint64_t sum = 0;
+
+	for (unsigned t = 0; t < lag->tx_count && t < VFLAG_MAX_LAG_MEMBERS;
+	     t++) {
+		struct vflag_port_stats st;
+
+		if (!eswitch_port_stats(b->d->sw, lag->tx_port_id[t], &st))
+			sum += st.lag_tx_packets;
+	}
+	return sum;
+}
+
 static int ops_publish(void *ctx, const struct vflag_lag *lag)
 {
 	struct vflagd_bond *b = ctx;
+	int ret;
 
 	if (!lag) {
 		dp_lag_clear(b->d->dp, b->slot);
+		failover_published(&b->fo, NULL);
 		return 0;
 	}
-	return dp_lag_publish(b->d->dp, b->slot, lag);
+	ret = dp_lag_publish(b->d->dp, b->slot, lag);
+	if (!ret)
+		failover_published(&b->fo, lag); /* the timeline's mark */
+	return ret;
 }
 
 static int ops_send(void *ctx, unsigned member, const void *frame, size_t len)
@@ -110,10 +142,20 @@ static int ops_poll_carrier(void *ctx, unsigned member, bool *carrier)
 {
 	struct vflagd_bond *b = ctx;
 
-	if (!b->members[member].pf)
+	struct pf *pf = b->members[member].pf;
+	bool before;
+	int ret;
+
+	if (!pf)
 		return -ENOENT;
-	return eswitch_pf_poll_carrier(b->d->sw, b->members[member].pf,
-				       carrier);
+	before = pf_carrier(pf);
+	ret = eswitch_pf_poll_carrier(b->d->sw, pf, carrier);
+	/* The poll often sees a carrier change before rtnetlink tells it
+	 * (linkwatch delays): the failover timeline starts here then. */
+	if (!ret && *carrier != before)
+		failover_event(&b->fo, pf_port_id(pf), *carrier,
+			       FAILOVER_MIIMON, link_delay_ms(b));
+	return ret;
 }
 
 static const struct bond_ops vflagd_bond_ops = {
@@ -154,11 +196,13 @@ int vflagd_bond_add(struct vflagd *d, const char *name,
 	}
 	b->d = d;
 	b->slot = slot;
+	failover_init(&b->fo, lag_tx_packets, b);
 	b->bond = bond_create(name, slot, cfg, &vflagd_bond_ops, b, err, errlen);
 	if (!b->bond) {
 		free(b);
 		return -ENOMEM;
 	}
+	b->fo.name = bond_name(b->bond);
 	d->bonds[slot] = b;
 	*out = b;
 	return 0;
@@ -220,6 +264,11 @@ struct vflagd_bond *vflagd_pf_bond(const struct vflagd *d,
 struct bond *vflagd_bond_bond(const struct vflagd_bond *b)
 {
 	return b->bond;
+}
+
+const struct failover *vflagd_bond_failover(const struct vflagd_bond *b)
+{
+	return &b->fo;
 }
 
 const char *vflagd_bond_name(const struct vflagd_bond *b)
@@ -295,6 +344,9 @@ void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf, uint64_t now)
 	struct vflagd_bond *b = vflagd_pf_bond(d, pf);
 	int member = b ? member_of(b, pf) : -ENOENT;
 
-	if (member >= 0)
+	if (member >= 0) {
+		failover_event(&b->fo, pf_port_id(pf), pf_carrier(pf),
+			       FAILOVER_NETLINK, link_delay_ms(b));
 		bond_link_changed(b->bond, (unsigned)member, pf_carrier(pf), now);
+	}
 }

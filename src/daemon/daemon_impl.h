@@ -6,6 +6,7 @@
 
 #include "lag/bond_io.h"
 #include "daemon/daemon.h"
+#include "daemon/failover.h"
 
 #define VFLAGD_TIMERS_MAX 4
 
@@ -22,6 +23,7 @@ struct vflagd_bond {
 	uint32_t slot; /* LAG slot in the datapath */
 	struct bond *bond;
 	struct vflagd_member members[VFLAG_MAX_LAG_MEMBERS]; /* by index */
+	struct failover fo; /* its failover timeline (failover.h) */
 };
 
 struct vflagd {

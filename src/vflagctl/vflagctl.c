@@ -15,6 +15,7 @@
 #include "ctl/synopsis.h"
 #include "vflag/ctl.h"
 #include "vflagctl/client.h"
+#include "vflagctl/monitor.h"
 #include "vflagctl/print.h"
 
 #ifndef VFLAG_VERSION
@@ -77,6 +78,12 @@ static const char bond_notes[] =
     "             | hex HEXBYTES\n";
 static const char stats_notes[] =
     "where  PORT := a PF name, or a VF port or representor name\n";
+static const char monitor_notes[] =
+    "where  SECONDS := refresh interval, >= 0.05 (default 1)\n"
+    "       COUNT := stop after COUNT intervals (default: never)\n"
+    "Per member of every bond (or BOND): link, state, LACP mux state and\n"
+    "rx/tx packets and bytes per second of its uplink (the *_phy counters),\n"
+    "redrawn in place on a terminal; with -j one JSON object per interval.\n";
 static const char map_rep_notes[] =
     "Shows which representor stands for which VF, and where the VF is.\n";
 
@@ -88,6 +95,7 @@ static const struct vflagctl_object objects[] = {
     {"stats", "stats", stats_notes, vflagctl_print_stats, no_verbs, false},
     {"map-rep", "map-rep", map_rep_notes, vflagctl_print_map_rep, no_verbs,
      false},
+    {"monitor", "monitor", monitor_notes, NULL, no_verbs, false},
     {"teardown", "teardown", NULL, NULL, no_verbs, false},
     {"log", "log", NULL, NULL, no_verbs, false},
     {"show", "pf", pf_notes, vflagctl_print_pfs, no_verbs, true},
@@ -322,6 +330,10 @@ int vflagctl_main(int argc, char **argv, FILE *out, FILE *err)
 		return VFLAG_EXIT_OK;
 	}
 
+	/* vflagctl's own loop over ordinary commands (monitor.h). */
+	if (!strcmp(obj->name, "monitor"))
+		return vflagctl_monitor(socket_path(&opts), opts.json, n - 1,
+					words + 1, out, err);
 	ret = vflagctl_call(socket_path(&opts), n, words, &reply, why,
 			    sizeof(why));
 	if (ret) {

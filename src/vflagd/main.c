@@ -15,6 +15,7 @@
 #include "ctl/ctl_server.h"
 #include "vflag/ctl.h"
 #include "daemon/daemon.h"
+#include "metrics/metrics.h"
 
 #define TAG "vflagd"
 
@@ -22,11 +23,15 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: vflagd [-s SOCKET] [-c CONFIG] [-l err|warn|info|debug]\n"
+		"              [-m ADDR:PORT|none]\n"
 		"  -s SOCKET  control socket (default %s, or $%s)\n"
 		"  -c CONFIG  apply a config file (vflagctl command lines) before serving\n"
 		"  -l LEVEL   log level (default info)\n"
+		"  -m, --metrics ADDR:PORT|none\n"
+		"             serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+		"             (default %s; [ADDR6]:PORT for IPv6)\n"
 		"Runs in the foreground; SIGTERM or SIGINT tears everything down.\n",
-		VFLAG_CTL_DEFAULT_SOCKET, VFLAG_CTL_SOCKET_ENV);
+		VFLAG_CTL_DEFAULT_SOCKET, VFLAG_CTL_SOCKET_ENV, METRICS_DEFAULT_ADDRESS);
 }
 
 static void on_signal(void *arg, int fd)
@@ -52,6 +57,13 @@ int main(int argc, char **argv)
 {
 	const char *sock_path = getenv(VFLAG_CTL_SOCKET_ENV);
 	const char *config = NULL;
+	const char *metrics_addr = METRICS_DEFAULT_ADDRESS;
+	static const struct option long_opts[] = {
+		{ "metrics", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct metrics_server *metrics = NULL;
 	struct ctl_server *srv = NULL;
 	struct vflagd *d;
 	char err[1024];
@@ -61,7 +73,7 @@ int main(int argc, char **argv)
 
 	if (!sock_path || !*sock_path)
 		sock_path = VFLAG_CTL_DEFAULT_SOCKET;
-	while ((opt = getopt(argc, argv, "s:c:l:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:l:m:h", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			sock_path = optarg;
@@ -69,6 +81,21 @@ int main(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
+		case 'm': {
+			struct sockaddr_storage ss;
+			socklen_t sslen;
+
+			if (strcmp(optarg, "none") &&
+			    metrics_parse_address(optarg, &ss, &sslen)) {
+				fprintf(stderr,
+					"vflagd: -m %s: give ADDR:PORT, "
+					"[ADDR6]:PORT or none\n",
+					optarg);
+				return 2;
+			}
+			metrics_addr = optarg;
+			break;
+		}
 		case 'l':
 			if (log_level_parse(optarg, &level)) {
 				fprintf(stderr, "vflagd: unknown log level '%s'\n", optarg);
@@ -116,6 +143,15 @@ int main(int argc, char **argv)
 		goto teardown;
 	}
 	vflagd_add_timer(d, &(struct vflagd_timer){ server_next_deadline, server_run, srv });
+	/* Metrics are an extra: a port taken (another vflagd in the same
+	 * namespace) costs a warning, not the daemon. */
+	if (strcmp(metrics_addr, "none")) {
+		metrics = metrics_server_open(d, metrics_addr, err, sizeof(err));
+		if (metrics)
+			LOG_INFO(TAG, "metrics on http://%s/metrics", metrics_addr);
+		else
+			LOG_WARN(TAG, "%s: going on without metrics", err);
+	}
 	LOG_INFO(TAG, "ready on %s", sock_path);
 	vflag_notify_ready(); /* systemd's Type=notify: serving from now on */
 
@@ -123,6 +159,7 @@ int main(int argc, char **argv)
 		status = 0;
 	vflag_notify_stopping();
 
+	metrics_server_close(metrics);
 	ctl_server_close(srv);
 teardown:
 	if (vflagd_teardown(d, true, err, sizeof(err)))
