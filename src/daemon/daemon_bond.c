@@ -261,7 +261,8 @@ int vflagd_bond_member_add(struct vflagd *d, struct vflagd_bond *b,
 	};
 	int ret;
 
-	if (other) {
+	/* An adopted PF is in its bond's domain before it is a member. */
+	if (other && (other != b || bond_member_find(b->bond, pf_name(pf)) >= 0)) {
 		snprintf(err, errlen, "%s is already a member of bond %s",
 			 pf_name(pf), bond_name(other->bond));
 		return -EBUSY;

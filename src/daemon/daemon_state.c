@@ -392,6 +392,13 @@ void vflagd_state_remove(struct vflagd *d)
 	if (!d->state_path[0] || !d->dp)
 		return;
 	unlink(d->state_path);
+	{
+		char dir[sizeof(d->state_path)];
+
+		snprintf(dir, sizeof(dir), "%s", d->state_path);
+		*strrchr(dir, '/') = 0;
+		rmdir(dir);
+	}
 	free(d->last_state);
 	d->last_state = NULL;
 	dp_unpin(d->dp);

@@ -1,0 +1,233 @@
+"""Survivability (issue 7 items 1-3, doc/architecture.md "Survivability"):
+the datapath forwards without vflagd, a restarted vflagd adopts what it
+finds (no packet lost, the partner never sees the LAG go down), SIGTERM
+stops without teardown, and teardown leaves no pin behind.
+
+Self-contained on purpose: vflagd is started here without
+--teardown-on-exit (the shared wrapper passes it), and every test removes
+the pins and state it made in a finally, whatever happened."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from vftest.netns import wait_for
+from vftest.topo import CLIENT_IP, VM_IP, VfLagTopo
+from vftest.vflagd import Vflagd
+
+PIN_ROOT = "/sys/fs/bpf/vflag"
+RUN_DIR = "/run/vflag"
+FAST = ("miimon", 100, "lacp_rate", "fast")
+
+
+def netns_inode(ns=None):
+    argv = ["stat", "-L", "-c", "%i", "/proc/self/ns/net"]
+    if ns:
+        argv = ["ip", "netns", "exec", str(ns)] + argv
+    return subprocess.run(argv, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def pins(ino):
+    d = os.path.join(PIN_ROOT, ino)
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+def state_path(ino):
+    return os.path.join(RUN_DIR, ino, "state.json")
+
+
+class Survivor(Vflagd):
+    """vflagd as an operator runs it: stop is not teardown."""
+
+    def __init__(self, lab, config=None, ns=None):
+        super().__init__(lab, config=config)
+        self.ns = ns
+
+    def argv(self):
+        argv = [self.vflagd, "-s", self.sock, "-l", "debug"]
+        return argv + (["-c", self.config] if self.config else [])
+
+    def start(self, timeout=15):
+        self.proc = self.lab.popen(self.argv(), ns=self.ns, name="vflagd")
+        self.wait_ready(timeout)
+        return self
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
+def cleanup(lab, d, ino, ns=None):
+    """Tears everything down through a vflagd (the one running, or one
+    started to adopt what is left) and checks no pin or state is left."""
+    try:
+        if d is None or d.proc is None or not d.proc.running():
+            d = Survivor(lab, ns=ns).start()
+        d.ctl("teardown", "--force")
+        d.stop()
+    finally:
+        # Belt and braces: never leave pins on the machine.
+        subprocess.run(["rm", "-rf", os.path.join(PIN_ROOT, ino),
+                        os.path.join(RUN_DIR, ino)], check=False)
+    return d
+
+
+def flood_ping(ns, dst, seconds, interval=0.01):
+    """Starts ping at `interval` for `seconds`; returns the Popen."""
+    count = int(seconds / interval)
+    return subprocess.Popen(["ip", "netns", "exec", str(ns), "ping", "-n",
+                             "-q", "-i", str(interval), "-c", str(count),
+                             "-W", "1", dst], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def ping_loss(p, timeout=60):
+    out, _ = p.communicate(timeout=timeout)
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    assert m, out
+    return int(m.group(1)), int(m.group(2))
+
+
+def lag_snapshot(t):
+    bd = t.bond_view()
+    return {m["name"]: (m["tx"], m["rx"], m["link_failures"])
+            for m in bd["members"]}
+
+
+def kill_restart(lab, t, d, mode, ovs_check=None):
+    """kill -9 under a 100 pps ping, restart plain; returns
+    (sent, received, restarted daemon)."""
+    before = lag_snapshot(t)
+    p = flood_ping(t.client, VM_IP, seconds=8)
+    time.sleep(1.5)
+    d.kill9()
+    # The datapath forwards with no vflagd at all.
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    d2 = Survivor(lab).start()
+    ready = time.monotonic() - t0
+    t.d = d2
+    if ovs_check:
+        ovs_check()
+    sent, received = ping_loss(p)
+    print(f"{mode}: restart ready in {ready * 1e3:.0f} ms; "
+          f"ping {sent} sent, {received} received")
+    show = d2.ctl("show")
+    assert show["adopted"] is True
+    assert show["adopted_counts"]["pfs"] == 2
+    assert show["adopted_counts"]["bonds"] == 1
+    assert lag_snapshot(t) == before
+    return sent, received, d2
+
+
+@pytest.mark.parametrize("mode,peer", [("active-backup", "bridge"),
+                                       ("balance-xor", "bridge"),
+                                       ("802.3ad", "ovs")])
+def test_kill9_restart_loses_nothing(lab, mode, peer):
+    ino = netns_inode()
+    d = Survivor(lab).start()
+    try:
+        t = VfLagTopo(lab, d, peer=peer, mode=mode,
+                      bond_opts=FAST if mode == "802.3ad" else
+                      ("miimon", 100))
+        if mode == "802.3ad":
+            t.wait_lag(timeout=15)
+        t.wait_connectivity()
+        assert "ports" in pins(ino) and "lags" in pins(ino)
+        assert os.path.exists(state_path(ino))
+
+        def ovs_never_down():
+            # the partner kept both members enabled the whole time
+            assert sorted(t.ovs.enabled_members(t.ovs_bond)) == \
+                sorted(t.sw_ends)
+        sent, received, d = kill_restart(
+            lab, t, d, mode, ovs_never_down if peer == "ovs" else None)
+        assert received == sent, f"{sent - received} of {sent} lost"
+        if mode == "802.3ad":
+            for m in t.bond_view()["members"]:
+                assert m["lacp"]["mux_state"] == "COLLECTING_DISTRIBUTING"
+                assert m["lacp"]["rx_state"] == "CURRENT"
+            # LACP goes on: OVS still hears us after its 3 s timeout
+            time.sleep(4)
+            ovs_never_down()
+            assert t.distributing() == sorted(t.pfs)
+    finally:
+        cleanup(lab, d, ino)
+    assert pins(ino) == [] and not os.path.exists(state_path(ino))
+
+
+def test_sigterm_keeps_forwarding_then_config_replay(lab):
+    """SIGTERM stops the control plane only; `vflagd -c CONFIG` started
+    over the running datapath adopts it and the identical config changes
+    nothing (no flap)."""
+    ino = netns_inode()
+    d = Survivor(lab).start()
+    try:
+        t = VfLagTopo(lab, d, peer="bridge", mode="active-backup",
+                      bond_opts=("miimon", 100))
+        t.wait_connectivity()
+        cfg = lab.path("vflag.conf")
+        with open(cfg, "w") as f:
+            for c in t.vflag_commands():
+                f.write(" ".join(str(w) for w in c) + "\n")
+        before = lag_snapshot(t)
+        p = flood_ping(t.client, VM_IP, seconds=5)
+        time.sleep(1)
+        assert d.stop() == 0
+        assert "ports" in pins(ino)
+        time.sleep(1)
+        d = Survivor(lab, config=cfg).start()
+        t.d = d
+        sent, received = ping_loss(p)
+        print(f"SIGTERM + start -c: ping {sent} sent, {received} received")
+        assert received == sent
+        assert lag_snapshot(t) == before
+        assert d.ctl("show")["adopted"] is True
+    finally:
+        cleanup(lab, d, ino)
+    assert pins(ino) == []
+
+
+def test_two_instances_do_not_share_pins(lab):
+    """One vflagd per network namespace, each with its own pins; a second
+    in the same namespace is refused; teardown of one leaves the other."""
+    a, b = lab.netns("da"), lab.netns("db")
+    ia, ib = netns_inode(a), netns_inode(b)
+    assert ia != ib
+    da = db = None
+    try:
+        for ns in (a, b):
+            ns.ip("link", "add", lab.ifname("u") + ns.name[-2:], "type",
+                  "veth", "peer", "name", lab.ifname("p") + ns.name[-2:])
+        da = Survivor(lab, ns=a)
+        da.sock = lab.path("a.sock")
+        da.start()
+        db = Survivor(lab, ns=b)
+        db.sock = lab.path("b.sock")
+        db.start()
+        da.ctl("pf", "add", "pf0", "dev", lab.ifname("u") + "da")
+        db.ctl("pf", "add", "pf0", "dev", lab.ifname("u") + "db")
+        assert "ports" in pins(ia) and "ports" in pins(ib)
+        # a second vflagd in namespace a is refused, and leaves a alone
+        dup = Survivor(lab, ns=a)
+        dup.sock = lab.path("dup.sock")
+        proc = lab.popen(dup.argv(), ns=a, name="vflagd-dup")
+        assert proc.wait(timeout=15) != 0
+        assert "another vflagd runs" in proc.log()
+        assert da.ctl("show")["pfs"]
+        da.ctl("teardown")
+        assert pins(ia) == []
+        assert "ports" in pins(ib)
+        assert len(db.ctl("show")["pfs"]) == 1
+    finally:
+        if da:
+            cleanup(lab, da, ia, ns=a)
+        if db:
+            cleanup(lab, db, ib, ns=b)
+    assert pins(ia) == [] and pins(ib) == []
