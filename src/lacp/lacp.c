@@ -482,6 +482,11 @@ int lacp_port_resume(struct lacp *lacp, unsigned port,
 	};
 	memcpy(pdu.partner.sys_mac, lacp->cfg.sys_mac, 6);
 	lacp_rx_set_state(lacp, p, RX_CURRENT, &pdu, now_ms);
+	/* Learning the partner unselected the port from the aggregator it
+	 * had with the default partner; it may pick the partner's only once
+	 * detached (5.4.14). */
+	if (p->selected == UNSELECTED && p->mux != MUX_DETACHED)
+		lacp_mux_set_state(lacp, p, MUX_DETACHED, now_ms);
 	lacp_selection_logic(lacp);
 	/* The partner has been distributing to us all along: waiting out
 	 * Aggregate_Wait_Time in WAITING would tell it we fell out of sync

@@ -110,9 +110,10 @@ def kill_restart(lab, t, d, mode, ovs_check=None):
     # The datapath forwards with no vflagd at all.
     time.sleep(1.0)
     t0 = time.monotonic()
-    d2 = Survivor(lab).start()
-    ready = time.monotonic() - t0
+    d2 = Survivor(lab)
     t.d = d2
+    d2.start()
+    ready = time.monotonic() - t0
     if ovs_check:
         ovs_check()
     sent, received = ping_loss(p)
@@ -132,6 +133,7 @@ def kill_restart(lab, t, d, mode, ovs_check=None):
 def test_kill9_restart_loses_nothing(lab, mode, peer):
     ino = netns_inode()
     d = Survivor(lab).start()
+    t = None
     try:
         t = VfLagTopo(lab, d, peer=peer, mode=mode,
                       bond_opts=FAST if mode == "802.3ad" else
@@ -158,7 +160,7 @@ def test_kill9_restart_loses_nothing(lab, mode, peer):
             ovs_never_down()
             assert t.distributing() == sorted(t.pfs)
     finally:
-        cleanup(lab, d, ino)
+        cleanup(lab, t.d if t else d, ino)
     assert pins(ino) == [] and not os.path.exists(state_path(ino))
 
 
