@@ -47,6 +47,7 @@ struct vflagd {
 	char pin_dir[128];    /* bpffs directory of our maps and programs */
 	char state_path[128]; /* the state file */
 	int lock_fd;	      /* flock on the instance's lock file, or -1 */
+	char lock_path[96];
 	char *last_state;     /* what the state file holds, to skip rewrites */
 	uint64_t next_save_ms;
 	bool keep;     /* vflagd_close leaves the world as it is */

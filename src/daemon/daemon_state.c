@@ -55,55 +55,35 @@ static bool same_ns(const char *a, const char *b)
 	       sa.st_dev == sb.st_dev;
 }
 
-/* Mounts bpffs on /sys/fs/bpf of the host's mount namespace (PID 1's).
- * In a child, so our own mount namespace is left as it is. */
-static int mount_host_bpffs(void)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int fd = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
-
-		if (fd < 0 || setns(fd, CLONE_NEWNS) ||
-		    mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
-			_exit(1);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status))
-		return -EPERM;
-	return 0;
-}
-
-/* The bpffs our pins go to. Pins must outlive us, so they go into the
- * host's mount namespace: `ip netns exec` gives each process a fresh
- * /sys without bpffs, and a bpffs mounted there would vanish with the
- * process. PID 1's view (/proc/1/root) is the host's. */
+/* The bpffs our pins go to; they must outlive us, so it must be one the
+ * next vflagd of this namespace sees too:
+ *   /sys/fs/bpf       if it is a bpffs (vflagd in the host's mounts);
+ *   /run/vflag/bpffs  if it is one: `ip netns exec` gives its command a
+ *                     fresh /sys without bpffs, but keeps /run, so a
+ *                     bpffs mounted there beforehand is shared;
+ * else we mount bpffs on /sys/fs/bpf ourselves. Under `ip netns exec`
+ * that mount is our own and goes with us: we say so. */
 static int bpffs_root(char *buf, size_t len, char *err, size_t errlen)
 {
 	const char *root = "/sys/fs/bpf";
 
-	if (!same_ns("/proc/self/ns/mnt", "/proc/1/ns/mnt") &&
-	    access("/proc/1/root/sys/fs/bpf", F_OK) == 0)
-		root = "/proc/1/root/sys/fs/bpf";
+	if (!is_bpffs(root) && is_bpffs(RUN_DIR "/bpffs"))
+		root = RUN_DIR "/bpffs";
 	if (!is_bpffs(root)) {
-		int ret = strcmp(root, "/sys/fs/bpf")
-				  ? mount_host_bpffs()
-				  : (mount("bpf", root, "bpf", 0, "mode=0700")
-					     ? -errno
-					     : 0);
-
-		if (ret || !is_bpffs(root)) {
+		if (mount("bpf", root, "bpf", 0, "mode=0700") || !is_bpffs(root)) {
 			snprintf(err, errlen,
 				 "cannot mount bpffs on /sys/fs/bpf (needed to "
 				 "pin the datapath): %s",
-				 strerror(ret ? -ret : ENODEV));
-			return ret ? ret : -ENODEV;
+				 strerror(errno));
+			return -errno;
 		}
 		LOG_INFO(TAG, "mounted bpffs on /sys/fs/bpf");
+		if (!same_ns("/proc/self/ns/mnt", "/proc/1/ns/mnt"))
+			LOG_WARN(TAG,
+				 "/sys/fs/bpf was not a bpffs: if this is a "
+				 "private mount namespace (ip netns exec), the "
+				 "pins go with this process; mount bpffs on "
+				 RUN_DIR "/bpffs in the host to keep them");
 	}
 	snprintf(buf, len, "%s", root);
 	return 0;
@@ -144,6 +124,7 @@ int vflagd_instance_open(struct vflagd *d, char *err, size_t errlen)
 	}
 	snprintf(path, sizeof(path), RUN_DIR "/%lu.lock",
 		 (unsigned long)st.st_ino);
+	snprintf(d->lock_path, sizeof(d->lock_path), "%s", path);
 	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (d->lock_fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
@@ -187,6 +168,10 @@ void vflagd_instance_close(struct vflagd *d)
 {
 	free(d->last_state);
 	d->last_state = NULL;
+	/* Torn down, the instance is over: no lock file left behind. Kept,
+	 * the next vflagd takes the same file. */
+	if (d->lock_fd >= 0 && !d->keep)
+		unlink(d->lock_path);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
 	d->lock_fd = -1;

@@ -22,6 +22,8 @@ from vftest.vflagd import Vflagd
 
 PIN_ROOT = "/sys/fs/bpf/vflag"
 RUN_DIR = "/run/vflag"
+# where a vflagd under `ip netns exec` pins (its /sys is a fresh one)
+NS_PIN_FS = "/run/vflag/bpffs"
 FAST = ("miimon", 100, "lacp_rate", "fast")
 
 
@@ -33,9 +35,33 @@ def netns_inode(ns=None):
                           check=True).stdout.strip()
 
 
+def pin_dirs(ino):
+    return [os.path.join(PIN_ROOT, ino), os.path.join(NS_PIN_FS, "vflag", ino)]
+
+
 def pins(ino):
-    d = os.path.join(PIN_ROOT, ino)
-    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+    out = []
+    for d in pin_dirs(ino):
+        if os.path.isdir(d):
+            out += os.listdir(d)
+    return sorted(out)
+
+
+@pytest.fixture
+def ns_bpffs():
+    """A bpffs on /run/vflag/bpffs in the host, mounted before any
+    `ip netns exec vflagd` (which copies the mounts it sees); unmounted
+    afterwards if this test mounted it and nothing is pinned in it."""
+    os.makedirs(NS_PIN_FS, exist_ok=True)
+    mounted = subprocess.run(["mountpoint", "-q", NS_PIN_FS]).returncode != 0
+    if mounted:
+        subprocess.run(["mount", "-t", "bpf", "bpf", NS_PIN_FS], check=True)
+    yield NS_PIN_FS
+    if mounted:
+        left = os.path.join(NS_PIN_FS, "vflag")
+        if not os.path.isdir(left) or not os.listdir(left):
+            subprocess.run(["umount", NS_PIN_FS], check=False)
+            os.rmdir(NS_PIN_FS)
 
 
 def state_path(ino):
@@ -73,7 +99,7 @@ def cleanup(lab, d, ino, ns=None):
         d.stop()
     finally:
         # Belt and braces: never leave pins on the machine.
-        subprocess.run(["rm", "-rf", os.path.join(PIN_ROOT, ino),
+        subprocess.run(["rm", "-rf", *pin_dirs(ino),
                         os.path.join(RUN_DIR, ino)], check=False)
     return d
 
@@ -196,7 +222,7 @@ def test_sigterm_keeps_forwarding_then_config_replay(lab):
     assert pins(ino) == []
 
 
-def test_two_instances_do_not_share_pins(lab):
+def test_two_instances_do_not_share_pins(lab, ns_bpffs):
     """One vflagd per network namespace, each with its own pins; a second
     in the same namespace is refused; teardown of one leaves the other."""
     a, b = lab.netns("da"), lab.netns("db")
