@@ -170,7 +170,7 @@ void vflagd_instance_close(struct vflagd *d)
 	d->last_state = NULL;
 	/* Torn down, the instance is over: no lock file left behind. Kept,
 	 * the next vflagd takes the same file. */
-	if (d->lock_fd >= 0 && !d->keep)
+	if (d->lock_fd >= 0 && (!d->keep || d->unpinned))
 		unlink(d->lock_path);
 	if (d->lock_fd >= 0)
 		close(d->lock_fd);
