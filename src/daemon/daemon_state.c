@@ -44,15 +44,16 @@ static bool is_bpffs(const char *path)
 {
 	struct statfs st;
 
-	return statfs(path, &st) == 0 && (unsigned long)st.f_type == BPF_FS_MAGIC_;
+	return statfs(path, &st) == 0 &&
+	       (unsigned long)st.f_type == BPF_FS_MAGIC_;
 }
 
 static bool same_ns(const char *a, const char *b)
 {
 	struct stat sa, sb;
 
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino &&
-	       sa.st_dev == sb.st_dev;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
 }
 
 /* The bpffs our pins go to; they must outlive us, so it must be one the
@@ -70,7 +71,8 @@ static int bpffs_root(char *buf, size_t len, char *err, size_t errlen)
 	if (!is_bpffs(root) && is_bpffs(RUN_DIR "/bpffs"))
 		root = RUN_DIR "/bpffs";
 	if (!is_bpffs(root)) {
-		if (mount("bpf", root, "bpf", 0, "mode=0700") || !is_bpffs(root)) {
+		if (mount("bpf", root, "bpf", 0, "mode=0700") ||
+		    !is_bpffs(root)) {
 			snprintf(err, errlen,
 				 "cannot mount bpffs on /sys/fs/bpf (needed to "
 				 "pin the datapath): %s",
@@ -79,11 +81,12 @@ static int bpffs_root(char *buf, size_t len, char *err, size_t errlen)
 		}
 		LOG_INFO(TAG, "mounted bpffs on /sys/fs/bpf");
 		if (!same_ns("/proc/self/ns/mnt", "/proc/1/ns/mnt"))
-			LOG_WARN(TAG,
-				 "/sys/fs/bpf was not a bpffs: if this is a "
-				 "private mount namespace (ip netns exec), the "
-				 "pins go with this process; mount bpffs on "
-				 RUN_DIR "/bpffs in the host to keep them");
+			LOG_WARN(
+			    TAG,
+			    "/sys/fs/bpf was not a bpffs: if this is a "
+			    "private mount namespace (ip netns exec), the "
+			    "pins go with this process; mount bpffs on " RUN_DIR
+			    "/bpffs in the host to keep them");
 	}
 	snprintf(buf, len, "%s", root);
 	return 0;
@@ -93,8 +96,9 @@ static int bpffs_root(char *buf, size_t len, char *err, size_t errlen)
 static void remove_pins(const char *dir)
 {
 	static const char *const names[] = {
-	    "ports",	  "fdb",	 "flood",	"lags",	 "lag_template",
-	    "port_stats", "police",	 "prog_ingress", "prog_egress",
+	    "ports",  "fdb",	      "flood",
+	    "lags",   "lag_template", "port_stats",
+	    "police", "prog_ingress", "prog_egress",
 	};
 	char path[256];
 
@@ -113,7 +117,8 @@ int vflagd_instance_open(struct vflagd *d, char *err, size_t errlen)
 
 	d->lock_fd = -1;
 	if (stat("/proc/self/ns/net", &st)) {
-		snprintf(err, errlen, "cannot identify our network namespace: %s",
+		snprintf(err, errlen,
+			 "cannot identify our network namespace: %s",
 			 strerror(errno));
 		return -errno;
 	}
@@ -127,7 +132,8 @@ int vflagd_instance_open(struct vflagd *d, char *err, size_t errlen)
 	snprintf(d->lock_path, sizeof(d->lock_path), "%s", path);
 	d->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (d->lock_fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot open %s: %s", path,
+			 strerror(errno));
 		return -errno;
 	}
 	if (flock(d->lock_fd, LOCK_EX | LOCK_NB)) {
@@ -203,9 +209,9 @@ static int config_from_json(json_t *j, struct bond_config *c)
 			"s:i}",
 			"mode", &mode, "miimon", &miimon, "updelay", &updelay,
 			"downdelay", &downdelay, "primary", &primary,
-			"hash_policy", &hash, "lacp_rate", &rate,
-			"lacp_active", &active, "ad_select", &sel, "min_links",
-			&minl, "sys_prio", &prio) ||
+			"hash_policy", &hash, "lacp_rate", &rate, "lacp_active",
+			&active, "ad_select", &sel, "min_links", &minl,
+			"sys_prio", &prio) ||
 	    strlen(primary) > BOND_NAME_MAX)
 		return -EINVAL;
 	bond_config_init(c);
@@ -228,9 +234,10 @@ static json_t *info_json(const struct lacp_info *i)
 	char mac[18];
 
 	return json_pack("{s:i, s:s, s:i, s:i, s:i, s:i}", "sys_priority",
-			 i->sys_priority, "sys_mac", mac_format(i->sys_mac, mac),
-			 "key", i->key, "port_priority", i->port_priority,
-			 "port", i->port, "state", i->state);
+			 i->sys_priority, "sys_mac",
+			 mac_format(i->sys_mac, mac), "key", i->key,
+			 "port_priority", i->port_priority, "port", i->port,
+			 "state", i->state);
 }
 
 static int info_from_json(json_t *j, struct lacp_info *i)
@@ -259,13 +266,14 @@ static json_t *bond_json(const struct vflagd_bond *b)
 	bond_get_status(b->bond, &st);
 	for (unsigned i = 0; i < st.nmembers; i++) {
 		const struct bond_member_status *m = &st.members[i];
-		json_t *jm = json_pack("{s:s, s:i, s:b}", "pf", m->port.name,
-				       "index", (int)m->index, "active",
-				       st.active &&
-					   !strcmp(st.active, m->port.name));
+		json_t *jm =
+		    json_pack("{s:s, s:i, s:b}", "pf", m->port.name, "index",
+			      (int)m->index, "active",
+			      st.active && !strcmp(st.active, m->port.name));
 
 		/* Only a partner heard from is worth resuming with. */
-		if (m->has_lacp && !(m->lacp.partner.state & LACP_STATE_DEFAULTED) &&
+		if (m->has_lacp &&
+		    !(m->lacp.partner.state & LACP_STATE_DEFAULTED) &&
 		    !mac_is_zero(m->lacp.partner.sys_mac))
 			json_object_set_new(jm, "partner",
 					    info_json(&m->lacp.partner));
@@ -284,10 +292,9 @@ static json_t *state_json(struct vflagd *d)
 	unsigned n = dp_hooks_get(d->dp, ifindex, created, VFLAG_MAX_PORTS);
 
 	for (unsigned i = 0; i < n; i++)
-		json_array_append_new(hooks,
-				      json_pack("{s:i, s:b}", "ifindex",
-						ifindex[i], "created_qdisc",
-						created[i]));
+		json_array_append_new(
+		    hooks, json_pack("{s:i, s:b}", "ifindex", ifindex[i],
+				     "created_qdisc", created[i]));
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
 		if (d->bonds[i])
 			json_array_append_new(bonds, bond_json(d->bonds[i]));
@@ -407,7 +414,8 @@ static int adopt_hooks(struct vflagd *d, json_t *hooks)
 		ret = dp_port_adopt(d->dp, ifindex, created);
 		/* A device gone while we were away takes its hook along. */
 		if (ret && ret != -ENODEV && ret != -ENOENT && ret != -EINVAL)
-			LOG_WARN(TAG, "ifindex %d: cannot take over its hook: %s",
+			LOG_WARN(TAG,
+				 "ifindex %d: cannot take over its hook: %s",
 				 ifindex, strerror(-ret));
 	}
 	return 0;
@@ -416,8 +424,8 @@ static int adopt_hooks(struct vflagd *d, json_t *hooks)
 static int adopt_bond(struct vflagd *d, json_t *jb, char *err, size_t errlen)
 {
 	struct lacp_info partners[VFLAG_MAX_LAG_MEMBERS];
-	bool has_partner[VFLAG_MAX_LAG_MEMBERS] = { 0 };
-	bool active[VFLAG_MAX_LAG_MEMBERS] = { 0 };
+	bool has_partner[VFLAG_MAX_LAG_MEMBERS] = {0};
+	bool active[VFLAG_MAX_LAG_MEMBERS] = {0};
 	struct vflag_lag now_lag;
 	struct bond_config cfg;
 	struct vflagd_bond *b;
@@ -440,8 +448,8 @@ static int adopt_bond(struct vflagd *d, json_t *jb, char *err, size_t errlen)
 	b->d = d;
 	b->slot = (uint32_t)slot;
 	b->hold_publish = b->hold_send = true;
-	b->bond = bond_create(name, b->slot, &cfg, &vflagd_bond_ops, b, err,
-			      errlen);
+	b->bond =
+	    bond_create(name, b->slot, &cfg, &vflagd_bond_ops, b, err, errlen);
 	if (!b->bond) {
 		free(b);
 		return -ENOMEM;
@@ -526,11 +534,13 @@ int vflagd_adopt(struct vflagd *d, char *err, size_t errlen)
 		return 0;
 	}
 	j = json_load_file(d->state_path, 0, &jerr);
-	if (!j || json_unpack(j, "{s:i, s:o, s:o, s:o}", "version", &version,
-			      "hooks", &hooks, "pfs", &pfs, "bonds", &bonds) ||
+	if (!j ||
+	    json_unpack(j, "{s:i, s:o, s:o, s:o}", "version", &version, "hooks",
+			&hooks, "pfs", &pfs, "bonds", &bonds) ||
 	    version != STATE_VERSION || !json_is_array(hooks) ||
 	    !json_is_array(bonds)) {
-		snprintf(err, errlen, "%s: not a vflagd state file (version %d): %s",
+		snprintf(err, errlen,
+			 "%s: not a vflagd state file (version %d): %s",
 			 d->state_path, STATE_VERSION,
 			 j ? "unexpected content" : jerr.text);
 		json_decref(j);

@@ -29,8 +29,7 @@ struct dp {
 };
 
 /* libbpf's messages through our log level. */
-int dp_libbpf_print(enum libbpf_print_level level, const char *fmt,
-		    va_list ap);
+int dp_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap);
 /* Attaches (or atomically replaces) our filter on one hook. */
 int dp_tc_attach(int ifindex, enum bpf_tc_attach_point point, int prog_fd);
 

@@ -53,8 +53,7 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-int dp_pin_prepare(struct dp *dp, const char *pin_dir, char *err,
-		   size_t errlen)
+int dp_pin_prepare(struct dp *dp, const char *pin_dir, char *err, size_t errlen)
 {
 	struct bpf_map *map;
 	char path[256];
@@ -136,9 +135,10 @@ void dp_unpin(struct dp *dp)
 
 	if (!dp->pin_dir[0])
 		return;
-	bpf_object__for_each_map(map, dp->skel->obj)
-		if (map_pinnable(map) && bpf_map__is_pinned(map))
-			bpf_map__unpin(map, NULL);
+	bpf_object__for_each_map(map,
+				 dp->skel->obj) if (map_pinnable(map) &&
+						    bpf_map__is_pinned(map))
+	    bpf_map__unpin(map, NULL);
 	snprintf(path, sizeof(path), "%s/prog_ingress", dp->pin_dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/prog_egress", dp->pin_dir);
@@ -182,8 +182,9 @@ int dp_port_adopt(struct dp *dp, int ifindex, bool created_qdisc)
 	ret = dp_tc_attach(ifindex, BPF_TC_INGRESS,
 			   bpf_program__fd(dp->skel->progs.vflag_ingress));
 	if (!ret)
-		ret = dp_tc_attach(ifindex, BPF_TC_EGRESS,
-				   bpf_program__fd(dp->skel->progs.vflag_egress));
+		ret =
+		    dp_tc_attach(ifindex, BPF_TC_EGRESS,
+				 bpf_program__fd(dp->skel->progs.vflag_egress));
 	if (ret)
 		return ret;
 	dp->hooks[dp->nhooks++] = (struct dp_hook){

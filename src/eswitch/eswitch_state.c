@@ -70,7 +70,8 @@ static int vf_restore(struct eswitch *sw, struct vf *vf, const json_t *j)
 	struct nl_link_info info;
 	int index, rep_ifindex, port_id, gone = 0;
 
-	if (json_unpack((json_t *)j, "{s:i, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s?b}",
+	if (json_unpack((json_t *)j,
+			"{s:i, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s?b}",
 			"index", &index, "type", &type, "ifname", &ifname,
 			"rep", &rep, "rep_ifindex", &rep_ifindex, "mac", &mac,
 			"port_id", &port_id, "netns", &netns, "gone", &gone) ||
@@ -86,9 +87,10 @@ static int vf_restore(struct eswitch *sw, struct vf *vf, const json_t *j)
 	vf->port_id = (uint32_t)port_id;
 	/* The eswitch end stays in our namespace, wherever the VF end went
 	 * (a container's namespace, a VM's TAP): it is the one to check. */
-	vf->gone = gone || sw->ops->link_get(sw->ops_ctx, NULL, NULL,
-					     rep_ifindex, &info) ||
-		   strcmp(info.name, vf->rep);
+	vf->gone =
+	    gone ||
+	    sw->ops->link_get(sw->ops_ctx, NULL, NULL, rep_ifindex, &info) ||
+	    strcmp(info.name, vf->rep);
 	sw->port_ids_used[vf->port_id] = 1;
 	return 0;
 }
@@ -165,9 +167,8 @@ free_pf:
 	return -EINVAL;
 }
 
-int eswitch_state_restore(struct eswitch *sw, const json_t *pfs,
-			  unsigned *npfs, unsigned *nvfs, char *err,
-			  size_t errlen)
+int eswitch_state_restore(struct eswitch *sw, const json_t *pfs, unsigned *npfs,
+			  unsigned *nvfs, char *err, size_t errlen)
 {
 	const json_t *j;
 	size_t i;

@@ -22,9 +22,8 @@ json_t *eswitch_state_save(struct eswitch *sw);
  * uplink is gone or renamed is skipped (logged); a VF whose eswitch end
  * is gone is kept as gone, as a live vflagd would. Counts what was
  * adopted. 0, or -errno with err set (a malformed file). */
-int eswitch_state_restore(struct eswitch *sw, const json_t *pfs,
-			  unsigned *npfs, unsigned *nvfs, char *err,
-			  size_t errlen);
+int eswitch_state_restore(struct eswitch *sw, const json_t *pfs, unsigned *npfs,
+			  unsigned *nvfs, char *err, size_t errlen);
 /* Frees the model without touching the world: VFs, hooks and datapath
  * entries stay (vflagd stopping without teardown). NULL ok. */
 void eswitch_forget(struct eswitch *sw);

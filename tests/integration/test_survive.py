@@ -249,6 +249,19 @@ def test_two_instances_do_not_share_pins(lab, ns_bpffs):
         assert proc.wait(timeout=15) != 0
         assert "another vflagd runs" in proc.log()
         assert da.ctl("show")["pfs"]
+        # an instance under `ip netns exec` survives kill -9 too, with a
+        # TAP VF (a VM's) adopted as it was
+        da.ctl("pf", "set", "pf0", "numvfs", "1", "type", "tap")
+        vfs = da.ctl("vf", "show")
+        da.kill9()
+        assert "ports" in pins(ia)
+        da = Survivor(lab, ns=a)
+        da.sock = lab.path("a.sock")
+        da.start()
+        show = da.ctl("show")
+        assert show["adopted"] is True
+        assert show["adopted_counts"] == {"pfs": 1, "vfs": 1, "bonds": 0}
+        assert da.ctl("vf", "show") == vfs
         da.ctl("teardown")
         assert pins(ia) == []
         assert "ports" in pins(ib)

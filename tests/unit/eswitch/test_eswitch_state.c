@@ -26,15 +26,15 @@ struct fx {
 	char err[256];
 };
 
-static const uint8_t vf_mac[6] = { 0x6a, 0x66, 0x2d, 0x48, 0x92, 0xc3 };
+static const uint8_t vf_mac[6] = {0x6a, 0x66, 0x2d, 0x48, 0x92, 0xc3};
 
 /* pf0 (eth0) and pf1 (eth1), two VFs each, pf0's VF 0 with a MAC in
  * namespace vm1, pf0 in LAG slot 3: what a running vflagd holds. */
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	const uint8_t mac[2][6] = { { 0x52, 0x54, 0, 0, 0, 1 },
-				    { 0x52, 0x54, 0, 0, 0, 2 } };
+	const uint8_t mac[2][6] = {{0x52, 0x54, 0, 0, 0, 1},
+				   {0x52, 0x54, 0, 0, 0, 2}};
 	struct pf *pf;
 
 	if (!fx)
@@ -181,9 +181,9 @@ static void test_restore_skips_what_changed(void **state)
 	unsigned npfs, nvfs;
 	struct pf *pf0;
 
-	assert_int_equal(eswitch_vf_status(fx->sw, eswitch_pf_find(fx->sw, "pf0"),
-					   1, &vst),
-			 0);
+	assert_int_equal(
+	    eswitch_vf_status(fx->sw, eswitch_pf_find(fx->sw, "pf0"), 1, &vst),
+	    0);
 	eswitch_forget(fx->sw);
 	snprintf(eth1->name, sizeof(eth1->name), "eth9");
 	rep = fake_dev_find(&fx->fake, "", vst.rep);

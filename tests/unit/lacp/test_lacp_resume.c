@@ -105,13 +105,13 @@ static void test_resume_refusals(void **state)
 	struct sim *sim = formed(partner);
 
 	(void)state;
-	assert_int_equal(lacp_port_resume(sim->sys[A].lacp, 7, &partner[0],
-					  sim->now),
-			 -ENOENT);
+	assert_int_equal(
+	    lacp_port_resume(sim->sys[A].lacp, 7, &partner[0], sim->now),
+	    -ENOENT);
 	sim_link_set(sim, 0, false);
-	assert_int_equal(lacp_port_resume(sim->sys[A].lacp, 0, &partner[0],
-					  sim->now),
-			 -ENETDOWN);
+	assert_int_equal(
+	    lacp_port_resume(sim->sys[A].lacp, 0, &partner[0], sim->now),
+	    -ENETDOWN);
 	done(sim);
 }
 
