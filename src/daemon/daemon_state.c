@@ -583,6 +583,11 @@ void vflagd_close_keep(struct vflagd *d)
 {
 	if (!d)
 		return;
+	/* Nothing configured, nothing to keep: leave no pin behind. */
+	if (d->sw && !eswitch_pf_at(d->sw, 0)) {
+		vflagd_close(d);
+		return;
+	}
 	/* Bonds are freed through bond_destroy, which releases the members:
 	 * held, none of that reaches the datapath, the eswitch or the wire. */
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)

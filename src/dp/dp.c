@@ -53,6 +53,21 @@ struct dp *dp_open_pinned(const char *pin_dir, char *err, size_t errlen)
 	if (pin_dir && dp_pin_prepare(dp, pin_dir, err, errlen))
 		goto destroy_skel;
 	ret = eswitch_bpf__load(dp->skel);
+	if (ret && dp->adopted) {
+		/* Pinned maps this build cannot reuse (another layout: an
+		 * upgrade that changed vflag_dp.h). The old programs keep
+		 * switching on them until our hooks replace theirs. */
+		eswitch_bpf__destroy(dp->skel);
+		dp->skel = eswitch_bpf__open();
+		if (!dp->skel) {
+			snprintf(err, errlen, "cannot open the eswitch BPF object: %s", strerror(errno));
+			goto free_dp;
+		}
+		ret = dp_pin_discard(dp, err, errlen);
+		if (ret)
+			goto destroy_skel;
+		ret = eswitch_bpf__load(dp->skel);
+	}
 	if (ret) {
 		snprintf(err, errlen,
 			 "cannot load the eswitch BPF programs: %s (vflagd needs root or CAP_BPF+CAP_NET_ADMIN, and a kernel with BPF and BTF)",

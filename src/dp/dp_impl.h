@@ -39,5 +39,8 @@ int dp_tc_attach(int ifindex, enum bpf_tc_attach_point point, int prog_fd);
 int dp_pin_prepare(struct dp *dp, const char *pin_dir, char *err,
 		   size_t errlen);
 int dp_pin_programs(struct dp *dp, char *err, size_t errlen);
+/* The pinned maps could not be reused: removes the pins and prepares
+ * the freshly opened skeleton for new ones (dp->adopted false). */
+int dp_pin_discard(struct dp *dp, char *err, size_t errlen);
 
 #endif

@@ -90,6 +90,26 @@ int dp_pin_prepare(struct dp *dp, const char *pin_dir, char *err, size_t errlen)
 	return 0;
 }
 
+int dp_pin_discard(struct dp *dp, char *err, size_t errlen)
+{
+	static const char *const names[] = {
+	    "ports",	  "fdb",	  "flood",	  "lags",	 "lag_template",
+	    "port_stats", "police", "prog_ingress", "prog_egress",
+	};
+	char dir[sizeof(dp->pin_dir)], path[256];
+
+	LOG_WARN(TAG,
+		 "the maps pinned in %s do not fit this build: starting on "
+		 "new ones (nothing adopted)",
+		 dp->pin_dir);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, names[i]);
+		unlink(path);
+	}
+	snprintf(dir, sizeof(dir), "%s", dp->pin_dir);
+	return dp_pin_prepare(dp, dir, err, errlen);
+}
+
 static int pin_prog(struct dp *dp, struct bpf_program *prog, const char *name)
 {
 	char path[256];
