@@ -335,6 +335,12 @@ int vflagd_state_save(struct vflagd *d)
 		free(text);
 		return 0;
 	}
+	/* A teardown removed the directory; new configuration brings it
+	 * back. */
+	snprintf(tmp, sizeof(tmp), "%s", d->state_path);
+	*strrchr(tmp, '/') = 0;
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		LOG_WARN(TAG, "cannot create %s: %s", tmp, strerror(errno));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->state_path);
 	f = fopen(tmp, "w");
 	if (!f || fputs(text, f) < 0 || fflush(f) || fsync(fileno(f))) {

@@ -266,6 +266,16 @@ def test_two_instances_do_not_share_pins(lab, ns_bpffs):
         assert pins(ia) == []
         assert "ports" in pins(ib)
         assert len(db.ctl("show")["pfs"]) == 1
+        # teardown, then configured again: pinned again, adoptable again
+        db.ctl("teardown")
+        assert pins(ib) == []
+        db.ctl("pf", "add", "pf0", "dev", lab.ifname("u") + "db")
+        assert "ports" in pins(ib)
+        db.kill9()
+        db = Survivor(lab, ns=b)
+        db.sock = lab.path("b.sock")
+        db.start()
+        assert db.ctl("show")["adopted_counts"]["pfs"] == 1
     finally:
         if da:
             cleanup(lab, da, ia, ns=a)
