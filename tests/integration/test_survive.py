@@ -282,3 +282,44 @@ def test_two_instances_do_not_share_pins(lab, ns_bpffs):
         if db:
             cleanup(lab, db, ib, ns=b)
     assert pins(ia) == [] and pins(ib) == []
+
+
+def test_kill9_restart_with_config_mode4(lab):
+    """The case seen failing before: kill -9 in 802.3ad mode, then
+    `vflagd -c CONFIG`. The config is replayed over the adopted state: the
+    identical lines change nothing, the one that differs (miimon) is
+    applied, no packet is lost and OVS never drops a member."""
+    ino = netns_inode()
+    d = Survivor(lab).start()
+    t = None
+    try:
+        t = VfLagTopo(lab, d, peer="ovs", mode="802.3ad", bond_opts=FAST)
+        t.wait_lag(timeout=15)
+        t.wait_connectivity()
+        cfg = lab.path("vflag.conf")
+        with open(cfg, "w") as f:
+            for c in t.vflag_commands():
+                line = " ".join(str(w) for w in c)
+                f.write(line.replace("miimon 100", "miimon 200") + "\n")
+        before = lag_snapshot(t)
+        p = flood_ping(t.client, VM_IP, seconds=6)
+        time.sleep(1.5)
+        d.kill9()
+        time.sleep(1.0)
+        d = Survivor(lab, config=cfg)
+        t.d = d
+        d.start()
+        assert sorted(t.ovs.enabled_members(t.ovs_bond)) == sorted(t.sw_ends)
+        sent, received = ping_loss(p)
+        print(f"802.3ad kill -9 + start -c: ping {sent} sent, "
+              f"{received} received")
+        assert received == sent
+        assert lag_snapshot(t) == before
+        bd = t.bond_view()
+        assert bd["miimon"] == 200
+        assert d.ctl("show")["adopted"] is True
+        time.sleep(4)
+        assert sorted(t.ovs.enabled_members(t.ovs_bond)) == sorted(t.sw_ends)
+    finally:
+        cleanup(lab, t.d if t else d, ino)
+    assert pins(ino) == [] and not os.path.exists(state_path(ino))
