@@ -267,9 +267,10 @@ static json_t *bond_json(const struct vflagd_bond *b)
 	for (unsigned i = 0; i < st.nmembers; i++) {
 		const struct bond_member_status *m = &st.members[i];
 		json_t *jm =
-		    json_pack("{s:s, s:i, s:b}", "pf", m->port.name, "index",
-			      (int)m->index, "active",
-			      st.active && !strcmp(st.active, m->port.name));
+		    json_pack("{s:s, s:i, s:b, s:i}", "pf", m->port.name,
+			      "index", (int)m->index, "active",
+			      st.active && !strcmp(st.active, m->port.name),
+			      "link_failures", (int)m->link_failures);
 
 		/* Only a partner heard from is worth resuming with. */
 		if (m->has_lacp &&
@@ -432,6 +433,7 @@ static int adopt_bond(struct vflagd *d, json_t *jb, char *err, size_t errlen)
 	struct lacp_info partners[VFLAG_MAX_LAG_MEMBERS];
 	bool has_partner[VFLAG_MAX_LAG_MEMBERS] = {0};
 	bool active[VFLAG_MAX_LAG_MEMBERS] = {0};
+	uint32_t link_failures[VFLAG_MAX_LAG_MEMBERS] = {0};
 	struct vflag_lag now_lag;
 	struct bond_config cfg;
 	struct vflagd_bond *b;
@@ -464,14 +466,14 @@ static int adopt_bond(struct vflagd *d, json_t *jb, char *err, size_t errlen)
 	json_array_foreach(members, i, jm)
 	{
 		const char *pfname;
-		int index, act = 0, got;
+		int index, act = 0, failures = 0, got;
 		json_t *jp = NULL;
 		struct pf *pf;
 		char why[256];
 
-		if (json_unpack(jm, "{s:s, s:i, s?b, s?o}", "pf", &pfname,
-				"index", &index, "active", &act, "partner",
-				&jp) ||
+		if (json_unpack(jm, "{s:s, s:i, s?b, s?o, s?i}", "pf", &pfname,
+				"index", &index, "active", &act, "partner", &jp,
+				"link_failures", &failures) ||
 		    index < 0 || index >= VFLAG_MAX_LAG_MEMBERS)
 			continue;
 		pf = eswitch_pf_find(d->sw, pfname);
@@ -492,6 +494,7 @@ static int adopt_bond(struct vflagd *d, json_t *jb, char *err, size_t errlen)
 		if (got < 0)
 			continue;
 		active[got] = act;
+		link_failures[got] = (uint32_t)(failures > 0 ? failures : 0);
 		has_partner[got] = jp && !info_from_json(jp, &partners[got]);
 	}
 	/* From here on what LACP says is true again: let it speak, with
@@ -502,7 +505,7 @@ static int adopt_bond(struct vflagd *d, json_t *jb, char *err, size_t errlen)
 			continue;
 		ret = bond_resume_member(b->bond, m, active[m],
 					 has_partner[m] ? &partners[m] : NULL,
-					 clock_now_ms());
+					 link_failures[m], clock_now_ms());
 		if (ret)
 			LOG_WARN(TAG, "%s: member %u not resumed: %s", name, m,
 				 strerror(-ret));

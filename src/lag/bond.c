@@ -686,12 +686,15 @@ void bond_xmit_member(const struct bond *bond, const uint8_t *frame, size_t len,
 }
 
 int bond_resume_member(struct bond *bond, unsigned member, bool active,
-		       const struct lacp_info *partner, uint64_t now)
+		       const struct lacp_info *partner, uint32_t link_failures,
+		       uint64_t now)
 {
 	struct bond_member *m = member_at(bond, member);
 
 	if (!m)
 		return -ENOENT;
+	/* The counter is the member's history, not this process's. */
+	m->link_failures = link_failures;
 	if (bond->cfg.mode == BOND_MODE_ACTIVE_BACKUP && active &&
 	    member_usable(m) && bond->active != m) {
 		/* No announcement: the switch learnt the VF MACs behind this

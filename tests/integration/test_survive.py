@@ -323,3 +323,40 @@ def test_kill9_restart_with_config_mode4(lab):
     finally:
         cleanup(lab, t.d if t else d, ino)
     assert pins(ino) == [] and not os.path.exists(state_path(ino))
+
+
+def test_kill9_keeps_the_active_member_after_failover(lab):
+    """Mode 1 after a failover: the backup member is active, the first
+    member's link is back (no primary: it stays backup). A restarted
+    vflagd must keep the active member it finds, not pick the first."""
+    ino = netns_inode()
+    d = Survivor(lab).start()
+    t = None
+    try:
+        t = VfLagTopo(lab, d, peer="bridge", mode="active-backup",
+                      bond_opts=("miimon", 100))
+        t.wait_connectivity()
+        t.sw.ip("link", "set", t.sw_ends[0], "down")
+        wait_for(lambda: t.bond_view()["active"] == t.pfs[1], 5,
+                 what="failover to the second member")
+        t.sw.ip("link", "set", t.sw_ends[0], "up")
+        wait_for(lambda: t.members()[t.pfs[0]]["link"] == "up", 5,
+                 what="first member's link back")
+        t.wait_connectivity()
+        time.sleep(1.2)  # the state file follows within a second
+        before = lag_snapshot(t)
+        p = flood_ping(t.client, VM_IP, seconds=5)
+        time.sleep(1)
+        d.kill9()
+        time.sleep(1)
+        d = Survivor(lab)
+        t.d = d
+        d.start()
+        sent, received = ping_loss(p)
+        print(f"mode 1 after failover: ping {sent} sent, {received} received")
+        assert received == sent
+        assert t.bond_view()["active"] == t.pfs[1]
+        assert lag_snapshot(t) == before
+    finally:
+        cleanup(lab, t.d if t else d, ino)
+    assert pins(ino) == []
