@@ -2,13 +2,13 @@
 """LAG figures for vflag in mode 802.3ad against Open vSwitch (not a test:
 it prints each run and the median, and never passes or fails on a figure).
 
-The seed's topology (tests/integration/vftest/topo.py): VF 0 of PF a in a
+The seed's topology (pylib/vflaglab/topo.py): VF 0 of PF a in a
 VM namespace at 1.1.1.1, uplinks up0/up1 to a switch namespace where an
 OVS userspace bond (balance-tcp, lacp active, lacp-time fast,
 bond-rebalance-interval 1000) is the LACP partner, an iperf3 client at
 1.1.1.2 behind it. vflag: mode 802.3ad, lacp_rate fast, miimon 100,
 xmit_hash_policy layer3+4. Every run builds its own namespaces, links and
-processes (vftest.Lab: names carry a random tag) and removes them.
+processes (vflaglab.Lab: names carry a random tag) and removes them.
 
   1. formation: from `bond add ... members A B` returning to both members
      distributing in `vflagctl -j bond show`, to OVS's `lacp/show` giving
@@ -20,8 +20,11 @@ processes (vftest.Lab: names carry a random tag) and removes them.
      rx_packets_phy deltas (client->VM, OVS's balance-tcp decides) and
      lag_tx_packets deltas (VM->client, vflag's layer3+4 hash decides)
   3. carrier loss (`ip link set down` on the switch end of uplink 0):
-     longest gap of the UDP outage meter (16 flows each way), and the
-     time until vflag shows the member not distributing
+     the outage as the tests measure it (vflaglab.failover.
+     measure_failover(): 16 UDP flows each way, a flow silent to the end
+     of the window counts to its end, delivery proved afterwards by a
+     fresh burst), and the time until vflag shows the member not
+     distributing
   4. silent failure (uplink 0 through an nftables forwarder, as in
      test_lacp_ovs.py, whose rules turn to drop; carrier stays up): the
      same figures, for frames dropped both ways (`both`), only from the
@@ -53,15 +56,16 @@ import time
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(
     __file__)), ".."))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(REPO, "pylib"))
 
-from vftest import linkfail  # noqa: E402
-from vftest.netns import Lab, _netns_names, link_names, sh  # noqa: E402
-from vftest.topo import (CLIENT_IP, VM_IP, VfLagTopo,  # noqa: E402
+from vflaglab import linkfail  # noqa: E402
+from vflaglab.netns import Lab, _netns_names, link_names, sh  # noqa: E402
+from vflaglab.topo import (CLIENT_IP, VM_IP, VfLagTopo,  # noqa: E402
                          counter_delta)
-from vftest.traffic import (Iperf3Client, Iperf3Server,  # noqa: E402
-                            OutageMeter, summarize_bps)
-from vftest.vflagd import Vflagd, binaries, build_dir  # noqa: E402
+from vflaglab.failover import directions, measure_failover  # noqa: E402
+from vflaglab.traffic import Iperf3Client, Iperf3Server  # noqa: E402
+from vflaglab.traffic import summarize_bps  # noqa: E402
+from vflaglab.vflagd import Vflagd, binaries, build_dir  # noqa: E402
 
 BOND_OPTS = ("miimon", 100, "lacp_rate", "fast", "xmit_hash_policy",
              "layer3+4")
@@ -132,6 +136,9 @@ class Watch:
                 return
             time.sleep(self.interval)
 
+    def done(self):
+        return self._th.ident is not None and not self._th.is_alive()
+
     def join(self):
         self._th.join(self.timeout + 30)
         self._stop.set()
@@ -182,16 +189,6 @@ def attach_vm(t):
 
 def ovs_disabled(t, sw_end):
     return not t.ovs.bond_show(t.ovs_bond)["members"][sw_end]["enabled"]
-
-
-def meters(lab, t):
-    """Outage meters both ways: 16 UDP flows each, a packet per flow every
-    5 ms (vftest.udpflows)."""
-    fwd = OutageMeter(lab, t.client, t.vm, VM_IP, flows=16,
-                      port=9000).start(settle=1.5)
-    rev = OutageMeter(lab, t.vm, t.client, CLIENT_IP, flows=16, port=9001,
-                      sport_base=41000).start(settle=1.0)
-    return fwd, rev
 
 
 # -- 1. formation, 2. split, 3. carrier loss (one topology per run) ---------
@@ -253,22 +250,34 @@ def split(run, t, reverse):
             "late": [late[pf] for pf in t.pfs]}
 
 
-def carrier(run, t):
+def failover(run, t, fail, watch_poll, watch_timeout, what):
+    """vflaglab.failover.measure_failover() around fail(): the meters, the
+    outage (a flow that never comes back counts to the window's end) and
+    the proof of delivery afterwards, the same as the tests'. Two Watches
+    time vflag's and OVS's reactions; detection is when both answered."""
     failed = t.pfs[0]
-    fwd, rev = meters(run.lab, t)
-    try:
-        linkfail.carrier(run.lab, t.sw, t.sw_ends[0], up=False)
+    w = {}
+
+    def event():
+        fail()
         t0 = time.monotonic()
-        wv = Watch(lambda: failed not in t.distributing(), t0, POLL_S,
-                   5).start()
-        wo = Watch(lambda: ovs_disabled(t, t.sw_ends[0]), t0, POLL_S,
-                   5).start()
-        v, o = wv.join(), wo.join()
-        time.sleep(AFTER_S)
-    finally:
-        f, r = fwd.stop(), rev.stop()
-    return {"vflag": v, "ovs": o, "fwd": f, "rev": r,
-            "cost": median(wv.costs)}
+        w["v"] = Watch(lambda: failed not in t.distributing(), t0,
+                       watch_poll, watch_timeout).start()
+        w["o"] = Watch(lambda: ovs_disabled(t, t.sw_ends[0]), t0,
+                       watch_poll, watch_timeout).start()
+    r = measure_failover(run.lab, directions(t), event,
+                         detected=lambda: w["v"].done() and w["o"].done(),
+                         detect_timeout=watch_timeout + 5, settle=1.5,
+                         after=AFTER_S, what=what)
+    v, o = w["v"].join(), w["o"].join()
+    return {"vflag": v, "ovs": o, "fwd": r.meters["client->VM"],
+            "rev": r.meters["VM->client"], "cost": median(w["v"].costs),
+            "problems": r.problems()}
+
+
+def carrier(run, t):
+    return failover(run, t, lambda: linkfail.carrier(
+        run.lab, t.sw, t.sw_ends[0], up=False), POLL_S, 5, "carrier loss")
 
 
 # -- 4. silent failure (its own topology per run) ----------------------------
@@ -294,25 +303,17 @@ def silent(run, direction):
     t.wait_connectivity()
     failed = t.pfs[0]
     sl = t.silent[0]
-    fwd, rev = meters(run.lab, t)
-    try:
+
+    def fail():
         if direction == "both":
             sl.black_hole()
         elif direction == "to-vflag":
             drop_one_way(sl, sl.fb)   # fb faces the switch: frames to vflag
         else:
             drop_one_way(sl, sl.fa)   # fa faces vflag's uplink
-        t0 = time.monotonic()
-        wv = Watch(lambda: failed not in t.distributing(), t0,
-                   SILENT_POLL_S, 10).start()
-        wo = Watch(lambda: ovs_disabled(t, t.sw_ends[0]), t0, SILENT_POLL_S,
-                   10).start()
-        v, o = wv.join(), wo.join()
-        time.sleep(AFTER_S)
-    finally:
-        f, r = fwd.stop(), rev.stop()
-    carrier_up = t.members()[failed]["link"] == "up"
-    return {"vflag": v, "ovs": o, "fwd": f, "rev": r, "carrier_up": carrier_up}
+    r = failover(run, t, fail, SILENT_POLL_S, 10, f"silent {direction}")
+    r["carrier_up"] = t.members()[failed]["link"] == "up"
+    return r
 
 
 # -- printing -----------------------------------------------------------------
@@ -419,7 +420,9 @@ def fmt_outage(r):
     return (f"gap client->VM {f['max_gap_ms']:.0f} ms ({f['lost']} lost), "
             f"VM->client {v['max_gap_ms']:.0f} ms ({v['lost']} lost); "
             f"vflag not distributing after {ms(r['vflag'])}, "
-            f"OVS member disabled after {ms(r['ovs'])}")
+            f"OVS member disabled after {ms(r['ovs'])}"
+            + ("" if not r.get("problems") else
+               f"; DELIVERY NOT PROVED: {'; '.join(r['problems'])}"))
 
 
 def longest(r):

@@ -11,7 +11,6 @@ case $VFLAG_BUILD in /*) BUILD_DIR=$VFLAG_BUILD ;; *) BUILD_DIR=$VFLAG_ROOT/$VFL
 VFLAGD=$BUILD_DIR/src/vflagd/vflagd
 VFLAGCTL=$BUILD_DIR/src/vflagctl/vflagctl
 PY=/usr/bin/python3
-UDPFLOWS=$VFLAG_ROOT/tests/integration/vftest/udpflows.py
 
 # A tag unique on this machine: in every namespace, link and name we make.
 while :; do

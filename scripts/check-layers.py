@@ -25,13 +25,15 @@ LAYERS = [
     ("ctl/", "ctl"),               # protocol, replies, commands, server
     ("vflagd/", "vflagd"),         # main: options and wiring
     ("vflagctl/", "vflagctl"),     # the CLI
+    ("cni/", "cni"),               # the CNI plugin, a client of vflagd
 ]
 ORDER = ["contract", "common", "lacp", "lag", "bpf", "nl", "dp", "eswitch",
-         "daemon", "ctl", "vflagd", "vflagctl"]
+         "daemon", "ctl", "vflagd", "vflagctl", "cni"]
 # What a layer may not use although it is below; vflagctl talks to vflagd
 # only through the contract, and shares with it only the tables of names
 # (synopses, bond option words, LACP state bits), never the daemon's model.
-NOT_BELOW = {"vflagctl": {"lacp", "lag", "bpf", "nl", "dp", "eswitch", "daemon", "vflagd"}}
+NOT_BELOW = {"vflagctl": {"lacp", "lag", "bpf", "nl", "dp", "eswitch", "daemon", "vflagd"},
+             "cni": {"lacp", "lag", "bpf", "dp", "eswitch", "daemon", "ctl", "vflagd"}}
 ALLOWED_FROM_ABOVE = {("vflagctl", "ctl/synopsis.h"), ("vflagctl", "lacp/lacp.h"),
                       ("vflagctl", "lag/bond_config.h")}
 MAX_LINES = 800

@@ -8,6 +8,8 @@ PACKAGES=(
 	# build
 	clang llvm libbpf-dev libmnl-dev libjansson-dev libcmocka-dev
 	gcc libc6-dev meson ninja-build pkg-config bpftool libelf-dev zlib1g-dev
+	# libFuzzer and the sanitizer runtimes for clang (only recommended by it)
+	libclang-rt-dev
 	# integration tests, demo, bench
 	iproute2 iperf3 ethtool nftables iputils-ping procps
 	python3-pytest python3-pytest-timeout python3-pyroute2 python3-scapy
@@ -15,6 +17,8 @@ PACKAGES=(
 	# installed layout (tests/dist): systemd-analyze and systemd.pc, man
 	# page lint (groff, mandoc), bash completion and its .pc
 	systemd groff-base mandoc man-db bash-completion
+	# vflag-cni tests: host-local (IPAM) and tuning (chaining)
+	containernetworking-plugins
 )
 
 if [ "$(id -u)" -ne 0 ]; then

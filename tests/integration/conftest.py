@@ -14,11 +14,13 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# the shared lab library (pylib/vflaglab), also used by bench/ and demo/
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "pylib"))
 
-from vftest.netns import Lab, _netns_names, link_names  # noqa: E402
-from vftest.ovs import OvsPartner  # noqa: E402
-from vftest.vflagd import Vflagd  # noqa: E402
+from vflaglab.netns import Lab, _netns_names, link_names  # noqa: E402
+from vflaglab.ovs import OvsPartner  # noqa: E402
+from vflaglab.vflagd import Vflagd  # noqa: E402
 
 
 def pytest_configure(config):

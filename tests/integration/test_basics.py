@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from vftest.netns import link_exists, link_names, sh
-from vftest.vflagd import (EXIT_NODAEMON, EXIT_OK, EXIT_REFUSED, EXIT_USAGE,
+from vflaglab.netns import link_exists, link_names, sh
+from vflaglab.vflagd import (EXIT_NODAEMON, EXIT_OK, EXIT_REFUSED, EXIT_USAGE,
                            Vflagd, VflagError, write_config)
 
 MAC = "6a:66:2d:48:92:c3"

@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from vftest import linkfail
-from vftest.netns import wait_for
-from vftest.topo import CLIENT_IP, VM_IP, VfLagTopo, counter_delta, shares
-from vftest.traffic import (Iperf3Client, Iperf3Server, OutageMeter, log,
-                            ping, summarize_bps)
+from vflaglab import linkfail
+from vflaglab.failover import directions, measure_failover
+from vflaglab.topo import CLIENT_IP, VM_IP, VfLagTopo, counter_delta, shares
+from vflaglab.traffic import (Iperf3Client, Iperf3Server, burst, log, ping,
+                            summarize_bps)
 
 FAST = ("miimon", 100, "lacp_rate", "fast", "xmit_hash_policy", "layer3+4")
 
@@ -103,59 +103,76 @@ def test_iperf3_uses_both_members(lab, vflagd, direction):
         assert s >= 0.20, f"{pf} carried {s:.0%} ({d}) in {len(runs)} runs"
 
 
-def test_carrier_failure_and_restore(lab, vflagd):
-    t = make(lab, vflagd, bond_opts=FAST, rebalance_ms=1000)
+# Outage bounds for the worst flow in either direction (vflaglab.failover).
+# A carrier loss is seen by link events (and by the 100 ms poll with
+# miimon 100); a silent failure only by LACP's short timeout (3 s since the
+# last LACPDU, 1 s apart). Measured on a shared 2-core machine, plain and
+# ASan builds: carrier loss 9-17 ms (member out of the LAG after 15-35 ms);
+# restore 7-14 ms, or about 1000 ms for VM->client when OVS has not yet
+# enabled the restored member while vflag already distributes on it (the
+# test fails then, as it should: frames are lost; see its log line); silent failure 2.30-2.33 s (out of the LAG
+# after 2.35 s), healed with 14-23 ms of outage.
+CARRIER_BOUND_MS = 250
+RESTORE_BOUND_MS = 250
+SILENT_BOUND_MS = 4000
+
+
+@pytest.mark.parametrize("miimon", [0, 100])
+def test_carrier_failure_and_restore(lab, vflagd, miimon):
+    t = make(lab, vflagd, bond_opts=("miimon", miimon) + FAST[2:],
+             rebalance_ms=1000)
+    assert t.bond_view()["miimon"] == miimon
     failed, survivor = t.pfs
-    fwd = OutageMeter(lab, t.client, t.vm, VM_IP, flows=16).start(settle=1.5)
-    rev = OutageMeter(lab, t.vm, t.client, CLIENT_IP, flows=16, port=9001,
-                      sport_base=41000).start(settle=1.0)
+    r = measure_failover(
+        lab, directions(t),
+        lambda: linkfail.carrier(lab, t.sw, t.sw_ends[0], up=False),
+        detected=lambda: t.distributing() == [survivor], settle=1.5,
+        what=f"802.3ad miimon {miimon}: carrier loss on {failed}")
+    log(r.line())
+    # fresh VM->client flows: none hashed onto the failed member
     c0 = t.uplink_counters()
-    time.sleep(0.5)
+    burst(lab, t.vm, t.client, CLIENT_IP, port=9102, sport_base=47000,
+          seconds=0.3)
     c1 = t.uplink_counters()
-    for key in ("rx_packets_phy", "tx_packets_phy"):
-        d = counter_delta(c0, c1, key)
-        assert all(v > 0 for v in d.values()), f"{key} before failure: {d}"
-    t_fail = time.monotonic()
-    linkfail.carrier(lab, t.sw, t.sw_ends[0], up=False)
-    wait_for(lambda: t.distributing() == [survivor], 3, interval=0.02,
-             what=f"{failed} out of the LAG")
-    detect = time.monotonic() - t_fail
-    time.sleep(1.0)
-    c2 = t.uplink_counters()
-    time.sleep(1.0)
-    c3 = t.uplink_counters()
-    f, r = fwd.stop(), rev.stop()
-    log(f"802.3ad carrier failure of {failed}: out of the LAG after "
-        f"{detect * 1e3:.0f} ms; outage client->VM {f['max_gap_ms']} ms "
-        f"({f['lost']} lost), VM->client {r['max_gap_ms']} ms "
-        f"({r['lost']} lost)")
-    tx = counter_delta(c2, c3, "tx_packets_phy")
-    rx = counter_delta(c2, c3, "rx_packets_phy")
+    tx = counter_delta(c0, c1, "lag_tx_packets")
+    rx = counter_delta(c0, c1, "rx_packets_phy")
     assert tx[failed] == 0 and rx[failed] == 0, (tx, rx)
-    assert tx[survivor] > 100 and rx[survivor] > 100, (tx, rx)
+    assert tx[survivor] > 0, tx
     m = t.members()
     assert m[failed]["link"] == "down" and m[failed]["state"] == "down"
     assert m[failed]["tx"] is False
     assert t.ovs.enabled_members(t.ovs_bond) == [t.sw_ends[1]]
-    assert f["max_gap_ms"] < 1500 and r["max_gap_ms"] < 1500, (f, r)
+    r.check(bound_ms=CARRIER_BOUND_MS)
 
-    t_up = time.monotonic()
-    linkfail.carrier(lab, t.sw, t.sw_ends[0], up=True)
-    t.wait_lag(timeout=10)
-    log(f"802.3ad restore: both distributing after "
-        f"{(time.monotonic() - t_up) * 1e3:.0f} ms")
+    # Back: LACP re-forms with the member; the flows must not notice.
+    seen = {}
+
+    def both_distributing():
+        ok = t.distributing() == sorted(t.pfs)
+        if ok and not seen:  # what each side says when vflag distributes
+            seen["partner_state"] = \
+                t.members()[failed]["lacp"]["partner"]["state"]
+            seen["ovs_enabled"] = t.ovs.enabled_members(t.ovs_bond)
+        return ok
+    r = measure_failover(
+        lab, directions(t),
+        lambda: linkfail.carrier(lab, t.sw, t.sw_ends[0], up=True),
+        detected=both_distributing, detect_timeout=10, after=1.5,
+        what=f"802.3ad miimon {miimon}: {failed} restored")
+    log(f"{r.line()}; when vflag distributed again: {seen}")
     check_formed(t)
-    fwd = OutageMeter(lab, t.client, t.vm, VM_IP, flows=16, port=9002,
-                      sport_base=42000).start(settle=2.5)
-    rev = OutageMeter(lab, t.vm, t.client, CLIENT_IP, flows=16, port=9003,
-                      sport_base=43000).start(settle=0.5)
-    c4 = t.uplink_counters()
-    time.sleep(1.0)
-    c5 = t.uplink_counters()
-    fwd.stop(), rev.stop()
-    for key in ("rx_packets_phy", "tx_packets_phy"):
-        d = counter_delta(c4, c5, key)
-        assert all(v > 20 for v in d.values()), f"{key} after restore: {d}"
+    r.check(bound_ms=RESTORE_BOUND_MS)
+    # and it carries again, both ways: fresh flows, counted per member
+    c0 = t.uplink_counters()
+    bursts = [burst(lab, t.client, t.vm, VM_IP, port=9100, sport_base=45000,
+                    seconds=0.5),
+              burst(lab, t.vm, t.client, CLIENT_IP, port=9101,
+                    sport_base=46000, seconds=0.5)]
+    c1 = t.uplink_counters()
+    assert all(b["received"] > 0 for b in bursts)
+    for key in ("rx_packets_phy", "lag_tx_packets"):
+        d = counter_delta(c0, c1, key)
+        assert all(v > 0 for v in d.values()), f"{key} after restore: {d}"
 
 
 def test_passive_ovs_active_vflag(lab, vflagd):
@@ -193,36 +210,33 @@ def test_silent_failure_lacp_timeout(lab, vflagd):
     leave the LAG after the 3 s short timeout, and traffic move."""
     t = make(lab, vflagd, bond_opts=FAST, silent=(0,))
     failed, survivor = t.pfs
-    fwd = OutageMeter(lab, t.client, t.vm, VM_IP, flows=16).start(settle=1.5)
-    rev = OutageMeter(lab, t.vm, t.client, CLIENT_IP, flows=16, port=9001,
-                      sport_base=41000).start(settle=0.5)
-    t0 = time.monotonic()
-    t.silent[0].black_hole()
-    wait_for(lambda: t.distributing() == [survivor], 6, interval=0.05,
-             what=f"LACP timeout of {failed}")
-    detect = time.monotonic() - t0
+    r = measure_failover(
+        lab, directions(t), t.silent[0].black_hole,
+        detected=lambda: t.distributing() == [survivor], settle=1.5,
+        detect_timeout=6, detect_interval=0.05,
+        what=f"802.3ad silent failure of {failed}")
+    log(r.line())
     assert t.members()[failed]["link"] == "up", "carrier must stay up"
-    time.sleep(1.0)
-    c0 = t.uplink_counters()
-    time.sleep(1.0)
-    c1 = t.uplink_counters()
-    f, r = fwd.stop(), rev.stop()
-    log(f"802.3ad silent failure of {failed}: out of the LAG after "
-        f"{detect * 1e3:.0f} ms; outage client->VM {f['max_gap_ms']} ms, "
-        f"VM->client {r['max_gap_ms']} ms")
-    assert 2.0 <= detect <= 4.0, detect
+    assert 2.0 <= r.detect_s <= 4.0, r.detect_s
     m = t.members()[failed]["lacp"]
     assert m["rx_state"] in ("EXPIRED", "DEFAULTED"), m["rx_state"]
+    # fresh VM->client flows: none hashed onto the failed member
+    c0 = t.uplink_counters()
+    burst(lab, t.vm, t.client, CLIENT_IP, port=9102, sport_base=47000,
+          seconds=0.3)
+    c1 = t.uplink_counters()
     # carrier is up: LACPDUs still go out on it, data must not
     tx = counter_delta(c0, c1, "lag_tx_packets")
-    assert tx[failed] == 0 and tx[survivor] > 100, tx
-    assert f["max_gap_ms"] < 4500 and r["max_gap_ms"] < 4500, (f, r)
+    assert tx[failed] == 0 and tx[survivor] > 0, tx
+    r.check(bound_ms=SILENT_BOUND_MS)
     # Restored after DEFAULTED, both ends fall back to the partner's admin
     # (long) timeout and send every 30 s (802.1AX periodic machine; Linux
     # bonding and OVS alike), so the LAG may take that long to come back.
-    t0 = time.monotonic()
-    t.silent[0].restore()
-    t.wait_lag(timeout=40)
-    log(f"802.3ad silent failure healed: both distributing after "
-        f"{(time.monotonic() - t0) * 1e3:.0f} ms")
+    r = measure_failover(
+        lab, directions(t), t.silent[0].restore,
+        detected=lambda: t.distributing() == sorted(t.pfs),
+        detect_timeout=40, detect_interval=0.1, after=1.5,
+        what=f"802.3ad silent failure of {failed} healed")
+    log(r.line())
     check_formed(t)
+    r.check(bound_ms=RESTORE_BOUND_MS)

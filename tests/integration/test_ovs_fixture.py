@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from vftest import linkfail
-from vftest.netns import link_stats
-from vftest.topo import OvsPair, shares
-from vftest.traffic import (Iperf3Client, Iperf3Server, OutageMeter, log,
+from vflaglab import linkfail
+from vflaglab.netns import link_stats
+from vflaglab.topo import OvsPair, shares
+from vflaglab.traffic import (Iperf3Client, Iperf3Server, OutageMeter, log,
                             summarize_bps, wait_ping)
 
 
@@ -148,11 +148,12 @@ def test_fake_partner_negotiates_with_ovs(lab):
     flapping its key it settles, and OVS aggregates with it."""
     import json
 
-    from vftest.ovs import OvsPartner
-    from vftest.traffic import PYTHON
+    from vflaglab.ovs import OvsPartner
+    from vflaglab.traffic import PYTHON
     import os
-    fake = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                        "vftest", "fakepartner.py")
+
+    from vflaglab import LIBDIR
+    fake = os.path.join(LIBDIR, "fakepartner.py")
     a, b = lab.netns("oa"), lab.netns("fk")
     ours = [lab.ifname("a0"), lab.ifname("a1")]
     theirs = [lab.ifname("b0"), lab.ifname("b1")]

@@ -3,18 +3,20 @@ off: no LACPDUs, vflag spreads by its hash, OVS by source MAC."""
 
 import time
 
-from vftest import linkfail
-from vftest.netns import wait_for
-from vftest.topo import CLIENT_IP, VM_IP, VfLagTopo, counter_delta, shares
-from vftest.traffic import (Iperf3Client, Iperf3Server, OutageMeter, log,
-                            ping, summarize_bps)
+import pytest
+
+from vflaglab import linkfail
+from vflaglab.failover import directions, measure_failover
+from vflaglab.topo import CLIENT_IP, VM_IP, VfLagTopo, counter_delta, shares
+from vflaglab.traffic import (Iperf3Client, Iperf3Server, burst, log,
+                            summarize_bps)
 
 XOR = ("miimon", 100, "xmit_hash_policy", "layer3+4")
 
 
-def make(lab, vflagd):
+def make(lab, vflagd, miimon=100):
     t = VfLagTopo(lab, vflagd, peer="ovs", mode="balance-xor",
-                  bond_opts=XOR, ovs_mode="balance-slb", ovs_lacp="off")
+                  bond_opts=("miimon", miimon) + XOR[2:], ovs_mode="balance-slb", ovs_lacp="off")
     # OVS SLB accepts broadcasts only on its active member: let the client
     # ARP first, so both ends learn each other whatever vflag hashes.
     t.wait_connectivity()
@@ -38,7 +40,7 @@ def test_xor_static_lag(lab, vflagd):
         assert c[key] == 0, c
 
 
-def test_xor_spreads_vm_traffic_and_survives_failure(lab, vflagd):
+def test_xor_spreads_vm_traffic(lab, vflagd):
     t = make(lab, vflagd)
     Iperf3Server(lab, t.vm, bind=VM_IP)
     for attempt in range(3):
@@ -57,25 +59,47 @@ def test_xor_spreads_vm_traffic_and_survives_failure(lab, vflagd):
             break
     assert min(sh.values()) >= 0.20, tx
 
+
+
+# Outage bounds for the worst flow in either direction (vflaglab.failover).
+# Measured on a shared 2-core machine, plain and ASan builds, miimon 0 and
+# 100: carrier loss 7-13 ms, restore 8-12 ms.
+CARRIER_BOUND_MS = 250
+RESTORE_BOUND_MS = 250
+
+
+@pytest.mark.parametrize("miimon", [0, 100])
+def test_xor_carrier_failure_and_restore(lab, vflagd, miimon):
+    """miimon 0: link events only; miimon 100: events and the poll."""
+    t = make(lab, vflagd, miimon=miimon)
+    assert t.bond_view()["miimon"] == miimon
     failed, survivor = t.pfs
-    rev = OutageMeter(lab, t.vm, t.client, CLIENT_IP, flows=16).start(
-        settle=1.0)
-    fwd = OutageMeter(lab, t.client, t.vm, VM_IP, flows=16, port=9001,
-                      sport_base=41000).start(settle=0.5)
-    linkfail.carrier(lab, t.sw, t.sw_ends[0], up=False)
-    wait_for(lambda: not t.members()[failed]["tx"], 3, interval=0.02,
-             what=f"{failed} to stop transmitting")
-    time.sleep(1.0)
+    r = measure_failover(
+        lab, directions(t),
+        lambda: linkfail.carrier(lab, t.sw, t.sw_ends[0], up=False),
+        detected=lambda: not t.members()[failed]["tx"],
+        what=f"balance-xor miimon {miimon}: carrier loss on {failed}")
+    log(r.line())
+    # fresh VM->client flows: none hashed onto the failed member
     c0 = t.uplink_counters()
-    time.sleep(1.0)
+    burst(lab, t.vm, t.client, CLIENT_IP, port=9102, sport_base=47000,
+          seconds=0.3)
     c1 = t.uplink_counters()
-    r, f = rev.stop(), fwd.stop()
-    log(f"balance-xor carrier failure: outage VM->client {r['max_gap_ms']} "
-        f"ms, client->VM {f['max_gap_ms']} ms")
-    tx = counter_delta(c0, c1, "tx_packets_phy")
-    assert tx[failed] == 0 and tx[survivor] > 100, tx
-    assert r["max_gap_ms"] < 1500 and f["max_gap_ms"] < 1500, (r, f)
-    linkfail.carrier(lab, t.sw, t.sw_ends[0], up=True)
-    wait_for(lambda: all(m["tx"] for m in t.members().values()), 5,
-             what="both members back")
-    assert ping(t.client, VM_IP)
+    tx = counter_delta(c0, c1, "lag_tx_packets")
+    assert tx[failed] == 0 and tx[survivor] > 0, tx
+    r.check(bound_ms=CARRIER_BOUND_MS)
+
+    r = measure_failover(
+        lab, directions(t),
+        lambda: linkfail.carrier(lab, t.sw, t.sw_ends[0], up=True),
+        detected=lambda: all(m["tx"] for m in t.members().values()),
+        what=f"balance-xor miimon {miimon}: {failed} restored")
+    log(r.line())
+    r.check(bound_ms=RESTORE_BOUND_MS)
+    # both members carry the fresh flows again
+    c0 = t.uplink_counters()
+    burst(lab, t.vm, t.client, CLIENT_IP, port=9100, sport_base=45000,
+          seconds=0.3)
+    c1 = t.uplink_counters()
+    lag = counter_delta(c0, c1, "lag_tx_packets")
+    assert all(v > 0 for v in lag.values()), lag

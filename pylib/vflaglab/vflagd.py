@@ -15,7 +15,7 @@ import time
 
 from .netns import wait_for
 
-REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..",
                                     ".."))
 
 # vflagctl exit codes (include/vflag/ctl.h)

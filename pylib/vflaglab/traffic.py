@@ -127,17 +127,23 @@ class OutageMeter:
     """UDP flows from ns_src to dst (in ns_dst) while something happens:
         m = OutageMeter(lab, client, vm, "1.1.1.1").start()
         ... fail a link, wait ...
-        r = m.stop()      # {"max_gap_ms", "lost", "received", "flows"}
-    """
+        r = m.stop()      # udpflows.summarize(): {"max_gap_ms", "lost",
+                          #   "received", "silent_flows", "flows", ...}
+    The window runs from the sender's first packet (or t_from) to the
+    moment stop() is called: a flow silent until then is an outage up to
+    that moment (udpflows.py)."""
 
     def __init__(self, lab, ns_src, ns_dst, dst, port=9000, flows=16,
-                 interval_ms=5.0, sport_base=40000):
+                 interval_ms=5.0, sport_base=40000, duration=0):
         self.lab = lab
         self.ns_src, self.ns_dst = str(ns_src), str(ns_dst)
         self.dst, self.port = dst, port
         self.flows, self.interval_ms = flows, interval_ms
         self.sport_base = sport_base
-        self.out = lab.path(f"udpflows-{lab.tag}-{port}.json")
+        self.duration = duration
+        n = time.monotonic_ns()
+        self.out = lab.path(f"udpflows-{port}-{n}.rx.json")
+        self.sent = lab.path(f"udpflows-{port}-{n}.tx.json")
         self.rx = self.tx = None
 
     def start(self, settle=0.3):
@@ -146,21 +152,42 @@ class OutageMeter:
                                   self.out], ns=self.ns_dst, name="udp-recv")
         wait_for(lambda: "ready" in self.rx.log() or not self.rx.running(),
                  10, what="udpflows receiver")
+        if not self.rx.running():
+            raise RuntimeError(f"udpflows receiver died: {self.rx.log()}")
         self.tx = self.lab.popen([PYTHON, UDPFLOWS, "send", "--dst", self.dst,
                                   "--port", self.port, "--flows", self.flows,
                                   "--interval-ms", self.interval_ms,
-                                  "--duration", 0, "--sport-base",
-                                  self.sport_base],
+                                  "--duration", self.duration,
+                                  "--sport-base", self.sport_base,
+                                  "--out", self.sent],
                                  ns=self.ns_src, name="udp-send")
         time.sleep(settle)
         return self
 
-    def stop(self, drain=0.2):
+    def stop(self, t_from=None, after=None, drain=0.2, t_end=None):
+        """Ends the window at t_end (default: now; for a sender with a
+        duration, when it finished), stops both ends and returns the
+        summary."""
+        t_end = time.monotonic() if t_end is None else t_end
+        if self.duration:
+            self.tx.wait(timeout=self.duration + 30)
+            t_end = None  # the sender's own last send
         self.tx.stop(signal.SIGTERM)
         time.sleep(drain)
         self.rx.stop(signal.SIGTERM)
-        with open(self.out) as fh:
-            return json.loads(fh.read())
+        from .udpflows import summarize_files
+        return summarize_files(self.out, self.sent, t_from=t_from,
+                               t_end=t_end, after=after)
+
+
+def burst(lab, ns_src, ns_dst, dst, port, sport_base, flows=16,
+          seconds=0.3, interval_ms=5.0):
+    """A fresh set of flows (new source ports, so new hashes) for a short
+    while; returns its summary (every flow's loss and gaps)."""
+    m = OutageMeter(lab, ns_src, ns_dst, dst, port=port, flows=flows,
+                    interval_ms=interval_ms, sport_base=sport_base,
+                    duration=seconds)
+    return m.start(settle=0).stop()
 
 
 def summarize_bps(bps):
@@ -171,3 +198,32 @@ def log(msg):
     """Prints a figure the way tests report them (visible with -s / -rA)."""
     sys.stdout.write(f"[vflag] {msg}\n")
     sys.stdout.flush()
+
+
+class Sniffer:
+    """Counts frames received on dev (in ns) while it runs (sniff.py):
+        s = Sniffer(lab, ns, dev, ethertype=0x8809).start()
+        ...; lengths = s.stop()"""
+
+    def __init__(self, lab, ns, dev, ethertype=None):
+        self.lab, self.ns, self.dev = lab, ns and str(ns), dev
+        self.ethertype = ethertype
+        self.out = lab.path(f"sniff-{dev}-{time.monotonic_ns()}.json")
+        self.proc = None
+
+    def start(self):
+        argv = [PYTHON, os.path.join(os.path.dirname(UDPFLOWS), "sniff.py"),
+                self.dev, "--out", self.out]
+        if self.ethertype is not None:
+            argv += ["--ethertype", hex(self.ethertype)]
+        self.proc = self.lab.popen(argv, ns=self.ns, name="sniff")
+        wait_for(lambda: "ready" in self.proc.log() or
+                 not self.proc.running(), 10, what="sniffer")
+        if not self.proc.running():
+            raise RuntimeError(f"sniffer died: {self.proc.log()}")
+        return self
+
+    def stop(self):
+        self.proc.stop(signal.SIGTERM)
+        with open(self.out) as fh:
+            return json.load(fh)["lengths"]
