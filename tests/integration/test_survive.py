@@ -16,9 +16,9 @@ import time
 
 import pytest
 
-from vftest.netns import wait_for
-from vftest.topo import CLIENT_IP, VM_IP, VfLagTopo
-from vftest.vflagd import Vflagd
+from vflaglab.netns import wait_for
+from vflaglab.topo import CLIENT_IP, VM_IP, VfLagTopo
+from vflaglab.vflagd import Vflagd
 
 PIN_ROOT = "/sys/fs/bpf/vflag"
 RUN_DIR = "/run/vflag"
