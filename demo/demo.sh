@@ -141,7 +141,7 @@ else
 fi
 
 step "Start vflagd (the NIC and its eswitch)"
-say "\$ vflagd -s $SOCK -l info &"
+say "\$ vflagd -s $SOCK -l info --teardown-on-exit &"
 vflagd_start
 
 step "Set firmware to support SR-IOV (NUM_OF_VFS) and create the VFs"

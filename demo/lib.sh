@@ -120,7 +120,8 @@ vsctl() { "${OVSENV[@]}" ovs-vsctl --db="unix:$OVSDIR/db.sock" --timeout=20 "$@"
 appctl() { "${OVSENV[@]}" ovs-appctl -t "$OVSDIR/ovs-vswitchd.ctl" --timeout=20 "$@"; }
 
 vflagd_start() { # [extra vflagd args]
-	start_bg - "$TMP/vflagd.log" "$VFLAGD" -s "$SOCK" -l info "$@"
+	# --teardown-on-exit: the demo leaves nothing behind when it ends
+	start_bg - "$TMP/vflagd.log" "$VFLAGD" -s "$SOCK" -l info --teardown-on-exit "$@"
 	VFLAGD_PID=$LAST_PID
 	if ! wait_until 15 "$VFLAGCTL" -s "$SOCK" show; then
 		echo "vflagd did not start:" >&2

@@ -81,7 +81,8 @@ class Vflagd:
         self.ctl_reports = []  # sanitizer lines from vflagctl runs
 
     def argv(self):
-        argv = [self.vflagd, "-s", self.sock, "-l", self.log_level]
+        argv = [self.vflagd, "-s", self.sock, "-l", self.log_level,
+                "--teardown-on-exit"]  # stop is not teardown (survive)
         if self.config:
             argv += ["-c", self.config]
         return argv + self.extra

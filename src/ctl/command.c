@@ -3,6 +3,7 @@
  * (daemon/daemon.h) and its replies (reply_eswitch, reply_bond). Usage
  * errors quote the shared synopsis table (synopsis.h). */
 #include "ctl/command.h"
+#include "eswitch/eswitch_state.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -88,6 +89,17 @@ static bool take_force(int *argc, char **argv)
 	return false;
 }
 
+/* What a restarted vflagd took over from its predecessor (doc/ctl.md). */
+static void add_adopted(struct vflagd *d, json_t *data)
+{
+	unsigned pfs, vfs, bonds;
+	bool adopted = vflagd_adopted(d, &pfs, &vfs, &bonds);
+
+	json_object_set_new(data, "adopted", json_boolean(adopted));
+	json_object_set_new(data, "adopted_counts",
+			    json_pack("{s:i, s:i, s:i}", "pfs", (int)pfs, "vfs", (int)vfs, "bonds", (int)bonds));
+}
+
 static json_t *pf_show(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
 	json_t *data, *bonds;
@@ -105,7 +117,64 @@ static json_t *pf_show(struct vflagd *d, int argc, char **argv, struct cmd_res *
 	for (unsigned i = 0; (b = vflagd_bond_at(d, i)); i++)
 		json_array_append_new(bonds, json_string(vflagd_bond_name(b)));
 	json_object_set_new(data, "bonds", bonds);
+	add_adopted(d, data);
 	return data;
+}
+
+/* A config replayed over what a restarted vflagd adopted: the line that
+ * made an adopted PF, word for word, is done already (no flap). */
+static bool pf_add_adopted(struct vflagd *d, const char *name, const char *dev, const char *pci)
+{
+	struct pf *pf = vflagd_eswitch(d) ? eswitch_pf_find(vflagd_eswitch(d), name) : NULL;
+	struct eswitch_pf_status st;
+
+	if (!pf || !eswitch_pf_adopted(pf))
+		return false;
+	eswitch_pf_status(vflagd_eswitch(d), pf, &st);
+	return !strcmp(st.dev, dev) && (!pci || !strcmp(st.pci, pci));
+}
+
+static bool bond_config_equal(const struct bond_config *a, const struct bond_config *b)
+{
+	return a->mode == b->mode && a->miimon == b->miimon && a->updelay == b->updelay &&
+	       a->downdelay == b->downdelay && !strcmp(a->primary, b->primary) &&
+	       a->hash_policy == b->hash_policy && a->lacp_rate == b->lacp_rate &&
+	       a->lacp_active == b->lacp_active && a->ad_select == b->ad_select &&
+	       a->min_links == b->min_links && a->sys_prio == b->sys_prio;
+}
+
+/* `bond add` of a bond a restarted vflagd adopted: the config wins, but
+ * only what differs is changed; an identical line changes nothing. */
+static json_t *bond_add_adopted(struct vflagd *d, struct vflagd_bond *b, const struct bond_config *cfg,
+				int nmembers, char **members, struct cmd_res *r)
+{
+	struct bond *bond = vflagd_bond_bond(b);
+	struct bond_status *st = malloc(sizeof(*st));
+	struct bond_config now;
+	int ret = 0;
+
+	if (!st)
+		return cmd_fail(r, ENOMEM, false, "out of memory");
+	bond_get_config(bond, &now);
+	if (!bond_config_equal(&now, cfg))
+		ret = vflagd_bond_reconfigure(d, b, cfg, r->err, r->errlen);
+	bond_get_status(bond, st);
+	for (unsigned i = 0; !ret && i < st->nmembers; i++) {
+		bool listed = false;
+
+		for (int m = 0; m < nmembers; m++)
+			listed |= !strcmp(members[m], st->members[i].port.name);
+		if (!listed)
+			ret = vflagd_bond_member_del(d, b, eswitch_pf_find(vflagd_eswitch(d),
+									   st->members[i].port.name),
+						     r->err, r->errlen);
+	}
+	for (int m = 0; !ret && m < nmembers; m++)
+		if (bond_member_find(bond, members[m]) < 0)
+			ret = vflagd_bond_member_add(d, b, eswitch_pf_find(vflagd_eswitch(d), members[m]),
+						     r->err, r->errlen);
+	free(st);
+	return cmd_check(r, ret);
 }
 
 static json_t *pf_add(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
@@ -116,6 +185,8 @@ static json_t *pf_add(struct vflagd *d, int argc, char **argv, struct cmd_res *r
 		return cmd_usage(r, "pf", "add");
 	if (argc == 5)
 		pci = argv[4];
+	if (pf_add_adopted(d, argv[0], argv[2], pci))
+		return NULL;
 	return cmd_check(r, eswitch_pf_add(vflagd_eswitch(d), argv[0], argv[2], pci, r->err, r->errlen));
 }
 
@@ -214,7 +285,8 @@ static json_t *bond_add(struct vflagd *d, int argc, char **argv, struct cmd_res 
 	if (!eswitch_name_valid(argv[0]))
 		return cmd_fail(r, EINVAL, true, "bad bond name '%s': 1 to %d characters a-z, 0-9, starting with a letter",
 				argv[0], ESWITCH_PF_NAME_MAX);
-	if (vflagd_bond_find(d, argv[0]))
+	b = vflagd_bond_find(d, argv[0]);
+	if (b && !vflagd_adopted(d, &(unsigned){ 0 }, &(unsigned){ 0 }, &(unsigned){ 0 }))
 		return cmd_fail(r, EEXIST, false, "bond %s exists already", argv[0]);
 	bond_config_init(&cfg);
 	used = bond_config_parse(&cfg, argc - 1, argv + 1, &mode_seen, r->err, r->errlen);
@@ -229,12 +301,14 @@ static json_t *bond_add(struct vflagd *d, int argc, char **argv, struct cmd_res 
 		if (!pf)
 			return NULL;
 		other = vflagd_pf_bond(d, pf);
-		if (other)
+		if (other && other != b)
 			return cmd_fail(r, EBUSY, false, "%s is already a member of bond %s", argv[i],
 					vflagd_bond_name(other));
 	}
 	if (1 + used < argc && argc == 2 + used)
 		return cmd_fail(r, EINVAL, true, "members needs at least one PF");
+	if (b)
+		return bond_add_adopted(d, b, &cfg, argc - 2 - used > 0 ? argc - 2 - used : 0, argv + 2 + used, r);
 	ret = vflagd_bond_add(d, argv[0], &cfg, &b, r->err, r->errlen);
 	if (ret)
 		return cmd_fail(r, ret, false, NULL);
@@ -429,6 +503,9 @@ json_t *command_run(void *vctx, int argc, char **argv, int *error, bool *usage,
 		else
 			cmd_fail(&r, EINVAL, true, "unknown object '%s': see `vflagctl help`", argv[0]);
 	}
+	/* The state file follows every change, so a vflagd killed right
+	 * after a command is restarted with it (no-op if nothing changed). */
+	vflagd_state_save(vctx);
 	*error = r.error;
 	*usage = r.usage;
 	if (r.error)
@@ -511,9 +588,10 @@ int command_config_load(struct vflagd *d, const char *path, char *err, size_t er
 		}
 	}
 	fclose(f);
-	if (ret) {
-		/* All or nothing: what the lines before did is undone. */
+	/* All or nothing: what the lines before did is undone; but what a
+	 * restarted vflagd adopted is not the config's to undo (it forwards,
+	 * and vflagd keeps it for the operator to fix the file). */
+	if (ret && !vflagd_adopted(d, &(unsigned){ 0 }, &(unsigned){ 0 }, &(unsigned){ 0 }))
 		vflagd_teardown(d, true, msg, sizeof(msg));
-	}
 	return ret;
 }

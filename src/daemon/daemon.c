@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "daemon/daemon_impl.h"
+#include "eswitch/eswitch_state.h"
 
 #define TAG "vflagd"
 
@@ -36,12 +37,15 @@ struct vflagd *vflagd_open(char *err, size_t errlen)
 		return NULL;
 	}
 	d->owned = true;
+	d->lock_fd = -1;
 	d->loop = loop_create();
 	if (!d->loop) {
 		snprintf(err, errlen, "cannot create the event loop");
 		goto close;
 	}
-	d->dp = dp_open(err, errlen);
+	if (vflagd_instance_open(d, err, errlen))
+		goto close;
+	d->dp = dp_open_pinned(d->pin_dir, err, errlen);
 	if (!d->dp)
 		goto close;
 	d->nl = nl_open();
@@ -73,6 +77,7 @@ struct vflagd *vflagd_open_on(struct loop *loop, struct eswitch *sw,
 
 	if (!d)
 		return NULL;
+	d->lock_fd = -1;
 	d->loop = loop;
 	d->sw = sw;
 	d->dp = dp;
@@ -90,14 +95,23 @@ void vflagd_close(struct vflagd *d)
 		d->bonds[i] = NULL;
 	}
 	if (d->owned) {
-		eswitch_destroy(d->sw);
+		if (d->keep) {
+			eswitch_forget(d->sw);
+		} else {
+			eswitch_destroy(d->sw);
+			vflagd_state_remove(d);
+		}
 		if (d->mon)
 			loop_del(d->loop, nl_monitor_fd(d->mon));
 		nl_monitor_close(d->mon);
 		nl_close(d->nl);
-		dp_close(d->dp);
+		if (d->keep)
+			dp_close_keep(d->dp);
+		else
+			dp_close(d->dp);
 		loop_destroy(d->loop);
 	}
+	vflagd_instance_close(d);
 	free(d);
 }
 
@@ -140,6 +154,8 @@ uint64_t vflagd_next_deadline(const struct vflagd *d)
 		if (t < next)
 			next = t;
 	}
+	if (vflagd_state_next_deadline(d) < next)
+		next = vflagd_state_next_deadline(d);
 	return next;
 }
 
@@ -155,6 +171,7 @@ void vflagd_tick(struct vflagd *d, uint64_t now)
 	for (unsigned i = 0; i < d->ntimers; i++)
 		if (d->timers[i].next_deadline(d->timers[i].arg) <= now)
 			d->timers[i].run(d->timers[i].arg, now);
+	vflagd_state_tick(d, now);
 }
 
 /* The loop's timeout until deadline: -1 (none), 0 (due), else ms. */
@@ -247,5 +264,9 @@ int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen)
 		if (ret)
 			return ret;
 	}
+	/* 4. what let the datapath outlive us: nothing is left to adopt. */
+	vflagd_state_remove(d);
+	d->adopted = false;
+	d->adopted_pfs = d->adopted_vfs = d->adopted_bonds = 0;
 	return 0;
 }

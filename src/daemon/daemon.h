@@ -105,8 +105,31 @@ int vflagd_bond_reconfigure(struct vflagd *d, struct vflagd_bond *b,
 int vflagd_pf_del(struct vflagd *d, struct pf *pf, bool force, char *err,
 		  size_t errlen);
 
-/* Everything down, in the seed's order: VFs, bonds, PFs. Refuses
- * (-EBUSY, nothing changed) while a VF is in use, unless force. */
+/* Everything down, in the seed's order: VFs, bonds, PFs, then the pins
+ * and the state file. Refuses (-EBUSY, nothing changed) while a VF is in
+ * use, unless force. */
 int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen);
+
+/* --- survivability (daemon_state.c, doc/architecture.md) ---
+ *
+ * One instance per network namespace: its maps and programs pinned under
+ * /sys/fs/bpf/vflag/<netns inode>/, its state in
+ * /run/vflag/<netns inode>/state.json, a second vflagd in the same
+ * namespace refused by an flock on /run/vflag/<netns inode>.lock. */
+
+/* Takes over what the previous vflagd of this namespace left (pinned
+ * datapath and state file): PFs, VFs, bonds with their LACP partners,
+ * hooks switched to our programs, and nothing the datapath sees changes.
+ * 0 if there was nothing to adopt too; -errno with err set. */
+int vflagd_adopt(struct vflagd *d, char *err, size_t errlen);
+/* What vflagd_adopt took over; false if nothing. */
+bool vflagd_adopted(const struct vflagd *d, unsigned *pfs, unsigned *vfs,
+		    unsigned *bonds);
+/* Writes the state file (atomically: temp file + rename) if what it
+ * would hold changed. Called after every command. 0 or -errno. */
+int vflagd_state_save(struct vflagd *d);
+/* Frees the daemon and leaves the world running: hooks, pins, VFs, the
+ * state file (stop without teardown). NULL ok. */
+void vflagd_close_keep(struct vflagd *d);
 
 #endif

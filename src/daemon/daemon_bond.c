@@ -43,7 +43,11 @@ static int ops_attach(void *ctx, unsigned member, const struct bond_port *port,
 			   &m->io, err, errlen);
 	if (ret)
 		return ret;
-	ret = eswitch_pf_join_lag(b->d->sw, pf, b->slot, member);
+	/* An adopted PF is in the LAG's domain already (daemon_state.c):
+	 * its datapath entries say so and stay as they are. */
+	ret = pf_lag_slot(pf) == (int)b->slot
+		      ? 0
+		      : eswitch_pf_join_lag(b->d->sw, pf, b->slot, member);
 	if (ret) {
 		snprintf(err, errlen, "cannot move %s into the bond's domain: %s",
 			 port->name, strerror(-ret));
@@ -63,7 +67,8 @@ static void ops_detach(void *ctx, unsigned member)
 	struct vflagd_bond *b = ctx;
 	struct vflagd_member *m = &b->members[member];
 
-	eswitch_pf_leave_lag(b->d->sw, m->pf);
+	if (!b->releasing)
+		eswitch_pf_leave_lag(b->d->sw, m->pf);
 	bond_io_close(m->io);
 	m->io = NULL;
 	m->pf = NULL;
@@ -101,6 +106,13 @@ static int ops_publish(void *ctx, const struct vflag_lag *lag)
 	struct vflagd_bond *b = ctx;
 	int ret;
 
+	if (b->hold_publish) {
+		if (lag) {
+			b->pending = *lag;
+			b->have_pending = true;
+		}
+		return 0;
+	}
 	if (!lag) {
 		dp_lag_clear(b->d->dp, b->slot);
 		failover_published(&b->fo, NULL);
@@ -116,6 +128,8 @@ static int ops_send(void *ctx, unsigned member, const void *frame, size_t len)
 {
 	struct vflagd_bond *b = ctx;
 
+	if (b->hold_send)
+		return 0;
 	if (!b->members[member].io)
 		return -ENOENT;
 	return bond_io_send(b->members[member].io, frame, len);
@@ -128,7 +142,7 @@ static unsigned ops_announce(void *ctx, unsigned member)
 	struct vflagd_member *m = &b->members[member];
 	unsigned n, failed;
 
-	if (!m->pf)
+	if (!m->pf || b->hold_send)
 		return 0;
 	n = eswitch_domain_vf_macs(b->d->sw, m->pf, macs, VFLAGD_ANNOUNCE_MAX);
 	failed = bond_io_announce(m->io, (const uint8_t(*)[6])macs, n);
@@ -158,7 +172,7 @@ static int ops_poll_carrier(void *ctx, unsigned member, bool *carrier)
 	return ret;
 }
 
-static const struct bond_ops vflagd_bond_ops = {
+const struct bond_ops vflagd_bond_ops = {
 	.attach = ops_attach,
 	.detach = ops_detach,
 	.publish = ops_publish,
@@ -296,7 +310,8 @@ int vflagd_bond_member_add(struct vflagd *d, struct vflagd_bond *b,
 	};
 	int ret;
 
-	if (other) {
+	/* An adopted PF is in its bond's domain before it is a member. */
+	if (other && (other != b || bond_member_find(b->bond, pf_name(pf)) >= 0)) {
 		snprintf(err, errlen, "%s is already a member of bond %s",
 			 pf_name(pf), bond_name(other->bond));
 		return -EBUSY;

@@ -24,6 +24,14 @@ struct vflagd_bond {
 	struct bond *bond;
 	struct vflagd_member members[VFLAG_MAX_LAG_MEMBERS]; /* by index */
 	struct failover fo; /* its failover timeline (failover.h) */
+	/* Resuming after a restart (daemon_state.c): the bond is rebuilt
+	 * over a datapath that still forwards, so nothing it says while
+	 * half-built may reach the datapath or the wire. */
+	bool hold_publish;	  /* keep publications in `pending` */
+	bool hold_send;		  /* drop LACPDUs and announcements */
+	bool releasing;		  /* freed without touching the eswitch */
+	bool have_pending;
+	struct vflag_lag pending; /* the last publication held back */
 };
 
 struct vflagd {
@@ -37,6 +45,17 @@ struct vflagd {
 	struct vflagd_bond *bonds[VFLAG_MAX_LAGS]; /* by LAG slot; NULL free */
 	struct vflagd_timer timers[VFLAGD_TIMERS_MAX];
 	unsigned ntimers;
+	/* The instance (daemon_state.c): per network namespace. */
+	char pin_dir[128];    /* bpffs directory of our maps and programs */
+	char state_path[128]; /* the state file */
+	int lock_fd;	      /* flock on the instance's lock file, or -1 */
+	char lock_path[96];
+	char *last_state;     /* what the state file holds, to skip rewrites */
+	uint64_t next_save_ms;
+	bool keep;     /* vflagd_close leaves the world as it is */
+	bool unpinned; /* torn down: pins and state removed */
+	bool adopted;  /* restored from a previous vflagd */
+	unsigned adopted_pfs, adopted_vfs, adopted_bonds;
 };
 
 /* Frees a bond's I/O and the bond (its members released, no
@@ -45,5 +64,19 @@ void vflagd_bond_free(struct vflagd_bond *b, uint64_t now_ms);
 /* pf's carrier changed: tells its bond, if it has one. */
 void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf,
 			      uint64_t now_ms);
+
+/* daemon_bond.c: the bonds' I/O, also for bonds rebuilt on adoption. */
+extern const struct bond_ops vflagd_bond_ops;
+
+/* daemon_state.c: the instance's paths and lock, before the datapath
+ * loads (vflagd_open). 0 or -errno with err set. */
+int vflagd_instance_open(struct vflagd *d, char *err, size_t errlen);
+void vflagd_instance_close(struct vflagd *d);
+/* Saves now if a bond exists and a second passed (LACP partners, active
+ * members change without a command). */
+void vflagd_state_tick(struct vflagd *d, uint64_t now_ms);
+uint64_t vflagd_state_next_deadline(const struct vflagd *d);
+/* After a teardown: removes the state file and the pins. */
+void vflagd_state_remove(struct vflagd *d);
 
 #endif

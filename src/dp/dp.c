@@ -11,26 +11,12 @@
 #include <bpf/libbpf.h>
 
 #include "common/log.h"
+#include "dp/dp_impl.h"
 #include "eswitch.skel.h"
 
 #define TAG "dp"
-#define DP_TC_HANDLE 0x7f1a /* ours among whatever else is on the hook */
-#define DP_TC_PRIO 1
 
-/* A port the programs are hooked onto. O(n) lookups; n <= VFLAG_MAX_PORTS. */
-struct dp_hook {
-	int ifindex;
-	bool created_qdisc; /* remove clsact on detach */
-};
-
-struct dp {
-	struct eswitch_bpf *skel;
-	int ncpus;
-	struct dp_hook hooks[VFLAG_MAX_PORTS];
-	unsigned nhooks;
-};
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+int dp_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_WARN && log_get_level() >= LOG_LVL_WARN)
 		return vfprintf(stderr, fmt, ap);
@@ -41,6 +27,11 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list 
 
 struct dp *dp_open(char *err, size_t errlen)
 {
+	return dp_open_pinned(NULL, err, errlen);
+}
+
+struct dp *dp_open_pinned(const char *pin_dir, char *err, size_t errlen)
+{
 	struct dp *dp = calloc(1, sizeof(*dp));
 	int ret;
 
@@ -48,7 +39,7 @@ struct dp *dp_open(char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	libbpf_set_print(libbpf_quiet);
+	libbpf_set_print(dp_libbpf_print);
 	dp->ncpus = libbpf_num_possible_cpus();
 	if (dp->ncpus <= 0) {
 		snprintf(err, errlen, "cannot count CPUs: %s", strerror(-dp->ncpus));
@@ -59,13 +50,32 @@ struct dp *dp_open(char *err, size_t errlen)
 		snprintf(err, errlen, "cannot open the eswitch BPF object: %s", strerror(errno));
 		goto free_dp;
 	}
+	if (pin_dir && dp_pin_prepare(dp, pin_dir, err, errlen))
+		goto destroy_skel;
 	ret = eswitch_bpf__load(dp->skel);
+	if (ret && dp->adopted) {
+		/* Pinned maps this build cannot reuse (another layout: an
+		 * upgrade that changed vflag_dp.h). The old programs keep
+		 * switching on them until our hooks replace theirs. */
+		eswitch_bpf__destroy(dp->skel);
+		dp->skel = eswitch_bpf__open();
+		if (!dp->skel) {
+			snprintf(err, errlen, "cannot open the eswitch BPF object: %s", strerror(errno));
+			goto free_dp;
+		}
+		ret = dp_pin_discard(dp, err, errlen);
+		if (ret)
+			goto destroy_skel;
+		ret = eswitch_bpf__load(dp->skel);
+	}
 	if (ret) {
 		snprintf(err, errlen,
 			 "cannot load the eswitch BPF programs: %s (vflagd needs root or CAP_BPF+CAP_NET_ADMIN, and a kernel with BPF and BTF)",
 			 strerror(-ret));
 		goto destroy_skel;
 	}
+	if (pin_dir && dp_pin_programs(dp, err, errlen))
+		goto destroy_skel;
 	return dp;
 
 destroy_skel:
@@ -117,11 +127,13 @@ void dp_close(struct dp *dp)
 		dp_unhook(dp, &dp->hooks[0], false);
 		bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ports), &ifindex);
 	}
+	/* Unhooked, the pinned maps switch nothing: nothing to adopt. */
+	dp_unpin(dp);
 	eswitch_bpf__destroy(dp->skel);
 	free(dp);
 }
 
-static int dp_tc_attach(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
+int dp_tc_attach(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE,

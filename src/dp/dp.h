@@ -18,8 +18,37 @@ struct dp;
 /* Loads and verifies the programs. On failure returns NULL with a reason
  * in err. */
 struct dp *dp_open(char *err, size_t errlen);
-/* Detaches every hook still attached and unloads. Accepts NULL. */
+/* Detaches every hook still attached, removes the pins, and unloads.
+ * Accepts NULL. */
 void dp_close(struct dp *dp);
+
+/* --- survivability (dp_pin.c, doc/architecture.md "Survivability") --- */
+
+/* As dp_open, with every map pinned under pin_dir (created if missing)
+ * and the programs pinned there as prog_ingress/prog_egress. Maps found
+ * pinned there are reused with their contents (dp_adopted() says so), so
+ * a restarted vflagd switches on the same fdb, ports, LAGs and counters. */
+struct dp *dp_open_pinned(const char *pin_dir, char *err, size_t errlen);
+/* True if dp_open_pinned found the maps pinned (a restart). */
+bool dp_adopted(const struct dp *dp);
+/* Frees our handles and leaves the world as it is: hooks stay attached,
+ * pins stay, so the datapath forwards without us. NULL ok. */
+void dp_close_keep(struct dp *dp);
+/* Removes the pins (maps, programs, the directory). Loaded objects live
+ * on while referenced (our fds, tc filters). */
+void dp_unpin(struct dp *dp);
+/* Pins the maps and programs again after dp_unpin (a teardown followed by
+ * new configuration). 0 or -errno. */
+int dp_repin(struct dp *dp);
+/* Takes over the hook of a port a previous vflagd attached: replaces
+ * its filters with our programs in one step each (BPF_TC_F_REPLACE) and
+ * remembers whether clsact was ours. The ports entry is left alone. */
+int dp_port_adopt(struct dp *dp, int ifindex, bool created_qdisc);
+/* The LAG of slot as the datapath has it now. -ENOENT if none. */
+int dp_lag_read(struct dp *dp, uint32_t slot, struct vflag_lag *lag);
+/* The hooks we hold, for the state file: fills up to cap, returns n. */
+unsigned dp_hooks_get(const struct dp *dp, int *ifindex, bool *created_qdisc,
+		      unsigned cap);
 
 /* Adds (or replaces) ifindex in the ports table and hooks the programs
  * onto its ingress and egress (creating clsact if it has none). */

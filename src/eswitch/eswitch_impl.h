@@ -36,6 +36,7 @@ struct pf {
 	bool in_lag; /* false: a lone PF */
 	uint32_t lag_slot;
 	uint32_t member_index;
+	bool adopted; /* restored from the state file (eswitch_state.c) */
 };
 
 struct eswitch {

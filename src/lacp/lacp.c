@@ -462,3 +462,57 @@ unsigned lacp_state_names(uint8_t state, const char *names[8])
 	return n;
 }
 
+
+/* ---- resuming after a restart (doc/architecture.md "Survivability") -- */
+
+int lacp_port_resume(struct lacp *lacp, unsigned port,
+		     const struct lacp_info *partner, uint64_t now_ms)
+{
+	struct lacp_port *p = port_get(lacp, port);
+	struct lacp_snapshot before;
+	struct lacpdu pdu = { .kind = LACPDU_KIND_LACP };
+
+	if (!p)
+		return -ENOENT;
+	if (!p->port_enabled)
+		return -ENETDOWN;
+	snapshot_take(lacp, &before);
+	/* The partner's last LACPDU as the previous vflagd recorded it,
+	 * describing us as we were then: in sync, collecting, distributing
+	 * if the partner said so. Receiving it again is what puts the Receive
+	 * machine in CURRENT with that partner. */
+	pdu.actor = *partner;
+	pdu.partner = (struct lacp_info){
+	    .sys_priority = lacp->cfg.sys_priority,
+	    .key = lacp->cfg.key,
+	    .port_priority = p->cfg.port_priority,
+	    .port = p->cfg.port_number,
+	    .state = LACP_STATE_AGGREGATION | LACP_STATE_SYNCHRONIZATION |
+		     (p->actor.lacp_activity ? LACP_STATE_ACTIVITY : 0) |
+		     (p->actor.lacp_timeout ? LACP_STATE_TIMEOUT : 0),
+	};
+	memcpy(pdu.partner.sys_mac, lacp->cfg.sys_mac, 6);
+	lacp_rx_set_state(lacp, p, RX_CURRENT, &pdu, now_ms);
+	/* Learning the partner unselected the port from the aggregator it
+	 * had with the default partner; it may pick the partner's only once
+	 * detached (5.4.14). */
+	if (p->selected == UNSELECTED && p->mux != MUX_DETACHED)
+		lacp_mux_set_state(lacp, p, MUX_DETACHED, now_ms);
+	lacp_selection_logic(lacp);
+	/* The partner has been distributing to us all along: waiting out
+	 * Aggregate_Wait_Time in WAITING would tell it we fell out of sync
+	 * (the LAG going down we are here to avoid). Attach at once. */
+	if (p->selected == SELECTED && p->agg) {
+		p->ready_n = true;
+		lacp_mux_set_state(lacp, p, MUX_ATTACHED, now_ms);
+		if (p->partner.state.synchronization)
+			lacp_mux_set_state(lacp, p,
+					   MUX_COLLECTING_DISTRIBUTING, now_ms);
+	}
+	p->ntt = true;
+	LOG_INFO(TAG, "%s port %u: resumed with partner key %u port %u (mux %s)",
+		 lacp->cfg.name, port, partner->key, partner->port,
+		 mux_state_names[p->mux]);
+	lacp_settle(lacp, now_ms, &before);
+	return 0;
+}

@@ -137,6 +137,16 @@ void lacp_port_remove(struct lacp *lacp, unsigned port, uint64_t now_ms);
 void lacp_port_set_enabled(struct lacp *lacp, unsigned port, bool enabled,
 			   uint64_t now_ms);
 
+/* A restarted vflagd takes a port up where the previous one left it
+ * (doc/architecture.md "Survivability"): the Receive machine enters
+ * CURRENT with `partner` (the partner's info as saved: its last LACPDU's
+ * actor), and, once selected, the Mux machine goes straight to ATTACHED
+ * and, if the partner is in sync, COLLECTING_DISTRIBUTING, skipping
+ * Aggregate_Wait_Time; NTT is set, so the first LACPDU leaves within this
+ * call. The port must be added and enabled. 0, -ENOENT, -ENETDOWN. */
+int lacp_port_resume(struct lacp *lacp, unsigned port,
+		     const struct lacp_info *partner, uint64_t now_ms);
+
 /* One received slow-protocol frame, whole (Ethernet header included). */
 enum lacp_rx_result lacp_rx(struct lacp *lacp, unsigned port,
 			    const void *frame, size_t len, uint64_t now_ms);

@@ -688,3 +688,27 @@ void bond_xmit_member(const struct bond *bond, const uint8_t *frame, size_t len,
 			x->member = name;
 	}
 }
+
+int bond_resume_member(struct bond *bond, unsigned member, bool active,
+		       const struct lacp_info *partner, uint32_t link_failures,
+		       uint64_t now)
+{
+	struct bond_member *m = member_at(bond, member);
+
+	if (!m)
+		return -ENOENT;
+	/* The counter is the member's history, not this process's. */
+	m->link_failures = link_failures;
+	if (bond->cfg.mode == BOND_MODE_ACTIVE_BACKUP && active &&
+	    member_usable(m) && bond->active != m) {
+		/* No announcement: the switch learnt the VF MACs behind this
+		 * member from the previous vflagd and never saw a change. */
+		LOG_INFO(TAG, "%s: active member %s (resumed)", bond->name,
+			 m->port.name);
+		bond->active = m;
+		bond_publish(bond);
+	}
+	if (bond->lacp && partner)
+		return lacp_port_resume(bond->lacp, member, partner, now);
+	return 0;
+}

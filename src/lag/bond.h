@@ -121,6 +121,15 @@ void bond_get_config(const struct bond *bond, struct bond_config *cfg);
  * its member index, or -errno with err set. */
 int bond_member_add(struct bond *bond, const struct bond_port *port,
 		    uint64_t now_ms, char *err, size_t errlen);
+/* A restarted vflagd takes member `member` up where the previous one
+ * left it (doc/architecture.md "Survivability"): in mode 1, `active`
+ * makes it the active member again if usable (no announcement); in mode
+ * 4, partner (the saved partner info, NULL: none) resumes its LACP port
+ * (lacp_port_resume); link_failures carries its counter over. 0 or
+ * -errno. */
+int bond_resume_member(struct bond *bond, unsigned member, bool active,
+		       const struct lacp_info *partner, uint32_t link_failures,
+		       uint64_t now_ms);
 /* Removes member `member` (ops.detach). -ENOENT. */
 int bond_member_del(struct bond *bond, unsigned member, uint64_t now_ms);
 /* The member index of the member named `name`, or -ENOENT. */

@@ -221,6 +221,15 @@ int vflagctl_print_pfs(FILE *out, json_t *data)
 	fmt_list(json_object_get(data, "bonds"), buf, sizeof(buf));
 	if (buf[0])
 		fprintf(out, "\nbonds: %s\n", buf);
+	/* A restarted vflagd says what it took over (Survivability). */
+	if (json_is_true(json_object_get(data, "adopted"))) {
+		json_t *n = json_object_get(data, "adopted_counts");
+
+		fprintf(out, "adopted from the previous vflagd: %lld PF(s), %lld VF(s), %lld bond(s)\n",
+			(long long)json_integer_value(json_object_get(n, "pfs")),
+			(long long)json_integer_value(json_object_get(n, "vfs")),
+			(long long)json_integer_value(json_object_get(n, "bonds")));
+	}
 	return 0;
 }
 

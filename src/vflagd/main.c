@@ -23,14 +23,20 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: vflagd [-s SOCKET] [-c CONFIG] [-l err|warn|info|debug]\n"
-		"              [-m ADDR:PORT|none]\n"
+		"              [-m ADDR:PORT|none] [--teardown-on-exit]\n"
 		"  -s SOCKET  control socket (default %s, or $%s)\n"
-		"  -c CONFIG  apply a config file (vflagctl command lines) before serving\n"
+		"  -c CONFIG  apply a config file (vflagctl command lines) before serving;\n"
+		"             replayed over what a restart adopted: the config wins\n"
 		"  -l LEVEL   log level (default info)\n"
 		"  -m, --metrics ADDR:PORT|none\n"
 		"             serve Prometheus metrics on http://ADDR:PORT/metrics\n"
 		"             (default %s; [ADDR6]:PORT for IPv6)\n"
-		"Runs in the foreground; SIGTERM or SIGINT tears everything down.\n",
+		"  --teardown-on-exit\n"
+		"             on SIGTERM/SIGINT remove everything (VFs, bonds, PFs, pins)\n"
+		"Runs in the foreground. A restart adopts the datapath, PFs, VFs and bonds\n"
+		"the previous vflagd of this network namespace left. SIGTERM or SIGINT stop\n"
+		"the control plane and leave the datapath forwarding (vflagctl teardown,\n"
+		"or --teardown-on-exit, removes everything).\n",
 		VFLAG_CTL_DEFAULT_SOCKET, VFLAG_CTL_SOCKET_ENV, METRICS_DEFAULT_ADDRESS);
 }
 
@@ -60,6 +66,7 @@ int main(int argc, char **argv)
 	const char *metrics_addr = METRICS_DEFAULT_ADDRESS;
 	static const struct option long_opts[] = {
 		{ "metrics", required_argument, NULL, 'm' },
+		{ "teardown-on-exit", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,11 +77,14 @@ int main(int argc, char **argv)
 	sigset_t mask;
 	int sfd = -1, opt, status = 1;
 	enum log_level level;
-
+	bool teardown_on_exit = false;
 	if (!sock_path || !*sock_path)
 		sock_path = VFLAG_CTL_DEFAULT_SOCKET;
 	while ((opt = getopt_long(argc, argv, "s:c:l:m:h", long_opts, NULL)) != -1) {
 		switch (opt) {
+		case 'T':
+			teardown_on_exit = true;
+			break;
 		case 's':
 			sock_path = optarg;
 			break;
@@ -132,6 +142,11 @@ int main(int argc, char **argv)
 		LOG_ERR(TAG, "cannot watch signals: %s", strerror(errno));
 		goto close_daemon;
 	}
+	/* Before the config: it is replayed over what we adopt. */
+	if (vflagd_adopt(d, err, sizeof(err))) {
+		LOG_ERR(TAG, "cannot adopt the previous vflagd's state: %s", err);
+		goto close_daemon;
+	}
 	if (config && command_config_load(d, config, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		status = 2;
@@ -162,14 +177,21 @@ int main(int argc, char **argv)
 	metrics_server_close(metrics);
 	ctl_server_close(srv);
 teardown:
-	if (vflagd_teardown(d, true, err, sizeof(err)))
+	/* Stop is not teardown (doc/architecture.md "Survivability"): the
+	 * datapath forwards on, for the next vflagd to adopt. */
+	if (teardown_on_exit && vflagd_teardown(d, true, err, sizeof(err)))
 		LOG_ERR(TAG, "teardown: %s", err);
 close_daemon:
 	if (sfd >= 0) {
 		loop_del(vflagd_loop(d), sfd);
 		close(sfd);
 	}
-	vflagd_close(d);
+	if (teardown_on_exit) {
+		vflagd_close(d);
+	} else {
+		vflagd_state_save(d);
+		vflagd_close_keep(d);
+	}
 	LOG_INFO(TAG, "stopped");
 	return status;
 }

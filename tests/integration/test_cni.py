@@ -112,7 +112,8 @@ class Cni:
         self.log = open(os.path.join(self.tmp, "vflagd.log"), "w")
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", self.host_ns, self.vflagd_bin, "-s",
-             self.sock, "-l", "debug"], stdout=self.log, stderr=self.log,
+             self.sock, "-l", "debug", "--teardown-on-exit"],
+            stdout=self.log, stderr=self.log,
             stdin=subprocess.DEVNULL, start_new_session=True)
         wait_for(lambda: self.proc.poll() is not None or
                  self.ctl_rc("show") == 0, 15, "vflagd to serve")

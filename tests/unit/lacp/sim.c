@@ -2,6 +2,7 @@
  * must not pass as a test result. */
 #include "sim.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,4 +268,31 @@ size_t sim_craft_lacpdu(uint8_t *buf, const struct lacp_info *actor,
 	};
 
 	return lacpdu_encode(&pdu, buf, LACPDU_FRAME_LEN);
+}
+
+void sim_restart_sys(struct sim *sim, unsigned sys)
+{
+	static const struct lacp_ops ops = {
+		.send = sim_send,
+		.changed = sim_changed,
+	};
+	struct sim_sys *s = &sim->sys[sys];
+
+	lacp_destroy(s->lacp);
+	s->lacp = lacp_create(&s->cfg, &ops, s);
+	if (!s->lacp)
+		sim_die("lacp_create");
+	/* A restarted vflagd holds its LACPDUs until it has resumed. */
+	s->send_err = -EAGAIN;
+	for (unsigned p = 0; p < s->nports; p++) {
+		struct lacp_port_config pc = sim_port_cfg(sys, p);
+		unsigned end;
+		struct sim_link *l = link_of(sim, sys, p, &end);
+
+		if (lacp_port_add(s->lacp, p, &pc, sim->now))
+			sim_die("lacp_port_add");
+		if (l && l->up)
+			lacp_port_set_enabled(s->lacp, p, true, sim->now);
+	}
+	s->send_err = 0;
 }

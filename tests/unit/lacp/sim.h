@@ -81,6 +81,10 @@ unsigned sim_connect(struct sim *sim, unsigned sa, unsigned pa, unsigned sb,
 		     unsigned pb);
 /* Link up or down at both ends, now. */
 void sim_link_set(struct sim *sim, unsigned link, bool up);
+/* vflagd restarted on system `sys`: a new LACP instance with the same
+ * config and ports, enabled as their links are, its first frames held
+ * (not sent). The caller resumes the ports or lets them start over. */
+void sim_restart_sys(struct sim *sim, unsigned sys);
 /* Advances time by `ms`, delivering frames and running every system. */
 void sim_run(struct sim *sim, uint64_t ms);
 /* Steps until pred() holds; returns the ms it took, or -1 after max_ms. */

@@ -1,0 +1,211 @@
+/* The eswitch model saved to and rebuilt from the state file (see
+ * eswitch_state.h). */
+#include "eswitch/eswitch_state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "eswitch/eswitch_impl.h"
+
+#define TAG ESWITCH_TAG
+
+static json_t *mac_json(const uint8_t mac[6])
+{
+	char buf[18];
+
+	return json_string(mac_format(mac, buf));
+}
+
+static json_t *vf_save(const struct vf *vf)
+{
+	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:i, s:s, s:b}",
+			 "index", (int)vf->index, "type",
+			 vf_type_name(vf->type), "ifname", vf->ifname, "rep",
+			 vf->rep, "rep_ifindex", vf->rep_ifindex, "mac",
+			 mac_json(vf->mac), "port_id", (int)vf->port_id,
+			 "netns", vf->netns, "gone", vf->gone);
+}
+
+static json_t *pf_save(const struct pf *pf)
+{
+	json_t *vfs = json_array();
+
+	for (unsigned v = 0; v < pf->numvfs; v++)
+		json_array_append_new(vfs, vf_save(&pf->vfs[v]));
+	return json_pack("{s:s, s:s, s:i, s:o, s:s, s:i, s:i, s:b, s:s, s:b, "
+			 "s:i, s:i, s:o}",
+			 "name", pf->name, "dev", pf->dev, "ifindex",
+			 pf->ifindex, "mac", mac_json(pf->mac), "pci", pf->pci,
+			 "slot", (int)pf->slot, "port_id", (int)pf->port_id,
+			 "spoofchk", pf->spoofchk, "vf_type",
+			 vf_type_name(pf->vf_type), "in_lag", pf->in_lag,
+			 "lag_slot", (int)pf->lag_slot, "member_index",
+			 (int)pf->member_index, "vfs", vfs);
+}
+
+json_t *eswitch_state_save(struct eswitch *sw)
+{
+	json_t *pfs = json_array();
+
+	for (unsigned i = 0; pfs && i < sw->npfs; i++)
+		json_array_append_new(pfs, pf_save(sw->pfs[i]));
+	return pfs;
+}
+
+static int copy_str(char *dst, size_t cap, const char *src)
+{
+	if (!src || strlen(src) >= cap)
+		return -EINVAL;
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+static int vf_restore(struct eswitch *sw, struct vf *vf, const json_t *j)
+{
+	const char *type, *ifname, *rep, *mac, *netns;
+	struct nl_link_info info;
+	int index, rep_ifindex, port_id, gone = 0;
+
+	if (json_unpack((json_t *)j,
+			"{s:i, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s?b}",
+			"index", &index, "type", &type, "ifname", &ifname,
+			"rep", &rep, "rep_ifindex", &rep_ifindex, "mac", &mac,
+			"port_id", &port_id, "netns", &netns, "gone", &gone) ||
+	    copy_str(vf->ifname, sizeof(vf->ifname), ifname) ||
+	    copy_str(vf->rep, sizeof(vf->rep), rep) ||
+	    copy_str(vf->netns, sizeof(vf->netns), netns) ||
+	    mac_parse(mac, vf->mac) || port_id < 0 ||
+	    port_id >= VFLAG_MAX_PORTS)
+		return -EINVAL;
+	vf->index = (unsigned)index;
+	vf->type = strcmp(type, "tap") ? VF_TYPE_VETH : VF_TYPE_TAP;
+	vf->rep_ifindex = rep_ifindex;
+	vf->port_id = (uint32_t)port_id;
+	/* The eswitch end stays in our namespace, wherever the VF end went
+	 * (a container's namespace, a VM's TAP): it is the one to check. */
+	vf->gone =
+	    gone ||
+	    sw->ops->link_get(sw->ops_ctx, NULL, NULL, rep_ifindex, &info) ||
+	    strcmp(info.name, vf->rep);
+	sw->port_ids_used[vf->port_id] = 1;
+	return 0;
+}
+
+static int pf_restore(struct eswitch *sw, const json_t *j, unsigned *nvfs)
+{
+	const char *name, *dev, *mac, *pci, *vf_type;
+	int ifindex, slot, port_id, spoofchk, in_lag, lag_slot, member_index;
+	struct nl_link_info info;
+	const json_t *vfs, *v;
+	struct pf *pf;
+	size_t i;
+
+	if (json_unpack((json_t *)j,
+			"{s:s, s:s, s:i, s:s, s:s, s:i, s:i, s:b, s:s, s:b, "
+			"s:i, s:i, s:o}",
+			"name", &name, "dev", &dev, "ifindex", &ifindex, "mac",
+			&mac, "pci", &pci, "slot", &slot, "port_id", &port_id,
+			"spoofchk", &spoofchk, "vf_type", &vf_type, "in_lag",
+			&in_lag, "lag_slot", &lag_slot, "member_index",
+			&member_index, "vfs", &vfs) ||
+	    !json_is_array(vfs) || slot < 0 || slot >= ESWITCH_MAX_PFS ||
+	    port_id < 0 || port_id >= VFLAG_MAX_PORTS ||
+	    json_array_size(vfs) > ESWITCH_MAX_VFS)
+		return -EINVAL;
+	if (sw->ops->link_get(sw->ops_ctx, NULL, NULL, ifindex, &info) ||
+	    strcmp(info.name, dev)) {
+		LOG_WARN(TAG,
+			 "PF %s: uplink %s (ifindex %d) is gone or renamed: "
+			 "not adopted",
+			 name, dev, ifindex);
+		return 0;
+	}
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return -ENOMEM;
+	if (copy_str(pf->name, sizeof(pf->name), name) ||
+	    copy_str(pf->dev, sizeof(pf->dev), dev) ||
+	    copy_str(pf->pci, sizeof(pf->pci), pci) || mac_parse(mac, pf->mac))
+		goto free_pf;
+	pf->ifindex = ifindex;
+	pf->carrier = info.carrier;
+	pf->slot = (unsigned)slot;
+	pf->port_id = (uint32_t)port_id;
+	pf->spoofchk = spoofchk;
+	pf->vf_type = strcmp(vf_type, "tap") ? VF_TYPE_VETH : VF_TYPE_TAP;
+	pf->in_lag = in_lag;
+	pf->lag_slot = (uint32_t)lag_slot;
+	pf->member_index = (uint32_t)member_index;
+	pf->adopted = true;
+	if (json_array_size(vfs)) {
+		pf->vfs = calloc(json_array_size(vfs), sizeof(*pf->vfs));
+		if (!pf->vfs)
+			goto free_pf;
+	}
+	json_array_foreach(vfs, i, v)
+	{
+		if (vf_restore(sw, &pf->vfs[i], v))
+			goto free_vfs;
+		pf->numvfs++;
+	}
+	*nvfs += pf->numvfs;
+	sw->port_ids_used[pf->port_id] = 1;
+	sw->slots_used |= 1ull << pf->slot;
+	sw->pfs[sw->npfs++] = pf;
+	LOG_INFO(TAG, "PF %s: adopted %s (ifindex %d) with %u VF(s)", pf->name,
+		 pf->dev, pf->ifindex, pf->numvfs);
+	return 1;
+
+free_vfs:
+	free(pf->vfs);
+free_pf:
+	free(pf);
+	return -EINVAL;
+}
+
+int eswitch_state_restore(struct eswitch *sw, const json_t *pfs, unsigned *npfs,
+			  unsigned *nvfs, char *err, size_t errlen)
+{
+	const json_t *j;
+	size_t i;
+
+	*npfs = *nvfs = 0;
+	if (!json_is_array(pfs) || json_array_size(pfs) > ESWITCH_MAX_PFS) {
+		snprintf(err, errlen, "state: \"pfs\" is not an array of PFs");
+		return -EINVAL;
+	}
+	json_array_foreach(pfs, i, j)
+	{
+		int ret = pf_restore(sw, j, nvfs);
+
+		if (ret < 0) {
+			snprintf(err, errlen, "state: PF %zu: %s", i,
+				 ret == -ENOMEM ? "out of memory"
+						: "malformed");
+			return ret;
+		}
+		*npfs += (unsigned)ret;
+	}
+	return 0;
+}
+
+void eswitch_forget(struct eswitch *sw)
+{
+	if (!sw)
+		return;
+	for (unsigned i = 0; i < sw->npfs; i++) {
+		free(sw->pfs[i]->vfs);
+		free(sw->pfs[i]);
+	}
+	free(sw->kernel);
+	free(sw);
+}
+
+bool eswitch_pf_adopted(const struct pf *pf)
+{
+	return pf->adopted;
+}
