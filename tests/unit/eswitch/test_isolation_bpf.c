@@ -417,7 +417,7 @@ static int fx_setup(void **state)
 		struct vflag_flood *fl = bonded(p) ? &fl_a : &fl_b;
 
 		if (dp_port_attach(fx->dp, ifindex[p], &e) ||
-		    dp_fdb_set(fx->dp, e.domain, vf_mac[p], ifindex[p],
+		    dp_fdb_set(fx->dp, e.domain, 0, vf_mac[p], ifindex[p],
 			       port_id[p]))
 			goto fail;
 		fl->ifindex[fl->count] = (uint32_t)ifindex[p];
