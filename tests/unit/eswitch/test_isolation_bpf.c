@@ -818,7 +818,7 @@ static void test_oversize(void **state)
 
 /* ---- 5. rates ---- */
 
-/* 1 Mbit/s: the bucket holds VFLAG_RATE_MIN_BURST_BYTES (the 10 ms of
+/* 1 Mbit/s: the bucket holds VFLAG_RATE_MIN_BURST_BYTES (the 250 ms of
  * 1 Mbit/s are less), then frames are dropped. The refill during the
  * test (1 Mbit/s for a few ms: a few hundred bytes) may let one more
  * through. */
