@@ -18,8 +18,7 @@ static json_t *pf_json(const struct eswitch_pf_status *st, const char *bond)
 
 	return json_pack(
 	    "{s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:s, s:s, s:b, s:o, s:I}",
-	    "name",
-	    st->name, "dev", st->dev, "ifindex", st->ifindex, "mac",
+	    "name", st->name, "dev", st->dev, "ifindex", st->ifindex, "mac",
 	    mac_format(st->mac, mac), "pci", st->pci, "link",
 	    st->gone	  ? "gone"
 	    : st->carrier ? "up"
@@ -97,8 +96,8 @@ static json_t *vf_row(const struct eswitch_vf_status *st)
 	    "pf", st->pf, "vf", (int)st->index, "ifname", st->ifname, "rep",
 	    st->rep, "type", vf_type_name(st->type), "mac",
 	    mac_format(st->mac, mac), "pci", st->pci, "netns",
-	    json_str_or_null(st->netns), "in_use", st->in_use, "gone",
-	    st->gone, "vlan", (int)p->vlan, "qos", (int)p->qos, "vlan_proto",
+	    json_str_or_null(st->netns), "in_use", st->in_use, "gone", st->gone,
+	    "vlan", (int)p->vlan, "qos", (int)p->qos, "vlan_proto",
 	    p->vlan_proto == 0x88a8 ? "802.1ad" : "802.1Q", "spoofchk",
 	    p->spoofchk, "trust", p->trust, "max_tx_rate",
 	    (json_int_t)p->max_tx_rate, "storm_pps", (json_int_t)p->storm_pps,

@@ -40,8 +40,7 @@ static void k_port_detach(void *ctx, int ifindex, bool device_gone)
 static int k_fdb_set(void *ctx, uint32_t domain, uint16_t vlan,
 		     const uint8_t mac[6], int ifindex, uint32_t port_id)
 {
-	return dp_fdb_set(kernel(ctx)->dp, domain, vlan, mac, ifindex,
-			  port_id);
+	return dp_fdb_set(kernel(ctx)->dp, domain, vlan, mac, ifindex, port_id);
 }
 
 static void k_fdb_del(void *ctx, uint32_t domain, uint16_t vlan,

@@ -75,8 +75,7 @@ static bool policy_equal(const struct eswitch_vf_policy *a,
 	return a->vlan == b->vlan && a->qos == b->qos &&
 	       a->vlan_proto == b->vlan_proto && a->spoofchk == b->spoofchk &&
 	       a->trust == b->trust && a->max_tx_rate == b->max_tx_rate &&
-	       a->storm_pps == b->storm_pps &&
-	       a->storm_burst == b->storm_burst;
+	       a->storm_pps == b->storm_pps && a->storm_burst == b->storm_burst;
 }
 
 /* Every refusal, before anything changes. */

@@ -113,9 +113,8 @@ static const char *ns_name(struct eswitch_ns *ns)
 	return ns ? ((struct fake_ns *)ns)->name : "";
 }
 
-const struct fake_fdb *fake_fdb_find_vlan(const struct fake *f,
-					  uint32_t domain, uint16_t vlan,
-					  const uint8_t mac[6])
+const struct fake_fdb *fake_fdb_find_vlan(const struct fake *f, uint32_t domain,
+					  uint16_t vlan, const uint8_t mac[6])
 {
 	for (int i = 0; i < FAKE_MAX_FDB; i++)
 		if (f->fdb[i].used && f->fdb[i].domain == domain &&

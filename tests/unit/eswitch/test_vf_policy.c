@@ -49,9 +49,8 @@ static int setup(void **state)
 	fx->fake.devs[fx->up[1]].mtu = 9000;
 	fx->fake.machine_id = "0123456789abcdef0123456789abcdef";
 	fx->sw = eswitch_create_with_ops(&fake_ops, &fx->fake);
-	if (!fx->sw ||
-	    eswitch_pf_add(fx->sw, "pf0", "eth0", NULL, fx->err,
-			   sizeof(fx->err)))
+	if (!fx->sw || eswitch_pf_add(fx->sw, "pf0", "eth0", NULL, fx->err,
+				      sizeof(fx->err)))
 		return -1;
 	fx->pf = eswitch_pf_find(fx->sw, "pf0");
 	if (eswitch_pf_set_numvfs(fx->sw, fx->pf, 2, VF_TYPE_VETH, false,
@@ -255,8 +254,7 @@ static void test_refusals(void **state)
 					       fx->err, sizeof(fx->err)),
 			 -ENOENT);
 	assert_non_null(strstr(fx->err, "pf0 has no VF 2"));
-	assert_int_equal(eswitch_vf_get_policy(fx->sw, fx->pf, 2, &p),
-			 -ENOENT);
+	assert_int_equal(eswitch_vf_get_policy(fx->sw, fx->pf, 2, &p), -ENOENT);
 }
 
 /* A backend refusal leaves the VF as it was: entry, fdb and settings. */
@@ -292,12 +290,10 @@ static void test_pf_spoofchk(void **state)
 	assert_false(get(fx, 1).spoofchk);
 	assert_int_equal(port_of(fx, "pf0_1")->flags, 0);
 	assert_int_equal(eswitch_pf_set_numvfs(fx->sw, fx->pf, 0, VF_TYPE_VETH,
-					       false, fx->err,
-					       sizeof(fx->err)),
+					       false, fx->err, sizeof(fx->err)),
 			 0);
 	assert_int_equal(eswitch_pf_set_numvfs(fx->sw, fx->pf, 1, VF_TYPE_VETH,
-					       false, fx->err,
-					       sizeof(fx->err)),
+					       false, fx->err, sizeof(fx->err)),
 			 0);
 	assert_false(get(fx, 0).spoofchk);
 	assert_int_equal(eswitch_pf_set_spoofchk(fx->sw, fx->pf, true), 0);
@@ -355,7 +351,7 @@ static void test_default_mac_machine(void **state)
 
 		snprintf(id, sizeof(id), "host%d", i);
 		eswitch_vf_default_mac(id, "pf0", (unsigned)i % 4, m);
-		assert_int_equal(m[0] & 0x01, 0); /* unicast */
+		assert_int_equal(m[0] & 0x01, 0);    /* unicast */
 		assert_int_equal(m[0] & 0x02, 0x02); /* locally administered */
 	}
 	/* Through the backend: the VF got the MAC of this machine's id,
@@ -367,21 +363,19 @@ static void test_default_mac_machine(void **state)
 	other.machine_id = "fedcba9876543210fedcba9876543210";
 	sw2 = eswitch_create_with_ops(&fake_ops, &other);
 	assert_non_null(sw2);
-	assert_int_equal(eswitch_pf_add(sw2, "pf0", "eth0", NULL, fx->err,
-					sizeof(fx->err)),
-			 0);
 	assert_int_equal(
-	    eswitch_pf_set_numvfs(sw2, eswitch_pf_find(sw2, "pf0"), 1,
-				  VF_TYPE_VETH, false, fx->err,
-				  sizeof(fx->err)),
+	    eswitch_pf_add(sw2, "pf0", "eth0", NULL, fx->err, sizeof(fx->err)),
 	    0);
+	assert_int_equal(eswitch_pf_set_numvfs(sw2, eswitch_pf_find(sw2, "pf0"),
+					       1, VF_TYPE_VETH, false, fx->err,
+					       sizeof(fx->err)),
+			 0);
 	{
 		struct eswitch_vf_status st;
 
-		assert_int_equal(eswitch_vf_status(sw2,
-						   eswitch_pf_find(sw2, "pf0"),
-						   0, &st),
-				 0);
+		assert_int_equal(
+		    eswitch_vf_status(sw2, eswitch_pf_find(sw2, "pf0"), 0, &st),
+		    0);
 		assert_memory_not_equal(st.mac, vf_mac(fx, 0), 6);
 	}
 	eswitch_destroy(sw2);
@@ -391,14 +385,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-	    T(test_defaults),
-	    T(test_every_knob_in_the_entry),
-	    T(test_vlan_moves_fdb),
-	    T(test_refusals),
-	    T(test_rollback),
-	    T(test_pf_spoofchk),
-	    T(test_uplink_mtu),
-	    T(test_default_mac_machine),
+	    T(test_defaults),	    T(test_every_knob_in_the_entry),
+	    T(test_vlan_moves_fdb), T(test_refusals),
+	    T(test_rollback),	    T(test_pf_spoofchk),
+	    T(test_uplink_mtu),	    T(test_default_mac_machine),
 #undef T
 	};
 
