@@ -240,7 +240,7 @@ static bool vf_policy_word(char **argv, int i, struct eswitch_vf_policy *pol, bo
 
 static json_t *vf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
-	struct eswitch_vf_policy pol = { 0 }, old;
+	struct eswitch_vf_policy pol = { 0 }, old = { 0 };
 	bool have_mac = false, have_pol = false, vlan_seen = false;
 	const char *netns = NULL;
 	uint8_t mac[6];
