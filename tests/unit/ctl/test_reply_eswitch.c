@@ -107,13 +107,13 @@ static void assert_reply(json_t *reply, const char *want)
 	"{\"name\":\"pf0\",\"dev\":\"eth0\",\"ifindex\":2,"                    \
 	"\"mac\":\"52:54:00:00:00:01\",\"pci\":\"0000:61:00.0\","              \
 	"\"link\":\"up\",\"numvfs\":2,\"vf_type\":\"veth\","                   \
-	"\"eswitch_mode\":\"legacy\",\"spoofchk\":false,\"bond\":\"bond0\","  \
+	"\"eswitch_mode\":\"legacy\",\"spoofchk\":false,\"bond\":\"bond0\","   \
 	"\"mtu\":1500}"
 #define PF1                                                                    \
 	"{\"name\":\"pf1\",\"dev\":\"eth1\",\"ifindex\":3,"                    \
 	"\"mac\":\"52:54:00:00:00:02\",\"pci\":\"0000:3b:00.0\","              \
 	"\"link\":\"down\",\"numvfs\":1,\"vf_type\":\"tap\","                  \
-	"\"eswitch_mode\":\"legacy\",\"spoofchk\":true,\"bond\":null,"       \
+	"\"eswitch_mode\":\"legacy\",\"spoofchk\":true,\"bond\":null,"         \
 	"\"mtu\":9000}"
 
 static void test_pfs(void **state)
@@ -232,15 +232,64 @@ static void test_stats(void **state)
 			    "name (see `vflagctl vf show`)");
 }
 
-int main(void)
+static const char *doc_path = "doc/ctl.md";
+
+/* doc/ctl.md names every counter `stats` gives (in backquotes, as its
+ * stats section lists them) and every key of a `vf show` row. */
+static void test_names_documented(void **state)
+{
+	struct fx *fx = *state;
+	static char doc[131072];
+	FILE *f = fopen(doc_path, "r");
+	size_t n;
+	json_t *r, *p, *v;
+	const char *key;
+	size_t i;
+
+	assert_non_null(f);
+	n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = 0;
+	r = reply_eswitch_stats(fx->sw, NULL, fx->err, sizeof(fx->err));
+	json_array_foreach(json_object_get(r, "ports"), i, p)
+	{
+		json_object_foreach(json_object_get(p, "counters"), key, v)
+		{
+			char q[80];
+
+			snprintf(q, sizeof(q), "`%s`", key);
+			if (!strstr(doc, q))
+				fail_msg("%s does not name counter %s",
+					 doc_path, key);
+		}
+	}
+	json_decref(r);
+	r = reply_eswitch_vfs(fx->sw, "pf0", fx->err, sizeof(fx->err));
+	json_object_foreach(json_array_get(json_object_get(r, "vfs"), 0), key,
+			    v)
+	{
+		char q[80];
+
+		snprintf(q, sizeof(q), "\"%s\":", key);
+		if (!strstr(doc, q))
+			fail_msg("%s's vf show lacks key %s", doc_path, key);
+	}
+	json_decref(r);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_pfs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_names_documented, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_vfs_and_map_rep, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 	};
 
 	log_set_level(LOG_LVL_ERR);
+	if (argc > 1)
+		doc_path = argv[1];
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
