@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -234,33 +235,134 @@ static json_t *pf_del(struct vflagd *d, int argc, char **argv, struct cmd_res *r
 	return cmd_check(r, vflagd_pf_del(d, pf, force, r->err, r->errlen));
 }
 
+static bool word_bad(struct cmd_res *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A usage error on a bad word; false, for the word parsers to return. */
+static bool word_bad(struct cmd_res *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->error = EINVAL;
+	r->usage = true;
+	va_start(ap, fmt);
+	vsnprintf(r->err, r->errlen, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* The isolation words of `vf set` (as `ip link set DEV vf N` has them),
+ * applied to *pol; returns true if word i (with its value) was one,
+ * false with r failed on a bad value or an unknown word. *have says
+ * whether any was given, vlan_seen whether qos/proto may follow. */
+static bool vf_policy_word(char **argv, int i, struct eswitch_vf_policy *pol, bool *have,
+			   bool *vlan_seen, struct cmd_res *r)
+{
+	const char *w = argv[i], *v = argv[i + 1];
+	uint32_t n;
+	bool on;
+
+	if (!strcmp(w, "vlan")) {
+		if (parse_u32(v, 0, 4094, &n))
+			return word_bad(r, "vlan is 1..4094, or 0 for none, not '%s'", v);
+		/* As ip link: a vlan without qos or proto resets them. */
+		pol->vlan = (uint16_t)n;
+		pol->qos = 0;
+		pol->vlan_proto = 0x8100;
+		*vlan_seen = true;
+	} else if (!strcmp(w, "qos") || !strcmp(w, "proto")) {
+		if (!*vlan_seen)
+			return word_bad(r, "%s follows a vlan: vlan VID [qos PCP] [proto 802.1Q|802.1ad]",
+					w);
+		if (!strcmp(w, "qos")) {
+			if (parse_u32(v, 0, 7, &n))
+				return word_bad(r, "qos is a PCP, 0..7, not '%s'", v);
+			pol->qos = (uint8_t)n;
+		} else if (!strcasecmp(v, "802.1Q")) {
+			pol->vlan_proto = 0x8100;
+		} else if (!strcasecmp(v, "802.1ad")) {
+			pol->vlan_proto = 0x88a8;
+		} else {
+			return word_bad(r, "proto is 802.1Q or 802.1ad, not '%s'", v);
+		}
+	} else if (!strcmp(w, "spoofchk") || !strcmp(w, "trust")) {
+		if (parse_bool(v, &on))
+			return word_bad(r, "%s is on or off, not '%s'", w, v);
+		*(w[0] == 's' ? &pol->spoofchk : &pol->trust) = on;
+	} else if (!strcmp(w, "max_tx_rate")) {
+		if (parse_u32(v, 0, ESWITCH_MAX_TX_RATE, &n))
+			return word_bad(r, "max_tx_rate is 0 (unlimited) to %u Mbit/s, not '%s'",
+					ESWITCH_MAX_TX_RATE, v);
+		pol->max_tx_rate = n;
+	} else if (!strcmp(w, "storm_pps") || !strcmp(w, "storm_burst")) {
+		if (parse_u32(v, 0, ESWITCH_MAX_STORM_PPS, &n))
+			return word_bad(r, "%s is 0..%u packets%s, not '%s'", w,
+					ESWITCH_MAX_STORM_PPS, w[6] == 'p' ? " per second (0: no limit)" : "", v);
+		*(w[6] == 'p' ? &pol->storm_pps : &pol->storm_burst) = n;
+	} else {
+		return cmd_fail(r, EINVAL, true,
+				"unknown VF setting '%s': mac, netns, vlan, qos, proto, spoofchk, trust, "
+				"max_tx_rate, storm_pps or storm_burst",
+				w),
+		       false;
+	}
+	*have = true;
+	return true;
+}
+
 static json_t *vf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 {
+	struct eswitch_vf_policy pol = { 0 }, old = { 0 };
+	bool have_mac = false, have_pol = false, vlan_seen = false;
 	const char *netns = NULL;
 	uint8_t mac[6];
-	bool have_mac = false;
 	struct pf *pf;
 	uint32_t n;
+	int ret;
 
 	if (argc < 5 || strcmp(argv[1], "vf") || (argc % 2) == 0)
 		return cmd_usage(r, "vf", "set");
 	if (parse_u32(argv[2], 0, ESWITCH_MAX_VFS - 1, &n))
 		return cmd_fail(r, EINVAL, true, "VF number is 0..%d, not '%s'", ESWITCH_MAX_VFS - 1, argv[2]);
-	for (int i = 3; i < argc; i += 2) {
-		if (!strcmp(argv[i], "mac")) {
-			if (mac_parse(argv[i + 1], mac))
-				return cmd_fail(r, EINVAL, true, "bad MAC '%s': expected xx:xx:xx:xx:xx:xx", argv[i + 1]);
-			have_mac = true;
-		} else if (!strcmp(argv[i], "netns")) {
-			netns = argv[i + 1];
-		} else {
-			return cmd_fail(r, EINVAL, true, "unknown VF setting '%s': mac or netns", argv[i]);
+	/* The words are checked once before the PF is looked up (so a bad
+	 * word is a usage error whatever exists), then applied to the VF's
+	 * current settings. */
+	for (int pass = 0; pass < 2; pass++) {
+		vlan_seen = false;
+		for (int i = 3; i < argc; i += 2) {
+			if (!strcmp(argv[i], "mac")) {
+				if (mac_parse(argv[i + 1], mac))
+					return cmd_fail(r, EINVAL, true, "bad MAC '%s': expected xx:xx:xx:xx:xx:xx",
+							argv[i + 1]);
+				have_mac = true;
+			} else if (!strcmp(argv[i], "netns")) {
+				netns = argv[i + 1];
+			} else if (!vf_policy_word(argv, i, &pol, &have_pol, &vlan_seen, r)) {
+				return NULL;
+			}
 		}
+		if (pass)
+			break;
+		pf = cmd_pf(d, argv[0], r);
+		if (!pf)
+			return NULL;
+		if (!have_pol)
+			break;
+		ret = eswitch_vf_get_policy(vflagd_eswitch(d), pf, n, &pol);
+		if (ret)
+			return cmd_fail(r, ret, false, "%s has no VF %u (see `vflagctl vf show %s`)", argv[0], n,
+					argv[0]);
+		old = pol;
 	}
-	pf = cmd_pf(d, argv[0], r);
-	if (!pf)
-		return NULL;
-	return cmd_check(r, eswitch_vf_set(vflagd_eswitch(d), pf, n, have_mac ? mac : NULL, netns, r->err, r->errlen));
+	if (have_pol) {
+		ret = eswitch_vf_set_policy(vflagd_eswitch(d), pf, n, &pol, r->err, r->errlen);
+		if (ret)
+			return cmd_check(r, ret);
+	}
+	ret = eswitch_vf_set(vflagd_eswitch(d), pf, n, have_mac ? mac : NULL, netns, r->err, r->errlen);
+	/* All or nothing: the settings go back if the MAC or move failed. */
+	if (ret && have_pol)
+		eswitch_vf_set_policy(vflagd_eswitch(d), pf, n, &old, NULL, 0);
+	return cmd_check(r, ret);
 }
 
 static json_t *vf_show(struct vflagd *d, int argc, char **argv, struct cmd_res *r)

@@ -17,15 +17,15 @@ static json_t *pf_json(const struct eswitch_pf_status *st, const char *bond)
 	char mac[MAC_STR_LEN];
 
 	return json_pack(
-	    "{s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:s, s:s, s:b, s:o}", "name",
-	    st->name, "dev", st->dev, "ifindex", st->ifindex, "mac",
+	    "{s:s, s:s, s:i, s:s, s:s, s:s, s:i, s:s, s:s, s:b, s:o, s:I}",
+	    "name", st->name, "dev", st->dev, "ifindex", st->ifindex, "mac",
 	    mac_format(st->mac, mac), "pci", st->pci, "link",
 	    st->gone	  ? "gone"
 	    : st->carrier ? "up"
 			  : "down",
 	    "numvfs", (int)st->numvfs, "vf_type", vf_type_name(st->vf_type),
 	    "eswitch_mode", "legacy", "spoofchk", st->spoofchk, "bond",
-	    json_str_or_null(bond));
+	    json_str_or_null(bond), "mtu", (json_int_t)st->mtu);
 }
 
 static void no_pf(const char *name, char *err, size_t errlen)
@@ -86,14 +86,22 @@ static json_t *vf_rows(struct eswitch *sw, const char *name, const char *key,
 
 static json_t *vf_row(const struct eswitch_vf_status *st)
 {
+	const struct eswitch_vf_policy *p = &st->policy;
 	char mac[MAC_STR_LEN];
 
+	/* From "vlan" on: tenant isolation (issue 8), as ip link shows it. */
 	return json_pack(
-	    "{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b}", "pf", st->pf,
-	    "vf", (int)st->index, "ifname", st->ifname, "rep", st->rep, "type",
-	    vf_type_name(st->type), "mac", mac_format(st->mac, mac), "pci",
-	    st->pci, "netns", json_str_or_null(st->netns), "in_use", st->in_use,
-	    "gone", st->gone);
+	    "{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b,"
+	    " s:i, s:i, s:s, s:b, s:b, s:I, s:I, s:I}",
+	    "pf", st->pf, "vf", (int)st->index, "ifname", st->ifname, "rep",
+	    st->rep, "type", vf_type_name(st->type), "mac",
+	    mac_format(st->mac, mac), "pci", st->pci, "netns",
+	    json_str_or_null(st->netns), "in_use", st->in_use, "gone", st->gone,
+	    "vlan", (int)p->vlan, "qos", (int)p->qos, "vlan_proto",
+	    p->vlan_proto == 0x88a8 ? "802.1ad" : "802.1Q", "spoofchk",
+	    p->spoofchk, "trust", p->trust, "max_tx_rate",
+	    (json_int_t)p->max_tx_rate, "storm_pps", (json_int_t)p->storm_pps,
+	    "storm_burst", (json_int_t)p->storm_burst);
 }
 
 static json_t *map_rep_row(const struct eswitch_vf_status *st)
@@ -144,6 +152,18 @@ static const struct {
     F(NULL, "tx_drop_hairpin", drop_hairpin),
     F("drop_flood_full", "drop_flood_full", drop_flood_full),
     F(NULL, "tx_drop_link_local", drop_link_local),
+    /* Tenant isolation (issue 8): all counted on the VF's port. */
+    F(NULL, "tx_drop_slow_proto", drop_slow_proto),
+    F(NULL, "tx_drop_mac_control", drop_mac_control),
+    F(NULL, "tx_drop_bad_src", drop_bad_src),
+    F(NULL, "drop_vlan", drop_vlan),
+    F(NULL, "tx_drop_runt", drop_runt),
+    F(NULL, "tx_drop_oversize", drop_oversize),
+    F(NULL, "tx_drop_rate", drop_rate),
+    F(NULL, "tx_drop_storm", drop_storm),
+    F(NULL, "tx_runt_padded", runt_padded),
+    F(NULL, "tx_vlan_pushed", vlan_pushed),
+    F(NULL, "rx_vlan_popped", vlan_popped),
 #undef F
 };
 

@@ -205,10 +205,10 @@ void dp_port_detach(struct dp *dp, int ifindex, bool device_gone)
 		dp_unhook(dp, h, device_gone);
 }
 
-int dp_fdb_set(struct dp *dp, uint32_t domain, const uint8_t mac[6],
-	       int ifindex, uint32_t port_id)
+int dp_fdb_set(struct dp *dp, uint32_t domain, uint16_t vlan,
+	       const uint8_t mac[6], int ifindex, uint32_t port_id)
 {
-	struct vflag_fdb_key key = { .domain = domain };
+	struct vflag_fdb_key key = { .domain = domain, .vlan = vlan };
 	struct vflag_fdb_val val = { .ifindex = (uint32_t)ifindex, .port_id = port_id };
 
 	memcpy(key.mac, mac, 6);
@@ -217,9 +217,10 @@ int dp_fdb_set(struct dp *dp, uint32_t domain, const uint8_t mac[6],
 	return 0;
 }
 
-void dp_fdb_del(struct dp *dp, uint32_t domain, const uint8_t mac[6])
+void dp_fdb_del(struct dp *dp, uint32_t domain, uint16_t vlan,
+		const uint8_t mac[6])
 {
-	struct vflag_fdb_key key = { .domain = domain };
+	struct vflag_fdb_key key = { .domain = domain, .vlan = vlan };
 
 	memcpy(key.mac, mac, 6);
 	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fdb), &key);

@@ -59,9 +59,12 @@ int dp_port_update(struct dp *dp, int ifindex, const struct vflag_port *port);
  * clsact qdisc only if dp_port_attach created it. */
 void dp_port_detach(struct dp *dp, int ifindex, bool device_gone);
 
-int dp_fdb_set(struct dp *dp, uint32_t domain, const uint8_t mac[6],
-	       int ifindex, uint32_t port_id);
-void dp_fdb_del(struct dp *dp, uint32_t domain, const uint8_t mac[6]);
+/* (domain, vlan, mac) -> the VF port; vlan 0 is untagged, a VST VF's
+ * MAC lives in its vlan_id (bpf/vflag_dp.h). */
+int dp_fdb_set(struct dp *dp, uint32_t domain, uint16_t vlan,
+	       const uint8_t mac[6], int ifindex, uint32_t port_id);
+void dp_fdb_del(struct dp *dp, uint32_t domain, uint16_t vlan,
+		const uint8_t mac[6]);
 /* Replaces a domain's broadcast list. */
 int dp_flood_set(struct dp *dp, uint32_t domain, const struct vflag_flood *fl);
 

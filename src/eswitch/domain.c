@@ -24,6 +24,7 @@ struct vflag_port eswitch_pf_port_entry(const struct pf *pf)
 	    .domain = eswitch_pf_domain(pf),
 	    .lag_slot = pf->in_lag ? pf->lag_slot : VFLAG_NO_LAG,
 	    .member_index = pf->member_index,
+	    .mtu = pf->mtu,
 	};
 }
 
@@ -36,7 +37,15 @@ struct vflag_port eswitch_vf_port_entry(const struct pf *pf,
 	    .domain = eswitch_pf_domain(pf),
 	    .lag_slot = pf->in_lag ? pf->lag_slot : VFLAG_NO_LAG,
 	    .uplink_ifindex = pf->gone ? 0 : (uint32_t)pf->ifindex,
-	    .flags = pf->spoofchk ? VFLAG_PORT_F_SPOOFCHK : 0,
+	    .flags = (vf->policy.spoofchk ? VFLAG_PORT_F_SPOOFCHK : 0) |
+		     (vf->policy.trust ? VFLAG_PORT_F_TRUST : 0),
+	    .vlan_id = vf->policy.vlan,
+	    /* qos and proto mean something only with a VLAN to push. */
+	    .vlan_qos = vf->policy.vlan ? vf->policy.qos : 0,
+	    .vlan_proto = vf->policy.vlan ? vf->policy.vlan_proto : 0,
+	    .max_tx_rate = vf->policy.max_tx_rate,
+	    .storm_pps = vf->policy.storm_pps,
+	    .storm_burst = vf->policy.storm_pps ? vf->policy.storm_burst : 0,
 	};
 
 	memcpy(p.mac, vf->mac, 6);
@@ -89,9 +98,10 @@ static int pf_reprogram(struct eswitch *sw, struct pf *pf, uint32_t old_domain)
 		if (vf->gone)
 			continue;
 		entry = eswitch_vf_port_entry(pf, vf);
-		sw->ops->fdb_del(sw->ops_ctx, old_domain, vf->mac);
-		ret = sw->ops->fdb_set(sw->ops_ctx, domain, vf->mac,
-				       vf->rep_ifindex, vf->port_id);
+		sw->ops->fdb_del(sw->ops_ctx, old_domain, vf_fdb_vlan(vf),
+				 vf->mac);
+		ret = sw->ops->fdb_set(sw->ops_ctx, domain, vf_fdb_vlan(vf),
+				       vf->mac, vf->rep_ifindex, vf->port_id);
 		if (!ret)
 			ret = sw->ops->port_update(sw->ops_ctx, vf->rep_ifindex,
 						   &entry);

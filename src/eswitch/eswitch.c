@@ -26,6 +26,12 @@ struct eswitch *eswitch_create_with_ops(const struct eswitch_ops *ops,
 		return NULL;
 	sw->ops = ops;
 	sw->ops_ctx = ops_ctx;
+	/* Without an identity, default MACs still differ per PF and VF,
+	 * just not across hosts. */
+	if (ops->machine_id &&
+	    ops->machine_id(ops_ctx, sw->machine_id, sizeof(sw->machine_id)))
+		LOG_WARN(TAG, "no machine identity: default VF MACs may "
+			      "repeat on another host");
 	return sw;
 }
 
@@ -154,6 +160,16 @@ struct pf *eswitch_link_event(struct eswitch *sw,
 						     true);
 				return pf;
 			}
+			if (ev->mtu && ev->mtu != pf->mtu) {
+				struct vflag_port entry;
+
+				LOG_INFO(TAG, "%s (%s): mtu %u -> %u", pf->name,
+					 pf->dev, pf->mtu, ev->mtu);
+				pf->mtu = ev->mtu;
+				entry = eswitch_pf_port_entry(pf);
+				sw->ops->port_update(sw->ops_ctx, pf->ifindex,
+						     &entry);
+			}
 			if (pf->carrier == ev->carrier)
 				return NULL;
 			pf->carrier = ev->carrier;
@@ -172,7 +188,8 @@ struct pf *eswitch_link_event(struct eswitch *sw,
 					 "deleted?)",
 					 v, pf->name);
 				vf->gone = true;
-				sw->ops->fdb_del(sw->ops_ctx, domain, vf->mac);
+				sw->ops->fdb_del(sw->ops_ctx, domain,
+						 vf_fdb_vlan(vf), vf->mac);
 				sw->ops->port_detach(sw->ops_ctx,
 						     vf->rep_ifindex, true);
 				eswitch_domain_flood_sync(sw, domain);

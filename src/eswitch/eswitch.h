@@ -65,6 +65,39 @@ int eswitch_pf_set_spoofchk(struct eswitch *sw, struct pf *pf, bool on);
 int eswitch_vf_set(struct eswitch *sw, struct pf *pf, unsigned vf,
 		   const uint8_t *mac, const char *netns, char *err,
 		   size_t errlen);
+/* A VF's tenant isolation settings, as `ip link set DEV vf N` has them
+ * (doc/ctl.md). A new VF gets spoofchk from its PF (on unless `pf set
+ * spoofchk off`), no VLAN, trust off, no rate limit and the storm limit
+ * VFLAG_STORM_PPS_DEFAULT/VFLAG_STORM_BURST_DEFAULT. */
+struct eswitch_vf_policy {
+	uint16_t vlan;	      /* VST VLAN 1..4094, 0 = untagged */
+	uint8_t qos;	      /* PCP 0..7 of the tag pushed (needs a vlan) */
+	uint16_t vlan_proto;  /* 0x8100 (802.1Q) or 0x88a8 (802.1ad) */
+	bool spoofchk;	      /* drop frames not from its MAC */
+	bool trust;	      /* may send LLDP/802.1X, and tags without vlan */
+	uint32_t max_tx_rate; /* Mbit/s, 0 = unlimited */
+	uint32_t storm_pps;   /* broadcast+multicast per second, 0 = off */
+	uint32_t storm_burst; /* packets the storm bucket holds */
+};
+
+#define ESWITCH_MAX_TX_RATE 1000000u /* Mbit/s: 1 Tbit/s */
+#define ESWITCH_MAX_STORM_PPS 100000000u
+
+/* -ENOENT past the PF's numvfs. */
+int eswitch_vf_get_policy(struct eswitch *sw, const struct pf *pf,
+			  unsigned vf, struct eswitch_vf_policy *pol);
+/* Checks pol whole (clear refusals for a bad VID, PCP, proto, rate),
+ * then programs the VF's port entry; a VLAN change moves its fdb entry
+ * to (domain, new vlan, MAC). All or nothing. */
+int eswitch_vf_set_policy(struct eswitch *sw, struct pf *pf, unsigned vf,
+			  const struct eswitch_vf_policy *pol, char *err,
+			  size_t errlen);
+/* The default MAC of VF index of PF pf_name on the machine machine_id:
+ * a hash of the three, locally administered unicast, so it is stable
+ * across restarts and differs across hosts sharing a wire. */
+void eswitch_vf_default_mac(const char *machine_id, const char *pf_name,
+			    unsigned index, uint8_t mac[6]);
+
 /* True if some VF of pf is in use (in another namespace, or its TAP
  * opened); why says which. */
 bool eswitch_pf_vfs_in_use(struct eswitch *sw, struct pf *pf, char *why,
@@ -118,6 +151,7 @@ struct eswitch_pf_status {
 	bool spoofchk;
 	int lag_slot;	  /* -1: a lone PF */
 	uint32_t port_id; /* for eswitch_port_stats */
+	uint32_t mtu;	  /* the uplink's, the VFs' largest payload out */
 };
 
 /* What `vf show` and `map-rep` report of one VF. */
@@ -134,6 +168,7 @@ struct eswitch_vf_status {
 	bool in_use;
 	bool gone;
 	uint32_t port_id; /* for eswitch_port_stats */
+	struct eswitch_vf_policy policy;
 };
 
 void eswitch_pf_status(struct eswitch *sw, const struct pf *pf,

@@ -17,6 +17,7 @@ struct vf {
 	uint32_t port_id;
 	char netns[ESWITCH_NETNS_LEN]; /* "" while in vflagd's namespace */
 	bool gone;		       /* its device vanished under us */
+	struct eswitch_vf_policy policy; /* tenant isolation (vf_policy.c) */
 };
 
 struct pf {
@@ -29,7 +30,8 @@ struct pf {
 	uint32_t port_id;
 	bool carrier;
 	bool gone; /* the uplink device vanished */
-	bool spoofchk;
+	bool spoofchk; /* what its new VFs get; `pf set` sets all of them */
+	uint32_t mtu;  /* the uplink device's, in its port entry */
 	enum vf_type vf_type;
 	unsigned numvfs;
 	struct vf *vfs;
@@ -48,6 +50,7 @@ struct eswitch {
 	unsigned npfs;
 	uint64_t slots_used; /* bit per pf->slot */
 	uint8_t port_ids_used[VFLAG_MAX_PORTS];
+	char machine_id[64]; /* ops->machine_id's, for default VF MACs */
 };
 
 /* eswitch.c: the registry. */
@@ -61,6 +64,15 @@ struct vflag_port eswitch_vf_port_entry(const struct pf *pf,
 					const struct vf *vf);
 /* Rewrites the broadcast list of one domain from the PFs in it. */
 int eswitch_domain_flood_sync(struct eswitch *sw, uint32_t domain);
+
+/* vf_policy.c: the isolation settings a new VF starts with. */
+void eswitch_vf_policy_init(const struct pf *pf, struct vf *vf);
+
+/* The fdb VLAN a VF's MAC lives in: its VST VLAN, else untagged. */
+static inline uint16_t vf_fdb_vlan(const struct vf *vf)
+{
+	return vf->policy.vlan;
+}
 
 /* vf.c: VF devices. */
 int eswitch_vf_create(struct eswitch *sw, struct pf *pf, struct vf *vf,

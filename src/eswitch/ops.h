@@ -15,6 +15,7 @@
 #define VFLAG_ESWITCH_OPS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bpf/vflag_dp.h"
@@ -35,10 +36,11 @@ struct eswitch_ops {
 			   const struct vflag_port *port);
 	/* Unhooks (unless device_gone) and forgets ifindex. */
 	void (*port_detach)(void *ctx, int ifindex, bool device_gone);
-	/* (domain, mac) -> port. */
-	int (*fdb_set)(void *ctx, uint32_t domain, const uint8_t mac[6],
-		       int ifindex, uint32_t port_id);
-	void (*fdb_del)(void *ctx, uint32_t domain, const uint8_t mac[6]);
+	/* (domain, vlan, mac) -> port; vlan 0 is untagged. */
+	int (*fdb_set)(void *ctx, uint32_t domain, uint16_t vlan,
+		       const uint8_t mac[6], int ifindex, uint32_t port_id);
+	void (*fdb_del)(void *ctx, uint32_t domain, uint16_t vlan,
+			const uint8_t mac[6]);
 	/* Replaces a domain's broadcast list whole. */
 	int (*flood_set)(void *ctx, uint32_t domain,
 			 const struct vflag_flood *fl);
@@ -84,6 +86,14 @@ struct eswitch_ops {
 	/* Keeps the host stack quiet on an eswitch end (no IPv6, so no
 	 * router solicitations or MLD go into the VF). Best effort. */
 	void (*rep_quiet)(void *ctx, const char *dev);
+
+	/* --- the host --- */
+
+	/* Writes a string naming this machine, the same across restarts
+	 * and different on another host (/etc/machine-id), into buf;
+	 * returns 0 or -errno. Read once, at eswitch creation; default
+	 * VF MACs are derived from it. NULL: "" (tests without a host). */
+	int (*machine_id)(void *ctx, char *buf, size_t len);
 };
 
 /* The real backend. Its ctx is a struct eswitch_kernel. */

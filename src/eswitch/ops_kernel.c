@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "dp/dp.h"
@@ -36,15 +37,16 @@ static void k_port_detach(void *ctx, int ifindex, bool device_gone)
 	dp_port_detach(kernel(ctx)->dp, ifindex, device_gone);
 }
 
-static int k_fdb_set(void *ctx, uint32_t domain, const uint8_t mac[6],
-		     int ifindex, uint32_t port_id)
+static int k_fdb_set(void *ctx, uint32_t domain, uint16_t vlan,
+		     const uint8_t mac[6], int ifindex, uint32_t port_id)
 {
-	return dp_fdb_set(kernel(ctx)->dp, domain, mac, ifindex, port_id);
+	return dp_fdb_set(kernel(ctx)->dp, domain, vlan, mac, ifindex, port_id);
 }
 
-static void k_fdb_del(void *ctx, uint32_t domain, const uint8_t mac[6])
+static void k_fdb_del(void *ctx, uint32_t domain, uint16_t vlan,
+		      const uint8_t mac[6])
 {
-	dp_fdb_del(kernel(ctx)->dp, domain, mac);
+	dp_fdb_del(kernel(ctx)->dp, domain, vlan, mac);
 }
 
 static int k_flood_set(void *ctx, uint32_t domain, const struct vflag_flood *fl)
@@ -159,6 +161,39 @@ static void k_rep_quiet(void *ctx, const char *dev)
 	fclose(f);
 }
 
+/* The first line of path, without its newline; 0 if there was one. */
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f)) {
+		fclose(f);
+		return -ENODATA;
+	}
+	fclose(f);
+	n = strcspn(buf, "\n");
+	buf[n] = '\0';
+	return n ? 0 : -ENODATA;
+}
+
+/* systemd's machine-id is stable across reboots and unique per install;
+ * a host without one (a bare container) falls back to this boot's id
+ * (stable across vflagd restarts, not reboots), then to the hostname. */
+static int k_machine_id(void *ctx, char *buf, size_t len)
+{
+	(void)ctx;
+	if (!read_line("/etc/machine-id", buf, len) ||
+	    !read_line("/proc/sys/kernel/random/boot_id", buf, len))
+		return 0;
+	if (gethostname(buf, len))
+		return -errno;
+	buf[len - 1] = '\0';
+	return 0;
+}
+
 const struct eswitch_ops eswitch_ops_kernel = {
     .port_attach = k_port_attach,
     .port_update = k_port_update,
@@ -181,4 +216,5 @@ const struct eswitch_ops eswitch_ops_kernel = {
     .link_set_mac = k_link_set_mac,
     .link_set_netns = k_link_set_netns,
     .rep_quiet = k_rep_quiet,
+    .machine_id = k_machine_id,
 };

@@ -110,6 +110,9 @@ int eswitch_pf_add(struct eswitch *sw, const char *name, const char *ifname,
 	pf->ifindex = info.ifindex;
 	memcpy(pf->mac, info.mac, 6);
 	pf->carrier = info.carrier;
+	pf->mtu = info.mtu;
+	/* Tenants are isolated by default: a PF-wide off is explicit. */
+	pf->spoofchk = true;
 	pf->slot = slot;
 	if (pci)
 		snprintf(pf->pci, sizeof(pf->pci), "%s", pci);
@@ -259,12 +262,14 @@ int eswitch_pf_set_spoofchk(struct eswitch *sw, struct pf *pf, bool on)
 {
 	pf->spoofchk = on;
 	for (unsigned v = 0; v < pf->numvfs; v++) {
-		struct vflag_port entry =
-		    eswitch_vf_port_entry(pf, &pf->vfs[v]);
+		struct vf *vf = &pf->vfs[v];
+		struct vflag_port entry;
 
-		if (!pf->vfs[v].gone)
-			sw->ops->port_update(sw->ops_ctx,
-					     pf->vfs[v].rep_ifindex, &entry);
+		vf->policy.spoofchk = on;
+		entry = eswitch_vf_port_entry(pf, vf);
+		if (!vf->gone)
+			sw->ops->port_update(sw->ops_ctx, vf->rep_ifindex,
+					     &entry);
 	}
 	return 0;
 }
@@ -362,4 +367,5 @@ void eswitch_pf_status(struct eswitch *sw, const struct pf *pf,
 	st->spoofchk = pf->spoofchk;
 	st->lag_slot = pf_lag_slot(pf);
 	st->port_id = pf->port_id;
+	st->mtu = pf->mtu;
 }

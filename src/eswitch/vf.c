@@ -56,27 +56,12 @@ static void vf_device_del(struct eswitch *sw, const struct vf *vf)
 
 void eswitch_vf_destroy(struct eswitch *sw, struct pf *pf, struct vf *vf)
 {
-	sw->ops->fdb_del(sw->ops_ctx, eswitch_pf_domain(pf), vf->mac);
+	sw->ops->fdb_del(sw->ops_ctx, eswitch_pf_domain(pf), vf_fdb_vlan(vf),
+			 vf->mac);
 	sw->ops->port_detach(sw->ops_ctx, vf->rep_ifindex, vf->gone);
 	if (!vf->gone)
 		vf_device_del(sw, vf);
 	eswitch_port_id_free(sw, vf->port_id);
-}
-
-/* Stable, locally administered: the same PF name and index give the
- * same MAC across restarts. */
-static void vf_default_mac(const struct pf *pf, unsigned index, uint8_t mac[6])
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	for (const char *p = pf->name; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	mac[0] = 0x02;
-	mac[1] = (uint8_t)(h >> 24);
-	mac[2] = (uint8_t)(h >> 16);
-	mac[3] = (uint8_t)(h >> 8);
-	mac[4] = (uint8_t)h;
-	mac[5] = (uint8_t)index;
 }
 
 int eswitch_vf_create(struct eswitch *sw, struct pf *pf, struct vf *vf,
@@ -89,7 +74,8 @@ int eswitch_vf_create(struct eswitch *sw, struct pf *pf, struct vf *vf,
 	memset(vf, 0, sizeof(*vf));
 	vf->index = index;
 	vf->type = type;
-	vf_default_mac(pf, index, vf->mac);
+	eswitch_vf_default_mac(sw->machine_id, pf->name, index, vf->mac);
+	eswitch_vf_policy_init(pf, vf);
 	snprintf(vf->ifname, sizeof(vf->ifname), "%svf%u", pf->name, index);
 	if (type == VF_TYPE_TAP) {
 		snprintf(vf->rep, sizeof(vf->rep), "%s", vf->ifname);
@@ -127,8 +113,9 @@ int eswitch_vf_create(struct eswitch *sw, struct pf *pf, struct vf *vf,
 			 vf->rep, strerror(-ret));
 		goto free_port_id;
 	}
-	ret = sw->ops->fdb_set(sw->ops_ctx, eswitch_pf_domain(pf), vf->mac,
-			       vf->rep_ifindex, vf->port_id);
+	ret = sw->ops->fdb_set(sw->ops_ctx, eswitch_pf_domain(pf),
+			       vf_fdb_vlan(vf), vf->mac, vf->rep_ifindex,
+			       vf->port_id);
 	if (ret) {
 		snprintf(err, errlen,
 			 "cannot add %s to the switching table: %s", vf->ifname,
@@ -191,15 +178,15 @@ static int vf_set_mac(struct eswitch *sw, struct pf *pf, struct vf *vf,
 	}
 	memcpy(old, vf->mac, 6);
 	memcpy(vf->mac, mac, 6);
-	ret = sw->ops->fdb_set(sw->ops_ctx, domain, mac, vf->rep_ifindex,
-			       vf->port_id);
+	ret = sw->ops->fdb_set(sw->ops_ctx, domain, vf_fdb_vlan(vf), mac,
+			       vf->rep_ifindex, vf->port_id);
 	if (ret) {
 		memcpy(vf->mac, old, 6);
 		snprintf(err, errlen, "cannot update the switching table: %s",
 			 strerror(-ret));
 		return ret;
 	}
-	sw->ops->fdb_del(sw->ops_ctx, domain, old);
+	sw->ops->fdb_del(sw->ops_ctx, domain, vf_fdb_vlan(vf), old);
 	entry = eswitch_vf_port_entry(pf, vf);
 	sw->ops->port_update(sw->ops_ctx, vf->rep_ifindex, &entry);
 	return 0;
@@ -356,5 +343,6 @@ int eswitch_vf_status(struct eswitch *sw, const struct pf *pf, unsigned index,
 	st->in_use = eswitch_vf_in_use(sw, vf);
 	st->gone = vf->gone;
 	st->port_id = vf->port_id;
+	st->policy = vf->policy;
 	return 0;
 }

@@ -581,6 +581,7 @@ static int nl_monitor_parse(const struct nlmsghdr *nlh,
 	ev->deleted = nlh->nlmsg_type == RTM_DELLINK;
 	ev->admin_up = info.admin_up;
 	ev->carrier = info.carrier;
+	ev->mtu = info.mtu;
 	return 0;
 
 malformed:

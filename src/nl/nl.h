@@ -62,6 +62,7 @@ struct nl_link_event {
 	bool deleted;  /* RTM_DELLINK */
 	bool admin_up;
 	bool carrier;
+	uint32_t mtu;  /* IFLA_MTU; 0 if the message lacked it */
 };
 typedef void (*nl_link_cb)(void *ctx, const struct nl_link_event *ev);
 

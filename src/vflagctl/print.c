@@ -16,7 +16,7 @@
 #include "lag/bond_config.h"
 #define CELL_LEN 256  /* one formatted value, NUL included */
 #define LIST_LEN 1024 /* a space-separated list of names */
-#define TABLE_MAX_COLS 12
+#define TABLE_MAX_COLS 16
 
 char *vflagctl_sanitize(const char *s, char *buf, size_t len)
 {
@@ -237,6 +237,10 @@ static const struct column vf_columns[] = {
     {"PF", "pf"},   {"VF", "vf"},	{"IFNAME", "ifname"},
     {"REP", "rep"}, {"TYPE", "type"},	{"MAC", "mac"},
     {"PCI", "pci"}, {"NETNS", "netns"}, {"IN_USE", "in_use"},
+    /* Tenant isolation, as ip link shows a VF's. */
+    {"VLAN", "vlan"}, {"QOS", "qos"}, {"PROTO", "vlan_proto"},
+    {"SPOOFCHK", "spoofchk"}, {"TRUST", "trust"},
+    {"MAX_TX_RATE", "max_tx_rate"},
 };
 
 int vflagctl_print_vfs(FILE *out, json_t *data)

@@ -392,10 +392,10 @@ def test_bad_input(cni):
                      ("link_state", "disable"), ("max_tx_rate", 100),
                      ("min_tx_rate", 10)):
         cni.err("ADD", cni.conf(**{key: val}), E_UNSUPPORTED, ns=ns)
-    cni.err("ADD", cni.conf(spoofchk="on"), E_UNSUPPORTED, ns=ns)  # PF: off
+    cni.err("ADD", cni.conf(spoofchk="off"), E_UNSUPPORTED, ns=ns)  # PF: on
     cni.err("ADD", cni.conf(vlan=5000), E_CONFIG, ns=ns)
     # the accepted no-op values of those keys
-    res = cni.ok("ADD", cni.conf(vlan=0, vlanQoS=0, spoofchk="off",
+    res = cni.ok("ADD", cni.conf(vlan=0, vlanQoS=0, spoofchk="on",
                                  trust="off", link_state="auto",
                                  min_tx_rate=0, max_tx_rate=0), ns=ns)
     cni.ok("DEL", good, ns=ns)

@@ -287,8 +287,26 @@ static void test_run_pf_vf_refusals(void **state)
 		     "0", "mac", "02:00:00:00:00:01:ff");
 	ASSERT_FAILS(ctx, EINVAL, true, "bad MAC '02:00:00:00:00'", "vf", "set", "pf0", "vf", "0",
 		     "netns", "vm1", "mac", "02:00:00:00:00");
-	ASSERT_FAILS(ctx, EINVAL, true, "unknown VF setting 'vlan'", "vf", "set", "pf0", "vf", "0",
-		     "vlan", "10");
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown VF setting 'vlans'", "vf", "set", "pf0", "vf", "0",
+		     "vlans", "10");
+	/* The isolation words: bad values are usage errors before any PF
+	 * is looked up. */
+	ASSERT_FAILS(ctx, EINVAL, true, "vlan is 1..4094, or 0 for none, not '4095'", "vf", "set",
+		     "pf0", "vf", "0", "vlan", "4095");
+	ASSERT_FAILS(ctx, EINVAL, true, "qos is a PCP, 0..7, not '8'", "vf", "set", "pf0", "vf", "0",
+		     "vlan", "10", "qos", "8");
+	ASSERT_FAILS(ctx, EINVAL, true, "qos follows a vlan", "vf", "set", "pf0", "vf", "0", "qos",
+		     "3");
+	ASSERT_FAILS(ctx, EINVAL, true, "proto is 802.1Q or 802.1ad, not '802.1x'", "vf", "set",
+		     "pf0", "vf", "0", "vlan", "10", "proto", "802.1x");
+	ASSERT_FAILS(ctx, EINVAL, true, "spoofchk is on or off, not 'maybe'", "vf", "set", "pf0",
+		     "vf", "0", "spoofchk", "maybe");
+	ASSERT_FAILS(ctx, EINVAL, true, "trust is on or off, not '2'", "vf", "set", "pf0", "vf",
+		     "0", "trust", "2");
+	ASSERT_FAILS(ctx, EINVAL, true, "max_tx_rate is 0 (unlimited) to 1000000 Mbit/s, not '-5'",
+		     "vf", "set", "pf0", "vf", "0", "max_tx_rate", "-5");
+	ASSERT_FAILS(ctx, EINVAL, true, "storm_pps is 0..100000000 packets per second", "vf", "set",
+		     "pf0", "vf", "0", "storm_pps", "x");
 	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf show [PF]", "vf", "show", "a", "b");
 
 	ASSERT_FAILS(ctx, EINVAL, true, "usage: stats [PORT]", "stats", "a", "b");

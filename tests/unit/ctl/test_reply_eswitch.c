@@ -4,8 +4,10 @@
  * (tests/unit/eswitch/fake_backend.c): no root needed.
  *
  * The fixture: pf0 on eth0 with two veth VFs, VF 1 in namespace vm1,
- * pf0 in LAG slot 2 (named "bond0" by the caller); pf1 on eth1 with one
- * TAP VF and spoofchk on, its uplink's carrier down. */
+ * pf0 in LAG slot 2 (named "bond0" by the caller), spoofchk off, VF 0
+ * in VST VLAN 10 with every isolation knob set; pf1 on eth1 (mtu 9000)
+ * with one TAP VF and spoofchk on (the default), its uplink's carrier
+ * down. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,6 +40,13 @@ static int setup(void **state)
 {
 	const uint8_t mac0[6] = {0x52, 0x54, 0, 0, 0, 1};
 	const uint8_t mac1[6] = {0x52, 0x54, 0, 0, 0, 2};
+	const struct eswitch_vf_policy pol = {.vlan = 10,
+					      .qos = 3,
+					      .vlan_proto = 0x88a8,
+					      .trust = true,
+					      .max_tx_rate = 100,
+					      .storm_pps = 500,
+					      .storm_burst = 50};
 	struct fx *fx = calloc(1, sizeof(*fx));
 	struct pf *pf0, *pf1;
 	char *e;
@@ -48,7 +57,8 @@ static int setup(void **state)
 	e = fx->err;
 	fake_init(&fx->fake);
 	fake_dev_add(&fx->fake, "eth0", mac0, true, true);
-	fake_dev_add(&fx->fake, "eth1", mac1, true, false);
+	fx->fake.devs[fake_dev_add(&fx->fake, "eth1", mac1, true, false)].mtu =
+	    9000;
 	fake_netns_add(&fx->fake, "vm1");
 	fx->sw = eswitch_create_with_ops(&fake_ops, &fx->fake);
 	if (!fx->sw || eswitch_pf_add(fx->sw, "pf0", "eth0", NULL, e, el) ||
@@ -59,7 +69,9 @@ static int setup(void **state)
 	if (eswitch_pf_set_numvfs(fx->sw, pf0, 2, VF_TYPE_VETH, false, e, el) ||
 	    eswitch_pf_set_numvfs(fx->sw, pf1, 1, VF_TYPE_TAP, false, e, el) ||
 	    eswitch_vf_set(fx->sw, pf0, 1, NULL, "vm1", e, el) ||
+	    eswitch_pf_set_spoofchk(fx->sw, pf0, false) ||
 	    eswitch_pf_set_spoofchk(fx->sw, pf1, true) ||
+	    eswitch_vf_set_policy(fx->sw, pf0, 0, &pol, e, el) ||
 	    eswitch_pf_join_lag(fx->sw, pf0, 2, 0))
 		return -1;
 	fx->fake.stats[pf_port_id(pf0)].tx_packets = 7;
@@ -95,12 +107,14 @@ static void assert_reply(json_t *reply, const char *want)
 	"{\"name\":\"pf0\",\"dev\":\"eth0\",\"ifindex\":2,"                    \
 	"\"mac\":\"52:54:00:00:00:01\",\"pci\":\"0000:61:00.0\","              \
 	"\"link\":\"up\",\"numvfs\":2,\"vf_type\":\"veth\","                   \
-	"\"eswitch_mode\":\"legacy\",\"spoofchk\":false,\"bond\":\"bond0\"}"
+	"\"eswitch_mode\":\"legacy\",\"spoofchk\":false,\"bond\":\"bond0\","   \
+	"\"mtu\":1500}"
 #define PF1                                                                    \
 	"{\"name\":\"pf1\",\"dev\":\"eth1\",\"ifindex\":3,"                    \
 	"\"mac\":\"52:54:00:00:00:02\",\"pci\":\"0000:3b:00.0\","              \
 	"\"link\":\"down\",\"numvfs\":1,\"vf_type\":\"tap\","                  \
-	"\"eswitch_mode\":\"legacy\",\"spoofchk\":true,\"bond\":null}"
+	"\"eswitch_mode\":\"legacy\",\"spoofchk\":true,\"bond\":null,"         \
+	"\"mtu\":9000}"
 
 static void test_pfs(void **state)
 {
@@ -134,7 +148,10 @@ static void test_vfs_and_map_rep(void **state)
 		 "{\"vfs\":[{\"pf\":\"pf0\",\"vf\":0,\"ifname\":\"pf0vf0\","
 		 "\"rep\":\"pf0_0\",\"type\":\"veth\",\"mac\":\"%s\","
 		 "\"pci\":\"0000:61:00.2\",\"netns\":null,\"in_use\":false,"
-		 "\"gone\":false}]}",
+		 "\"gone\":false,\"vlan\":10,\"qos\":3,"
+		 "\"vlan_proto\":\"802.1ad\",\"spoofchk\":false,"
+		 "\"trust\":true,\"max_tx_rate\":100,\"storm_pps\":500,"
+		 "\"storm_burst\":50}]}",
 		 pf0vf0_mac);
 	/* Only pf0's VF 0 here: the others' MACs are checked by the
 	 * eswitch's own tests; the shape is the point. */
@@ -195,7 +212,11 @@ static void test_stats(void **state)
 	    "\"flood_packets\":0,\"tx_drop_no_member\":0,"
 	    "\"tx_drop_malformed\":0,\"tx_drop_spoof\":0,"
 	    "\"tx_drop_hairpin\":0,\"drop_flood_full\":0,"
-	    "\"tx_drop_link_local\":0}}]}");
+	    "\"tx_drop_link_local\":0,\"tx_drop_slow_proto\":0,"
+	    "\"tx_drop_mac_control\":0,\"tx_drop_bad_src\":0,"
+	    "\"drop_vlan\":0,\"tx_drop_runt\":0,\"tx_drop_oversize\":0,"
+	    "\"tx_drop_rate\":0,\"tx_drop_storm\":0,\"tx_runt_padded\":0,"
+	    "\"tx_vlan_pushed\":0,\"rx_vlan_popped\":0}}]}");
 	{
 		json_t *r =
 		    reply_eswitch_stats(fx->sw, NULL, fx->err, sizeof(fx->err));
@@ -211,15 +232,64 @@ static void test_stats(void **state)
 			    "name (see `vflagctl vf show`)");
 }
 
-int main(void)
+static const char *doc_path = "doc/ctl.md";
+
+/* doc/ctl.md names every counter `stats` gives (in backquotes, as its
+ * stats section lists them) and every key of a `vf show` row. */
+static void test_names_documented(void **state)
+{
+	struct fx *fx = *state;
+	static char doc[131072];
+	FILE *f = fopen(doc_path, "r");
+	size_t n;
+	json_t *r, *p, *v;
+	const char *key;
+	size_t i;
+
+	assert_non_null(f);
+	n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = 0;
+	r = reply_eswitch_stats(fx->sw, NULL, fx->err, sizeof(fx->err));
+	json_array_foreach(json_object_get(r, "ports"), i, p)
+	{
+		json_object_foreach(json_object_get(p, "counters"), key, v)
+		{
+			char q[80];
+
+			snprintf(q, sizeof(q), "`%s`", key);
+			if (!strstr(doc, q))
+				fail_msg("%s does not name counter %s",
+					 doc_path, key);
+		}
+	}
+	json_decref(r);
+	r = reply_eswitch_vfs(fx->sw, "pf0", fx->err, sizeof(fx->err));
+	json_object_foreach(json_array_get(json_object_get(r, "vfs"), 0), key,
+			    v)
+	{
+		char q[80];
+
+		snprintf(q, sizeof(q), "\"%s\":", key);
+		if (!strstr(doc, q))
+			fail_msg("%s's vf show lacks key %s", doc_path, key);
+	}
+	json_decref(r);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_pfs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_names_documented, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(test_vfs_and_map_rep, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
 	};
 
 	log_set_level(LOG_LVL_ERR);
+	if (argc > 1)
+		doc_path = argv[1];
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,14 +113,20 @@ static const char *ns_name(struct eswitch_ns *ns)
 	return ns ? ((struct fake_ns *)ns)->name : "";
 }
 
-const struct fake_fdb *fake_fdb_find(const struct fake *f, uint32_t domain,
-				     const uint8_t mac[6])
+const struct fake_fdb *fake_fdb_find_vlan(const struct fake *f, uint32_t domain,
+					  uint16_t vlan, const uint8_t mac[6])
 {
 	for (int i = 0; i < FAKE_MAX_FDB; i++)
 		if (f->fdb[i].used && f->fdb[i].domain == domain &&
-		    !memcmp(f->fdb[i].mac, mac, 6))
+		    f->fdb[i].vlan == vlan && !memcmp(f->fdb[i].mac, mac, 6))
 			return &f->fdb[i];
 	return NULL;
+}
+
+const struct fake_fdb *fake_fdb_find(const struct fake *f, uint32_t domain,
+				     const uint8_t mac[6])
+{
+	return fake_fdb_find_vlan(f, domain, 0, mac);
 }
 
 unsigned fake_fdb_count(const struct fake *f)
@@ -186,11 +192,12 @@ static void f_port_detach(void *ctx, int ifindex, bool device_gone)
 		f->ports[ifindex].attached = false;
 }
 
-static int f_fdb_set(void *ctx, uint32_t domain, const uint8_t mac[6],
-		     int ifindex, uint32_t port_id)
+static int f_fdb_set(void *ctx, uint32_t domain, uint16_t vlan,
+		     const uint8_t mac[6], int ifindex, uint32_t port_id)
 {
 	struct fake *f = fk(ctx);
-	struct fake_fdb *e = (struct fake_fdb *)fake_fdb_find(f, domain, mac);
+	struct fake_fdb *e =
+	    (struct fake_fdb *)fake_fdb_find_vlan(f, domain, vlan, mac);
 	int ret;
 
 	if (failing(f, FAKE_OP_FDB_SET, &ret))
@@ -202,16 +209,18 @@ static int f_fdb_set(void *ctx, uint32_t domain, const uint8_t mac[6],
 		return -ENOSPC;
 	*e = (struct fake_fdb){.used = true,
 			       .domain = domain,
+			       .vlan = vlan,
 			       .ifindex = ifindex,
 			       .port_id = port_id};
 	memcpy(e->mac, mac, 6);
 	return 0;
 }
 
-static void f_fdb_del(void *ctx, uint32_t domain, const uint8_t mac[6])
+static void f_fdb_del(void *ctx, uint32_t domain, uint16_t vlan,
+		      const uint8_t mac[6])
 {
 	struct fake_fdb *e =
-	    (struct fake_fdb *)fake_fdb_find(fk(ctx), domain, mac);
+	    (struct fake_fdb *)fake_fdb_find_vlan(fk(ctx), domain, vlan, mac);
 
 	if (e)
 		e->used = false;
@@ -306,7 +315,7 @@ static int f_link_get(void *ctx, struct eswitch_ns *ns, const char *name,
 	memcpy(out->mac, d->mac, 6);
 	out->admin_up = d->admin_up;
 	out->carrier = d->carrier;
-	out->mtu = 1500;
+	out->mtu = d->mtu ? d->mtu : 1500;
 	snprintf(out->kind, sizeof(out->kind), "%s",
 		 d->tap	   ? "tun"
 		 : d->peer ? "veth"
@@ -434,6 +443,16 @@ static void f_rep_quiet(void *ctx, const char *dev)
 		d->quiet = true;
 }
 
+static int f_machine_id(void *ctx, char *buf, size_t len)
+{
+	struct fake *f = fk(ctx);
+
+	if (!f->machine_id)
+		return -ENOENT;
+	snprintf(buf, len, "%s", f->machine_id);
+	return 0;
+}
+
 const struct eswitch_ops fake_ops = {
     .port_attach = f_port_attach,
     .port_update = f_port_update,
@@ -456,4 +475,5 @@ const struct eswitch_ops fake_ops = {
     .link_set_mac = f_link_set_mac,
     .link_set_netns = f_link_set_netns,
     .rep_quiet = f_rep_quiet,
+    .machine_id = f_machine_id,
 };

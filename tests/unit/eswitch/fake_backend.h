@@ -29,6 +29,7 @@ struct fake_dev {
 	bool carrier;
 	bool tap;
 	bool quiet; /* rep_quiet was called on it */
+	uint32_t mtu; /* 0 reads as 1500 */
 	int peer;   /* a veth's other end; 0 = none */
 };
 
@@ -40,6 +41,7 @@ struct fake_port {
 struct fake_fdb {
 	bool used;
 	uint32_t domain;
+	uint16_t vlan;
 	uint8_t mac[6];
 	int ifindex;
 	uint32_t port_id;
@@ -79,6 +81,7 @@ struct fake {
 	enum fake_op fail_op;	/* the next call of this op fails */
 	int fail_ret;		/* with this -errno */
 	unsigned fail_after;	/* after this many calls succeed */
+	const char *machine_id; /* what machine_id answers; NULL: -ENOENT */
 };
 
 extern const struct eswitch_ops fake_ops;
@@ -91,9 +94,13 @@ int fake_dev_add(struct fake *f, const char *name, const uint8_t mac[6],
 struct fake_dev *fake_dev_find(struct fake *f, const char *netns,
 			       const char *name);
 void fake_netns_add(struct fake *f, const char *name);
-/* The fdb entry of (domain, mac), or NULL. */
+/* The fdb entry of (domain, untagged, mac), or NULL. */
 const struct fake_fdb *fake_fdb_find(const struct fake *f, uint32_t domain,
 				     const uint8_t mac[6]);
+/* The fdb entry of (domain, vlan, mac), or NULL. */
+const struct fake_fdb *fake_fdb_find_vlan(const struct fake *f,
+					  uint32_t domain, uint16_t vlan,
+					  const uint8_t mac[6]);
 unsigned fake_fdb_count(const struct fake *f);
 unsigned fake_ports_attached(const struct fake *f);
 unsigned fake_devs_count(const struct fake *f);

@@ -349,7 +349,7 @@ static int fx_setup(void **state)
 		struct vflag_flood *fl = dom == DOMAIN_A ? &fl_a : &fl_b;
 
 		if (dp_port_attach(fx->dp, ifindex[p], &e) ||
-		    dp_fdb_set(fx->dp, dom, vf_mac[p], ifindex[p], port_id[p]))
+		    dp_fdb_set(fx->dp, dom, 0, vf_mac[p], ifindex[p], port_id[p]))
 			goto fail;
 		fl->ifindex[fl->count] = (uint32_t)ifindex[p];
 		fl->port_id[fl->count] = port_id[p];

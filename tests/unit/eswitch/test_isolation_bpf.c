@@ -417,7 +417,7 @@ static int fx_setup(void **state)
 		struct vflag_flood *fl = bonded(p) ? &fl_a : &fl_b;
 
 		if (dp_port_attach(fx->dp, ifindex[p], &e) ||
-		    dp_fdb_set(fx->dp, e.domain, vf_mac[p], ifindex[p],
+		    dp_fdb_set(fx->dp, e.domain, 0, vf_mac[p], ifindex[p],
 			       port_id[p]))
 			goto fail;
 		fl->ifindex[fl->count] = (uint32_t)ifindex[p];
@@ -818,7 +818,7 @@ static void test_oversize(void **state)
 
 /* ---- 5. rates ---- */
 
-/* 1 Mbit/s: the bucket holds VFLAG_RATE_MIN_BURST_BYTES (the 10 ms of
+/* 1 Mbit/s: the bucket holds VFLAG_RATE_MIN_BURST_BYTES (the 250 ms of
  * 1 Mbit/s are less), then frames are dropped. The refill during the
  * test (1 Mbit/s for a few ms: a few hundred bytes) may let one more
  * through. */

@@ -212,7 +212,7 @@ static int fx_setup(void **state)
 		fl.ifindex[0] = (uint32_t)ifindex[VF0];
 		fl.port_id[0] = port_id[VF0];
 		if (dp_port_attach(fx->dp, ifindex[VF0], &e) ||
-		    dp_fdb_set(fx->dp, DOMAIN, vf_mac, ifindex[VF0],
+		    dp_fdb_set(fx->dp, DOMAIN, 0, vf_mac, ifindex[VF0],
 			       port_id[VF0]) ||
 		    dp_flood_set(fx->dp, DOMAIN, &fl))
 			goto fail;

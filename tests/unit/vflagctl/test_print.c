@@ -204,7 +204,9 @@ static void test_vfs(void **state)
 	    "{\"vfs\": [{\"pf\": \"pf0\", \"vf\": 0, \"ifname\": \"pf0vf0\","
 	    " \"rep\": \"pf0_0\", \"type\": \"veth\","
 	    " \"mac\": \"6a:66:2d:48:92:c3\", \"pci\": \"0000:61:00.2\","
-	    " \"netns\": \"vm1\", \"in_use\": true},"
+	    " \"netns\": \"vm1\", \"in_use\": true, \"vlan\": 10, \"qos\": 3,"
+	    " \"vlan_proto\": \"802.1Q\", \"spoofchk\": true,"
+	    " \"trust\": false, \"max_tx_rate\": 100},"
 	    " {\"pf\": \"pf0\", \"vf\": 1, \"ifname\": \"pf0vf1\","
 	    " \"rep\": \"pf0_1\", \"type\": \"veth\", \"mac\": null,"
 	    " \"pci\": \"0000:61:00.3\", \"netns\": null, \"in_use\": false}]}",
@@ -214,17 +216,23 @@ static void test_vfs(void **state)
 	find_line(out, "PF", header, sizeof(header));
 	for (const char *const *c =
 		 (const char *const[]){"VF", "IFNAME", "REP", "TYPE", "MAC",
-				       "PCI", "NETNS", "IN_USE", NULL};
+				       "PCI", "NETNS", "IN_USE", "VLAN", "QOS",
+				       "PROTO", "SPOOFCHK", "TRUST",
+				       "MAX_TX_RATE", NULL};
 	     *c; c++)
 		assert_contains(header, *c);
 	assert_string_equal(header, "PF   VF  IFNAME  REP    TYPE  MAC        "
-				    "        PCI           NETNS  IN_USE");
+				    "        PCI           NETNS  IN_USE  VLAN  "
+				    "QOS  PROTO   SPOOFCHK  TRUST  MAX_TX_RATE");
 	find_line(out, "pf0  0", row, sizeof(row));
 	assert_string_equal(row, "pf0  0   pf0vf0  pf0_0  veth  "
-				 "6a:66:2d:48:92:c3  0000:61:00.2  vm1    yes");
+				 "6a:66:2d:48:92:c3  0000:61:00.2  vm1    yes     "
+				 "10    3    802.1Q  yes       no     100");
 	find_line(out, "pf0  1", row, sizeof(row));
+	/* A daemon older than the isolation keys: dashes. */
 	assert_string_equal(row, "pf0  1   pf0vf1  pf0_1  veth  "
-				 "-                  0000:61:00.3  -      no");
+				 "-                  0000:61:00.3  -      no      "
+				 "-     -    -       -         -      -");
 	free(out);
 }
 
