@@ -20,14 +20,53 @@ static json_t *mac_json(const uint8_t mac[6])
 	return json_string(mac_format(mac, buf));
 }
 
+/* The tenant's isolation settings: the datapath keeps them across a
+ * restart, so the model must relearn them too. */
+static json_t *policy_save(const struct eswitch_vf_policy *p)
+{
+	return json_pack("{s:i, s:i, s:i, s:b, s:b, s:I, s:I, s:I}", "vlan",
+			 (int)p->vlan, "qos", (int)p->qos, "vlan_proto",
+			 (int)p->vlan_proto, "spoofchk", p->spoofchk, "trust",
+			 p->trust, "max_tx_rate", (json_int_t)p->max_tx_rate,
+			 "storm_pps", (json_int_t)p->storm_pps, "storm_burst",
+			 (json_int_t)p->storm_burst);
+}
+
+static int policy_restore(struct eswitch_vf_policy *p, const json_t *j)
+{
+	json_int_t rate, pps, burst;
+	int vlan, qos, proto, spoofchk, trust;
+
+	if (json_unpack((json_t *)j, "{s:i, s:i, s:i, s:b, s:b, s:I, s:I, s:I}",
+			"vlan", &vlan, "qos", &qos, "vlan_proto", &proto,
+			"spoofchk", &spoofchk, "trust", &trust, "max_tx_rate",
+			&rate, "storm_pps", &pps, "storm_burst", &burst) ||
+	    vlan < 0 || vlan > 4094 || qos < 0 || qos > 7 || proto < 0 ||
+	    proto > 0xffff || rate < 0 || rate > UINT32_MAX || pps < 0 ||
+	    pps > UINT32_MAX || burst < 0 || burst > UINT32_MAX)
+		return -EINVAL;
+	*p = (struct eswitch_vf_policy){
+		.vlan = (uint16_t)vlan,
+		.qos = (uint8_t)qos,
+		.vlan_proto = (uint16_t)proto,
+		.spoofchk = spoofchk,
+		.trust = trust,
+		.max_tx_rate = (uint32_t)rate,
+		.storm_pps = (uint32_t)pps,
+		.storm_burst = (uint32_t)burst,
+	};
+	return 0;
+}
+
 static json_t *vf_save(const struct vf *vf)
 {
-	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:i, s:s, s:b}",
+	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:i, s:s, s:b, s:o}",
 			 "index", (int)vf->index, "type",
 			 vf_type_name(vf->type), "ifname", vf->ifname, "rep",
 			 vf->rep, "rep_ifindex", vf->rep_ifindex, "mac",
 			 mac_json(vf->mac), "port_id", (int)vf->port_id,
-			 "netns", vf->netns, "gone", vf->gone);
+			 "netns", vf->netns, "gone", vf->gone, "policy",
+			 policy_save(&vf->policy));
 }
 
 static json_t *pf_save(const struct pf *pf)
@@ -67,14 +106,17 @@ static int copy_str(char *dst, size_t cap, const char *src)
 static int vf_restore(struct eswitch *sw, struct vf *vf, const json_t *j)
 {
 	const char *type, *ifname, *rep, *mac, *netns;
+	json_t *policy = NULL;
 	struct nl_link_info info;
 	int index, rep_ifindex, port_id, gone = 0;
 
 	if (json_unpack((json_t *)j,
-			"{s:i, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s?b}",
+			"{s:i, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s?b, s?o}",
 			"index", &index, "type", &type, "ifname", &ifname,
 			"rep", &rep, "rep_ifindex", &rep_ifindex, "mac", &mac,
-			"port_id", &port_id, "netns", &netns, "gone", &gone) ||
+			"port_id", &port_id, "netns", &netns, "gone", &gone,
+			"policy", &policy) ||
+	    (policy && policy_restore(&vf->policy, policy)) ||
 	    copy_str(vf->ifname, sizeof(vf->ifname), ifname) ||
 	    copy_str(vf->rep, sizeof(vf->rep), rep) ||
 	    copy_str(vf->netns, sizeof(vf->netns), netns) ||
@@ -148,6 +190,8 @@ static int pf_restore(struct eswitch *sw, const json_t *j, unsigned *nvfs)
 	}
 	json_array_foreach(vfs, i, v)
 	{
+		/* A state file older than the isolation settings: defaults. */
+		eswitch_vf_policy_init(pf, &pf->vfs[i]);
 		if (vf_restore(sw, &pf->vfs[i], v))
 			goto free_vfs;
 		pf->numvfs++;
