@@ -154,7 +154,9 @@ run ctl pf set "$PF1" numvfs 2
 step "Configure the bond"
 if [ "$MODE" = 802.3ad ]; then
 	seed 'BONDING_OPTS="mode=4 miimon=100 lacp_rate=1"; MASTER=bond0 SLAVE=yes on both PFs'
-	run ctl bond add "$BOND" mode 802.3ad miimon 100 lacp_rate fast xmit_hash_policy layer3+4 members "$PF0" "$PF1"
+	# The seed's exact options: no hash policy. The default port selection
+	# (queue_affinity, as the NIC's) spreads the VF's flows anyway.
+	run ctl bond add "$BOND" mode 802.3ad miimon 100 lacp_rate fast members "$PF0" "$PF1"
 else
 	seed 'BONDING_OPTS="mode=1 miimon=100"; MASTER=bond0 SLAVE=yes on both PFs'
 	run ctl bond add "$BOND" mode active-backup miimon 100 members "$PF0" "$PF1"
