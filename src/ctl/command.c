@@ -168,6 +168,8 @@ static json_t *vf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r
 	const char *netns = NULL;
 	uint8_t mac[6];
 	bool have_mac = false;
+	enum vf_link_state state = VF_LINK_AUTO;
+	bool have_state = false;
 	struct pf *pf;
 	uint32_t n;
 
@@ -182,13 +184,24 @@ static json_t *vf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r
 			have_mac = true;
 		} else if (!strcmp(argv[i], "netns")) {
 			netns = argv[i + 1];
+		} else if (!strcmp(argv[i], "state")) {
+			if (vf_link_state_parse(argv[i + 1], &state))
+				return cmd_fail(r, EINVAL, true, "bad state '%s': auto, enable or disable", argv[i + 1]);
+			have_state = true;
 		} else {
-			return cmd_fail(r, EINVAL, true, "unknown VF setting '%s': mac or netns", argv[i]);
+			return cmd_fail(r, EINVAL, true, "unknown VF setting '%s': mac, netns or state", argv[i]);
 		}
 	}
 	pf = cmd_pf(d, argv[0], r);
 	if (!pf)
 		return NULL;
+	/* The link state first: it changes nothing a move could not undo. */
+	if (have_state) {
+		int ret = eswitch_vf_set_state(vflagd_eswitch(d), pf, n, state, r->err, r->errlen);
+
+		if (ret || (!have_mac && !netns))
+			return cmd_check(r, ret);
+	}
 	return cmd_check(r, eswitch_vf_set(vflagd_eswitch(d), pf, n, have_mac ? mac : NULL, netns, r->err, r->errlen));
 }
 

@@ -13,7 +13,7 @@ const struct ctl_synopsis ctl_synopses[] = {
 	{ "pf", "del", "pf del NAME [--force]" },
 	{ "pf", "show", "pf show [NAME]" },
 	{ "pf", NULL, "show" }, /* pf show's alias, listed with pf */
-	{ "vf", "set", "vf set PF vf N [mac MAC] [netns NS|-]" },
+	{ "vf", "set", "vf set PF vf N [mac MAC] [netns NS|-] [state auto|enable|disable]" },
 	{ "vf", "show", "vf show [PF]" },
 	{ "bond", "add", "bond add NAME mode MODE [BOND_OPTS] [members PF [PF...]]" },
 	{ "bond", "set", "bond set NAME BOND_OPTS" },

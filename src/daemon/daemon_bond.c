@@ -39,6 +39,7 @@ static int ops_attach(void *ctx, unsigned member, const struct bond_port *port,
 	}
 	m->b = b;
 	m->index = member;
+	m->ifindex = port->ifindex;
 	ret = bond_io_open(b->d->loop, port->ifindex, port->dev, member_rx, m,
 			   &m->io, err, errlen);
 	if (ret)
@@ -50,6 +51,7 @@ static int ops_attach(void *ctx, unsigned member, const struct bond_port *port,
 		goto close_io;
 	}
 	m->pf = pf;
+	eswitch_lag_set_carry(b->d->sw, b->slot, b->can_carry);
 	return 0;
 
 close_io:
@@ -69,15 +71,48 @@ static void ops_detach(void *ctx, unsigned member)
 	m->pf = NULL;
 }
 
+bool vflagd_lag_can_carry(const struct vflag_lag *lag, enum bond_mode mode,
+			  uint32_t min_links)
+{
+	if (!lag || !lag->tx_count)
+		return false;
+	/* As Linux's bonding, min_links counts in 802.3ad only. */
+	return mode != BOND_MODE_8023AD || lag->tx_count >= min_links;
+}
+
+/* VFs in state auto follow what was just published. */
+static void bond_carry_update(struct vflagd_bond *b,
+			      const struct vflag_lag *lag)
+{
+	struct bond_config cfg = {0};
+	bool ok;
+
+	/* b->bond is NULL while bond_create publishes its first, empty LAG. */
+	if (b->bond)
+		bond_get_config(b->bond, &cfg);
+	ok = vflagd_lag_can_carry(lag, cfg.mode, cfg.min_links);
+	if (ok != b->can_carry)
+		LOG_INFO(TAG, "%s: %s", b->bond ? bond_name(b->bond) : "bond",
+			 ok ? "can carry traffic: VF links up"
+			    : "cannot carry traffic: VF links down");
+	b->can_carry = ok;
+	eswitch_lag_set_carry(b->d->sw, b->slot, ok);
+}
+
 static int ops_publish(void *ctx, const struct vflag_lag *lag)
 {
 	struct vflagd_bond *b = ctx;
+	int ret;
 
 	if (!lag) {
 		dp_lag_clear(b->d->dp, b->slot);
+		bond_carry_update(b, NULL);
 		return 0;
 	}
-	return dp_lag_publish(b->d->dp, b->slot, lag);
+	ret = dp_lag_publish(b->d->dp, b->slot, lag);
+	if (!ret)
+		bond_carry_update(b, lag);
+	return ret;
 }
 
 static int ops_send(void *ctx, unsigned member, const void *frame, size_t len)
@@ -288,6 +323,28 @@ int vflagd_bond_reconfigure(struct vflagd *d, struct vflagd_bond *b,
 {
 	(void)d;
 	return bond_reconfigure(b->bond, cfg, clock_now_ms(), err, errlen);
+}
+
+void vflagd_bond_member_moved(struct vflagd *d, struct pf *pf)
+{
+	struct vflagd_bond *b = vflagd_pf_bond(d, pf);
+	int member = b ? member_of(b, pf) : -ENOENT;
+	struct vflagd_member *m;
+	char err[160];
+
+	if (member < 0 || pf_gone(pf))
+		return;
+	m = &b->members[member];
+	if (m->ifindex == pf_ifindex(pf))
+		return;
+	/* The old socket was bound to a device that is no more. */
+	bond_io_close(m->io);
+	m->io = NULL;
+	m->ifindex = pf_ifindex(pf);
+	if (bond_io_open(d->loop, m->ifindex, pf_dev(pf), member_rx, m, &m->io,
+			 err, sizeof(err)))
+		LOG_ERR(TAG, "%s: %s (no LACP on it)", pf_name(pf), err);
+	bond_member_set_ifindex(b->bond, (unsigned)member, m->ifindex);
 }
 
 void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf, uint64_t now)

@@ -15,6 +15,7 @@ struct vflagd_member {
 	unsigned index;	    /* member index in the bond */
 	struct pf *pf;	    /* NULL: no member at this index */
 	struct bond_io *io; /* its slow-protocol socket */
+	int ifindex;	    /* the device io is bound to */
 };
 
 struct vflagd_bond {
@@ -22,6 +23,7 @@ struct vflagd_bond {
 	uint32_t slot; /* LAG slot in the datapath */
 	struct bond *bond;
 	struct vflagd_member members[VFLAG_MAX_LAG_MEMBERS]; /* by index */
+	bool can_carry; /* last published: some member may transmit */
 };
 
 struct vflagd {
@@ -40,6 +42,9 @@ struct vflagd {
 /* Frees a bond's I/O and the bond (its members released, no
  * announcements); the slot is the caller's to clear. NULL ok. */
 void vflagd_bond_free(struct vflagd_bond *b, uint64_t now_ms);
+/* pf's uplink was adopted again under a new ifindex: its member's
+ * socket and the bond's arrays follow. */
+void vflagd_bond_member_moved(struct vflagd *d, struct pf *pf);
 /* pf's carrier changed: tells its bond, if it has one. */
 void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf,
 			      uint64_t now_ms);

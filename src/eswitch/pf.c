@@ -110,6 +110,7 @@ int eswitch_pf_add(struct eswitch *sw, const char *name, const char *ifname,
 	pf->ifindex = info.ifindex;
 	memcpy(pf->mac, info.mac, 6);
 	pf->carrier = info.carrier;
+	pf->lag_ok = info.carrier; /* a lone PF: its own carrier */
 	pf->slot = slot;
 	if (pci)
 		snprintf(pf->pci, sizeof(pf->pci), "%s", pci);
@@ -339,6 +340,11 @@ const uint8_t *pf_mac(const struct pf *pf)
 bool pf_carrier(const struct pf *pf)
 {
 	return pf->carrier && !pf->gone;
+}
+
+bool pf_gone(const struct pf *pf)
+{
+	return pf->gone;
 }
 
 uint32_t pf_port_id(const struct pf *pf)

@@ -228,6 +228,7 @@ static const struct column vf_columns[] = {
     {"PF", "pf"},   {"VF", "vf"},	{"IFNAME", "ifname"},
     {"REP", "rep"}, {"TYPE", "type"},	{"MAC", "mac"},
     {"PCI", "pci"}, {"NETNS", "netns"}, {"IN_USE", "in_use"},
+    {"STATE", "state"}, {"LINK", "link_up"},
 };
 
 int vflagctl_print_vfs(FILE *out, json_t *data)

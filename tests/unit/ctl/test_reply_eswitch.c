@@ -134,7 +134,7 @@ static void test_vfs_and_map_rep(void **state)
 		 "{\"vfs\":[{\"pf\":\"pf0\",\"vf\":0,\"ifname\":\"pf0vf0\","
 		 "\"rep\":\"pf0_0\",\"type\":\"veth\",\"mac\":\"%s\","
 		 "\"pci\":\"0000:61:00.2\",\"netns\":null,\"in_use\":false,"
-		 "\"gone\":false}]}",
+		 "\"gone\":false,\"state\":\"auto\",\"link_up\":true}]}",
 		 pf0vf0_mac);
 	/* Only pf0's VF 0 here: the others' MACs are checked by the
 	 * eswitch's own tests; the shape is the point. */

@@ -441,7 +441,7 @@ static void test_printers_chosen(void **state)
 	} cases[] = {
 	    {{"vf", "show", NULL},
 	     "{\"ok\":true,\"data\":{\"vfs\":[]}}\n",
-	     "PF  VF  IFNAME  REP  TYPE  MAC  PCI  NETNS  IN_USE\n"},
+	     "PF  VF  IFNAME  REP  TYPE  MAC  PCI  NETNS  IN_USE  STATE  LINK\n"},
 	    {{"map-rep", "pf0", NULL},
 	     "{\"ok\":true,\"data\":{\"reps\":[]}}\n",
 	     "VF NUMBER  REPRESENTOR PORT"},

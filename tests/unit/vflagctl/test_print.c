@@ -204,7 +204,8 @@ static void test_vfs(void **state)
 	    "{\"vfs\": [{\"pf\": \"pf0\", \"vf\": 0, \"ifname\": \"pf0vf0\","
 	    " \"rep\": \"pf0_0\", \"type\": \"veth\","
 	    " \"mac\": \"6a:66:2d:48:92:c3\", \"pci\": \"0000:61:00.2\","
-	    " \"netns\": \"vm1\", \"in_use\": true},"
+	    " \"netns\": \"vm1\", \"in_use\": true, \"state\": \"auto\","
+	    " \"link_up\": false},"
 	    " {\"pf\": \"pf0\", \"vf\": 1, \"ifname\": \"pf0vf1\","
 	    " \"rep\": \"pf0_1\", \"type\": \"veth\", \"mac\": null,"
 	    " \"pci\": \"0000:61:00.3\", \"netns\": null, \"in_use\": false}]}",
@@ -214,17 +215,21 @@ static void test_vfs(void **state)
 	find_line(out, "PF", header, sizeof(header));
 	for (const char *const *c =
 		 (const char *const[]){"VF", "IFNAME", "REP", "TYPE", "MAC",
-				       "PCI", "NETNS", "IN_USE", NULL};
+				       "PCI", "NETNS", "IN_USE", "STATE", "LINK",
+				       NULL};
 	     *c; c++)
 		assert_contains(header, *c);
 	assert_string_equal(header, "PF   VF  IFNAME  REP    TYPE  MAC        "
-				    "        PCI           NETNS  IN_USE");
+				    "        PCI           NETNS  IN_USE  STATE  "
+				    "LINK");
 	find_line(out, "pf0  0", row, sizeof(row));
 	assert_string_equal(row, "pf0  0   pf0vf0  pf0_0  veth  "
-				 "6a:66:2d:48:92:c3  0000:61:00.2  vm1    yes");
+				 "6a:66:2d:48:92:c3  0000:61:00.2  vm1    yes     "
+				 "auto   no");
 	find_line(out, "pf0  1", row, sizeof(row));
 	assert_string_equal(row, "pf0  1   pf0vf1  pf0_1  veth  "
-				 "-                  0000:61:00.3  -      no");
+				 "-                  0000:61:00.3  -      no      "
+				 "-      -");
 	free(out);
 }
 
