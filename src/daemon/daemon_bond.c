@@ -51,7 +51,6 @@ static int ops_attach(void *ctx, unsigned member, const struct bond_port *port,
 		goto close_io;
 	}
 	m->pf = pf;
-	eswitch_lag_set_carry(b->d->sw, b->slot, b->can_carry);
 	return 0;
 
 close_io:
@@ -80,17 +79,21 @@ bool vflagd_lag_can_carry(const struct vflag_lag *lag, enum bond_mode mode,
 	return mode != BOND_MODE_8023AD || lag->tx_count >= min_links;
 }
 
-/* VFs in state auto follow what was just published. */
-static void bond_carry_update(struct vflagd_bond *b,
-			      const struct vflag_lag *lag)
+/* Whether lag, about to be published, can carry traffic. */
+static bool bond_carry_of(const struct vflagd_bond *b,
+			  const struct vflag_lag *lag)
 {
 	struct bond_config cfg = {0};
-	bool ok;
 
 	/* b->bond is NULL while bond_create publishes its first, empty LAG. */
 	if (b->bond)
 		bond_get_config(b->bond, &cfg);
-	ok = vflagd_lag_can_carry(lag, cfg.mode, cfg.min_links);
+	return vflagd_lag_can_carry(lag, cfg.mode, cfg.min_links);
+}
+
+/* VFs in state auto follow ok (bond_carry_of()). */
+static void bond_carry_update(struct vflagd_bond *b, bool ok)
+{
 	if (ok != b->can_carry)
 		LOG_INFO(TAG, "%s: %s", b->bond ? bond_name(b->bond) : "bond",
 			 ok ? "can carry traffic: VF links up"
@@ -102,17 +105,39 @@ static void bond_carry_update(struct vflagd_bond *b,
 static int ops_publish(void *ctx, const struct vflag_lag *lag)
 {
 	struct vflagd_bond *b = ctx;
+	bool ok = bond_carry_of(b, lag);
 	int ret;
 
+	/* Down before the swap, up after it: dp_lag_publish waits out an
+	 * RCU grace period (5-15 ms here), which a VF losing its LAG need
+	 * not wait for, and a VF getting one must (its frames would be
+	 * dropped until then). */
+	if (!ok)
+		bond_carry_update(b, false);
 	if (!lag) {
 		dp_lag_clear(b->d->dp, b->slot);
-		bond_carry_update(b, NULL);
 		return 0;
 	}
 	ret = dp_lag_publish(b->d->dp, b->slot, lag);
-	if (!ret)
-		bond_carry_update(b, lag);
+	if (!ret && ok)
+		bond_carry_update(b, true);
 	return ret;
+}
+
+/* After a member joined: it takes the LAG's verdict, which a publish
+ * reports only when the member arrays change. Not in ops_attach, where
+ * the first member would flap its VFs down until the first publish. */
+static void bond_carry_sync(struct vflagd_bond *b)
+{
+	struct bond_status st;
+	struct vflag_lag lag = {0};
+
+	bond_get_status(b->bond, &st);
+	for (unsigned i = 0; i < st.nmembers; i++)
+		lag.tx_count += st.members[i].tx;
+	b->can_carry = vflagd_lag_can_carry(&lag, st.cfg.mode,
+					    st.cfg.min_links);
+	eswitch_lag_set_carry(b->d->sw, b->slot, b->can_carry);
 }
 
 static int ops_send(void *ctx, unsigned member, const void *frame, size_t len)
@@ -291,7 +316,10 @@ int vflagd_bond_member_add(struct vflagd *d, struct vflagd_bond *b,
 	snprintf(port.dev, sizeof(port.dev), "%s", pf_dev(pf));
 	memcpy(port.mac, pf_mac(pf), 6);
 	ret = bond_member_add(b->bond, &port, clock_now_ms(), err, errlen);
-	return ret < 0 ? ret : 0;
+	if (ret < 0)
+		return ret;
+	bond_carry_sync(b);
+	return 0;
 }
 
 /* The member index of pf in b, or -ENOENT. */
