@@ -292,3 +292,24 @@ def test_tap_vf_back_after_deleted(lab, vflagd):
     assert rc != 0 and "QEMU" in err, err
     vflagd.ctl("pf", "set", pf, "numvfs", 0)
     vflagd.ctl("pf", "del", pf)
+
+
+def test_vf_link_state_lacp_min_links(lab, vflagd):
+    """802.3ad against OVS with min_links 2: one member failing leaves
+    fewer distributing than min_links, so the VF's carrier goes."""
+    t = VfLagTopo(lab, vflagd, peer="ovs", mode="802.3ad",
+                  bond_opts=("miimon", 100, "lacp_rate", "fast",
+                             "min_links", 2))
+    t.wait_lag()
+    wait_for(lambda: vf_carrier(t.vm, t.vf_port) == "1", 5,
+             what="the VF's carrier with the LAG formed")
+    wait_ping(t.client, VM_IP)
+    linkfail.carrier(lab, t.sw, t.sw_ends[0], up=False)
+    wait_for(lambda: vf_carrier(t.vm, t.vf_port) == "0", 5,
+             what="the VF's carrier down below min_links")
+    assert vf_row(vflagd, t.pfs[0], 0)["link_up"] is False
+    linkfail.carrier(lab, t.sw, t.sw_ends[0], up=True)
+    t.wait_lag()
+    wait_for(lambda: vf_carrier(t.vm, t.vf_port) == "1", 5,
+             what="the VF's carrier back with min_links met")
+    wait_ping(t.client, VM_IP)
