@@ -221,7 +221,13 @@ int eswitch_vf_respawn(struct eswitch *sw, struct pf *pf, struct vf *vf)
 	if (ret)
 		goto detach;
 	vf->gone = false;
-	eswitch_vf_link_apply(sw, pf, vf);
+	if (vf->type == VF_TYPE_TAP) {
+		/* A TAP's own link is always up (QEMU's is the VM's). */
+		ret = sw->ops->link_set_up(sw->ops_ctx, vf->rep_ifindex, true);
+		vf->rep_up = !ret;
+	} else {
+		eswitch_vf_link_apply(sw, pf, vf);
+	}
 	LOG_INFO(TAG, "VF %u of %s: %s made again (ifindex %d)", vf->index,
 		 pf->name, vf->ifname, vf->ifindex);
 	goto flood_sync;

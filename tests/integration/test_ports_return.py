@@ -287,6 +287,7 @@ def test_tap_vf_back_after_deleted(lab, vflagd):
         (before[0]["mac"], before[0]["pci"], "tap")
     out = sh(["ip", "-d", "-j", "link", "show", "dev", v["ifname"]]).stdout
     assert before[0]["mac"] in out and '"tun"' in out
+    assert '"UP"' in out, out  # up, as numvfs left it
     assert vf_row(vflagd, pf, 1) == before[1]
     rc, _, err = vflagd.ctl_rc("vf", "set", pf, "vf", 0, "state", "disable")
     assert rc != 0 and "QEMU" in err, err

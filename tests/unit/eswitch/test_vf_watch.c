@@ -481,6 +481,23 @@ static void test_link_state_tap_refused(void **state)
 	assert_int_equal(eswitch_pf_set_numvfs(fx->sw, pf, 1, VF_TYPE_TAP,
 					       false, fx->err, sizeof(fx->err)),
 			 0);
+	/* A TAP deleted comes back persistent, up, with its MAC. */
+	{
+		struct fake_dev *tap = dev(fx, "", "pf0vf0");
+		struct nl_link_event ev = {.deleted = true,
+					   .ifindex = tap->ifindex};
+		uint8_t mac[6];
+
+		memcpy(mac, tap->mac, 6);
+		tap->used = false;
+		assert_null(eswitch_link_event(fx->sw, &ev));
+		tap = dev(fx, "", "pf0vf0");
+		assert_true(tap->tap);
+		assert_true(tap->admin_up);
+		assert_int_not_equal(tap->ifindex, ev.ifindex);
+		assert_memory_equal(tap->mac, mac, 6);
+		assert_true(fx->fake.ports[tap->ifindex].attached);
+	}
 	ASSERT_REFUSED(fx,
 		       eswitch_vf_set_state(fx->sw, pf, 0, VF_LINK_DISABLE,
 					    fx->err, sizeof(fx->err)),
