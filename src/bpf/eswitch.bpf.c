@@ -367,7 +367,7 @@ static __always_inline int wire_xmit(struct __sk_buff *skb,
 			return TC_ACT_SHOT;
 		}
 		if (lag->tx_count > 1)
-			idx = vflag_skb_hash(skb, lag->hash_policy) %
+			idx = vflag_skb_hash(skb, vflag_lag_hash_policy(lag)) %
 			      lag->tx_count;
 		/* A no-op (tx_count <= VFLAG_MAX_LAG_MEMBERS, a power of
 		 * two) that shows the verifier the index is in bounds; the

@@ -160,6 +160,22 @@ struct vflag_flood {
 	__u32 port_id[VFLAG_MAX_FLOOD];
 };
 
+/* How a VF's frame picks its member, as devlink's lag_port_select_mode
+ * on a NIC:
+ *   HASH: vflag_xmit_hash(frame, hash_policy) % tx_count, exactly what
+ *     Linux bonding does with that xmit_hash_policy (and what `bond
+ *     xmit-member` predicts).
+ *   QUEUE_AFFINITY: the flow's own layer3+4 hash, whatever hash_policy
+ *     says. A NIC in this mode spreads a VF's send queues over the ports,
+ *     and the VF's driver spreads its flows over its queues; a VF talking
+ *     to one peer MAC still spreads its flows over every member, where
+ *     hash_policy layer2 (Linux's default) would put them all on one.
+ * 0 is HASH, the meaning of the former pad word. */
+enum vflag_port_select {
+	VFLAG_PORT_SELECT_HASH = 0,
+	VFLAG_PORT_SELECT_QUEUE_AFFINITY = 1,
+};
+
 /* One LAG as the datapath sees it. Mode does not matter here: the
  * control plane reduces active-backup, balance-xor and 802.3ad to the
  * members that may transmit and those that may receive. */
@@ -169,7 +185,7 @@ struct vflag_lag {
 	__u32 tx_ifindex[VFLAG_MAX_LAG_MEMBERS];
 	__u32 tx_port_id[VFLAG_MAX_LAG_MEMBERS];
 	__u32 rx_mask;      /* bit member_index: may collect */
-	__u32 pad;
+	__u32 port_select;  /* enum vflag_port_select (was pad: 0 = HASH) */
 };
 
 /* Counters per port, per CPU; vflagd sums the CPUs. For an uplink the

@@ -80,10 +80,12 @@ json_t *reply_bond_json(const struct bond_status *st)
 		json_array_append_new(members,
 				      member_json(st, &st->members[i]));
 	obj =
-	    json_pack("{s:s, s:s, s:i, s:s, s:i, s:i, s:i, s:o, s:b, s:o}",
+	    json_pack("{s:s, s:s, s:i, s:s, s:s, s:i, s:i, s:i, s:o, s:b, s:o}",
 		      "name", st->name, "mode", bond_mode_name(cfg->mode),
 		      "mode_num", (int)cfg->mode, "xmit_hash_policy",
 		      bond_enum_name(&bond_hash_policy_enum, cfg->hash_policy),
+		      "port_select",
+		      bond_enum_name(&bond_port_select_enum, cfg->port_select),
 		      "miimon", (int)cfg->miimon, "updelay", (int)cfg->updelay,
 		      "downdelay", (int)cfg->downdelay, "primary",
 		      cfg->primary[0] ? json_string(cfg->primary) : json_null(),
@@ -112,6 +114,12 @@ json_t *reply_bond_json(const struct bond_status *st)
 			"ready", ls->ready, "partner_mac",
 			mac_format(ls->partner_mac, pmac), "partner_key",
 			ls->partner_key, "actor_key", ls->actor_key));
+		/* appended, so existing readers see the same keys first */
+		json_object_set_new(json_object_get(obj, "lacp"), "wait_ms",
+				    json_integer(cfg->lacp_wait_ms));
+		json_object_set_new(json_object_get(obj, "lacp"),
+				    "wait_shortcut",
+				    json_boolean(cfg->lacp_wait_shortcut));
 	}
 	return obj;
 }
@@ -122,9 +130,15 @@ json_t *reply_bond_xmit_json(const char *bond, const struct bond_xmit *x)
 
 	for (unsigned t = 0; t < x->nusable; t++)
 		json_array_append_new(usable, json_string(x->usable[t]));
+	/* hashed_by: the policy the datapath uses, which port_select
+	 * queue_affinity makes layer3+4 whatever xmit_hash_policy says. */
 	return json_pack(
-	    "{s:s, s:s, s:I, s:o, s:o}", "bond", bond, "xmit_hash_policy",
-	    bond_enum_name(&bond_hash_policy_enum, x->hash_policy), "hash",
+	    "{s:s, s:s, s:s, s:s, s:I, s:o, s:o}", "bond", bond,
+	    "xmit_hash_policy",
+	    bond_enum_name(&bond_hash_policy_enum, x->hash_policy),
+	    "port_select",
+	    bond_enum_name(&bond_port_select_enum, x->port_select), "hashed_by",
+	    bond_enum_name(&bond_hash_policy_enum, x->hashed_by), "hash",
 	    (json_int_t)x->hash, "member",
 	    x->member ? json_string(x->member) : json_null(), "usable", usable);
 }

@@ -63,8 +63,11 @@ static bool settle_round(struct lacp *lacp, uint64_t now)
 	return moved;
 }
 
-/* Settles the machines at `now`, transmits, and reports a change against
- * `before`. */
+/* Settles the machines at `now`, reports a change against `before`,
+ * then transmits. The report comes first: the bond publishes a port
+ * collecting before the LACPDU saying so leaves, since the partner may
+ * send on the port as soon as it hears it (5.4.15); a frame it sends
+ * earlier than our publication would be dropped. */
 static void lacp_settle(struct lacp *lacp, uint64_t now,
 			const struct lacp_snapshot *before)
 {
@@ -77,13 +80,14 @@ static void lacp_settle(struct lacp *lacp, uint64_t now,
 				    lacp->cfg.name);
 			break;
 		}
-	for (unsigned i = 0; i < LACP_MAX_PORTS; i++)
-		if (lacp->ports[i].in_use)
-			lacp_tx_machine(lacp, &lacp->ports[i], now);
 
 	snapshot_take(lacp, &after);
 	if (memcmp(before, &after, sizeof(after)) && lacp->ops.changed)
 		lacp->ops.changed(lacp->ctx);
+
+	for (unsigned i = 0; i < LACP_MAX_PORTS; i++)
+		if (lacp->ports[i].in_use)
+			lacp_tx_machine(lacp, &lacp->ports[i], now);
 }
 
 /* ---- public API ------------------------------------------------------ */
@@ -157,6 +161,9 @@ void lacp_reconfigure(struct lacp *lacp, const struct lacp_config *cfg,
 				    fast ? SHORT_TIMEOUT_MS : LONG_TIMEOUT_MS);
 		p->actor.lacp_activity = active;
 		p->actor.lacp_timeout = fast;
+		/* Partner_Admin follows the rate (recordDefault, lacp_rx.c). */
+		if (p->actor.defaulted)
+			p->partner.state.lacp_timeout = fast;
 		/* A new system ID or key is a new Link Aggregation Group. */
 		if (system_changed)
 			p->selected = UNSELECTED;
@@ -383,7 +390,11 @@ bool lacp_port_collecting(const struct lacp *lacp, unsigned port)
 {
 	const struct lacp_port *p = port_get_const(lacp, port);
 
-	return p && p->mux == MUX_COLLECTING_DISTRIBUTING &&
+	/* A port that is down collects nothing, whatever its Mux says
+	 * until the Selection Logic detaches it. */
+	return p && p->port_enabled &&
+	       (p->mux == MUX_ATTACHED ||
+		p->mux == MUX_COLLECTING_DISTRIBUTING) &&
 	       p->actor.collecting;
 }
 

@@ -33,6 +33,10 @@ struct lacp_config {
 	enum lacp_ad_select ad_select;
 	unsigned min_links;        /* active aggregator needs this many ports */
 	uint32_t aggregate_wait_ms; /* Aggregate_Wait_Time (standard: 2000) */
+	/* Ready without waiting out aggregate_wait_ms once no more ports
+	 * can join: every port that is up is selected for the aggregator
+	 * and hears its partner (lacp_agg_ready(), doc/lacp.md). */
+	bool wait_shortcut;
 	char name[16];             /* bond name that prefixes logs, or "" */
 };
 
@@ -51,8 +55,11 @@ struct lacp_ops {
 	 * of port `port`. Returns 0 or -errno; a failure is counted. */
 	int (*send)(void *ctx, unsigned port, const void *frame, size_t len);
 	/* Something the bond distributes on changed: a port's Collecting or
-	 * Distributing, or the active aggregator. Called after the machines
-	 * settle, at most once per lacp_rx()/lacp_run()/lacp_port_*() call. */
+	 * Distributing, or the active aggregator.
+	 * Called after the machines settle and before the LACPDUs that
+	 * announce the change are sent (so the datapath accepts a member's
+	 * frames before the partner is told it may send them), at most once
+	 * per lacp_rx()/lacp_run()/lacp_port_*() call. */
 	void (*changed)(void *ctx);
 };
 
@@ -139,6 +146,8 @@ void lacp_run(struct lacp *lacp, uint64_t now_ms);
 /* The earliest time lacp_run() has something to do. */
 uint64_t lacp_next_deadline(const struct lacp *lacp);
 
+/* Collecting: from ATTACHED on (see lacp_mux.c), since the partner may
+ * send to us as soon as it hears we are in sync. */
 bool lacp_port_collecting(const struct lacp *lacp, unsigned port);
 bool lacp_port_distributing(const struct lacp *lacp, unsigned port);
 /* -ENOENT if there is no such port. */

@@ -211,7 +211,10 @@ struct lacp_snapshot {
 
 /* Partner_Admin_*: all zero, so a port that hears no partner is
  * individual (Aggregation FALSE), out of sync, and a passive actor stays
- * quiet toward it (LACP_Activity FALSE). */
+ * quiet toward it (LACP_Activity FALSE). LACP_Timeout is the exception:
+ * recordDefault (lacp_rx.c) sets it to the actor's own, so a defaulted
+ * port of a fast bond keeps FAST_PERIODIC and a healed link is heard
+ * within a second. */
 static const struct lacp_peer partner_admin;
 
 /* ---- timers ---------------------------------------------------------- */

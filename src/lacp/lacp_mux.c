@@ -1,9 +1,24 @@
-/* The Mux machine with coupled control (802.1AX-2008 5.4.15), the Churn
- * Detection machines (5.4.17), the Transmit machine (5.4.16) and the
- * Marker Responder (5.5.4). */
+/* The Mux machine (802.1AX-2008 5.4.15), the Churn Detection machines
+ * (5.4.17), the Transmit machine (5.4.16) and the Marker Responder
+ * (5.5.4). */
 #include "lacp/lacp_impl.h"
 
-/* ---- Mux machine, coupled control (5.4.15) --------------------------- */
+/* ---- Mux machine (5.4.15) --------------------------------------------
+ *
+ * The states of coupled control, with two changes so that a member that
+ * joins loses no frame in either direction:
+ *   - ATTACHED enables collecting, and says so (Actor.Collecting), along
+ *     with Synchronization. A coupled-control partner starts distributing
+ *     the moment it hears we are in sync, before we have seen it in sync,
+ *     so the datapath must accept the port's frames from then on; and
+ *     since it does, the bit is true and tells an independent-control
+ *     partner (or another vflag) it may distribute at once.
+ *   - COLLECTING_DISTRIBUTING distributes only while the partner says
+ *     Collecting, as independent control's DISTRIBUTING (Figure 5-15):
+ *     Synchronization alone does not mean the partner's datapath takes
+ *     our frames yet.
+ * Collecting without Distributing is what independent control's
+ * COLLECTING state announces, so every partner understands the bits. */
 
 static bool mux_next(const struct lacp *lacp, const struct lacp_port *p,
 		     enum lacp_mux_state *next)
@@ -64,13 +79,17 @@ void lacp_mux_set_state(struct lacp *lacp, struct lacp_port *p,
 	case MUX_ATTACHED:
 		timer_stop(&p->wait_while);
 		p->actor.synchronization = true;
-		p->actor.collecting = false;
+		p->actor.collecting = true;
 		p->actor.distributing = false;
 		p->ntt = true;
 		break;
 	case MUX_COLLECTING_DISTRIBUTING:
+		/* Distributing only while the partner collects (see the top
+		 * of this section, and lacp_mux_machine()). The NTT is
+		 * coupled control's: a partner checking our bits (Open
+		 * vSwitch, the integration tests) hears Distributing now. */
 		p->actor.collecting = true;
-		p->actor.distributing = true;
+		p->actor.distributing = p->partner.state.collecting;
 		p->ntt = true;
 		break;
 	}
@@ -90,10 +109,23 @@ bool lacp_mux_machine(struct lacp *lacp, struct lacp_port *p, uint64_t now)
 {
 	enum lacp_mux_state old = p->mux, next;
 
-	if (!mux_next(lacp, p, &next))
-		return false;
-	lacp_mux_set_state(lacp, p, next, now);
-	return old != next;
+	if (mux_next(lacp, p, &next)) {
+		lacp_mux_set_state(lacp, p, next, now);
+		return old != next;
+	}
+	/* In COLLECTING_DISTRIBUTING, Distributing follows the partner's
+	 * Collecting (independent control's COLLECTING <-> DISTRIBUTING
+	 * transitions, 5.4.15). Like DISTRIBUTING's entry there, no NTT:
+	 * the partner need not know, and the 3-per-second budget is better
+	 * spent on what it must know. */
+	if (p->mux == MUX_COLLECTING_DISTRIBUTING &&
+	    p->actor.distributing != p->partner.state.collecting) {
+		p->actor.distributing = p->partner.state.collecting;
+		LOG_DBG(TAG, "%s port %u: mux: distributing %s", p->name,
+			p->index, p->actor.distributing ? "on" : "off");
+		return true;
+	}
+	return false;
 }
 
 /* ---- Churn Detection machines (5.4.17) ------------------------------- */

@@ -4,10 +4,15 @@
 
 /* ---- Receive machine (5.4.12) ---------------------------------------- */
 
-/* recordDefault (5.4.9). */
-static void record_default(struct lacp_port *p)
+/* recordDefault (5.4.9). 5.4.7 leaves Partner_Admin_Port_State to the
+ * administrator; we give it the actor's LACP_Timeout, so a fast bond
+ * keeps transmitting every Fast_Periodic_Time (5.4.13) while defaulted,
+ * instead of every 30 s. Otherwise, after a silent failure, both ends
+ * are defaulted and a healed link goes unnoticed for up to 30 s. */
+static void record_default(const struct lacp *lacp, struct lacp_port *p)
 {
 	p->partner = partner_admin;
+	p->partner.state.lacp_timeout = lacp->cfg.rate == LACP_RATE_FAST;
 	p->actor.defaulted = true;
 }
 
@@ -139,7 +144,7 @@ void lacp_rx_set_state(struct lacp *lacp, struct lacp_port *p,
 	switch (next) {
 	case RX_INITIALIZE:
 		p->selected = UNSELECTED;
-		record_default(p);
+		record_default(lacp, p);
 		p->actor.expired = false;
 		p->port_moved = false;
 		break;
@@ -154,13 +159,13 @@ void lacp_rx_set_state(struct lacp *lacp, struct lacp_port *p,
 		break;
 	case RX_LACP_DISABLED:
 		p->selected = UNSELECTED;
-		record_default(p);
+		record_default(lacp, p);
 		p->partner.state.aggregation = false;
 		p->actor.expired = false;
 		break;
 	case RX_DEFAULTED:
 		update_default_selected(p);
-		record_default(p);
+		record_default(lacp, p);
 		p->actor.expired = false;
 		break;
 	case RX_CURRENT:

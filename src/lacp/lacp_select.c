@@ -54,18 +54,49 @@ bool lacp_agg_meets_min_links(const struct lacp *lacp,
 	return lacp_agg_ports(lacp, agg) >= lacp->cfg.min_links;
 }
 
+/* No port can still join `agg`: it has a partner, and every port that
+ * is up is selected for it and CURRENT (its partner's Link Aggregation
+ * Group is known, and is the aggregator's). A port that is up but has
+ * not heard its partner yet (EXPIRED), or has given up (DEFAULTED), or
+ * belongs to another aggregator, might still come: the full wait stays.
+ * O(n) in ports; n <= LACP_MAX_PORTS. */
+static bool agg_complete(const struct lacp *lacp, const struct lacp_agg *agg)
+{
+	bool any = false;
+
+	if (!agg_has_partner(agg))
+		return false;
+	for (unsigned i = 0; i < LACP_MAX_PORTS; i++) {
+		const struct lacp_port *p = &lacp->ports[i];
+
+		if (!p->in_use || !p->port_enabled)
+			continue;
+		if (p->agg != agg || p->selected != SELECTED ||
+		    p->rx != RX_CURRENT || p->looped)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 /* Ready (5.4.8): every port selected for the aggregator has waited out
- * its wait_while_timer, so they attach together. */
+ * its wait_while_timer, so they attach together. With cfg.wait_shortcut,
+ * also as soon as agg_complete(): Aggregate_Wait_Time (5.4.4) exists to
+ * gather the ports still coming, and when none can come, waiting gathers
+ * nothing. The partner sees only an actor that attached quickly, which
+ * the standard allows of a wait time it leaves to the implementation. */
 bool lacp_agg_ready(const struct lacp *lacp, const struct lacp_agg *agg)
 {
+	bool waited = true;
+
 	for (unsigned i = 0; i < LACP_MAX_PORTS; i++) {
 		const struct lacp_port *p = &lacp->ports[i];
 
 		if (p->in_use && p->agg == agg && p->selected == SELECTED &&
 		    !p->ready_n)
-			return false;
+			waited = false;
 	}
-	return true;
+	return waited || (lacp->cfg.wait_shortcut && agg_complete(lacp, agg));
 }
 
 static bool agg_takes(const struct lacp *lacp, const struct lacp_agg *agg,

@@ -136,6 +136,7 @@ static void bond_reduce(const struct bond *bond, struct vflag_lag *lag)
 {
 	memset(lag, 0, sizeof(*lag));
 	lag->hash_policy = bond->cfg.hash_policy;
+	lag->port_select = bond->cfg.port_select;
 	for (unsigned i = 0; i < bond->nmembers; i++) {
 		struct bond_member *m = bond->members[i];
 		bool tx, rx;
@@ -250,7 +251,8 @@ static void bond_lacp_config(const struct bond *bond, struct lacp_config *lc)
 	lc->active = bond->cfg.lacp_active;
 	lc->ad_select = bond->cfg.ad_select;
 	lc->min_links = bond->cfg.min_links;
-	lc->aggregate_wait_ms = 2000; /* 802.1AX Aggregate_Wait_Time */
+	lc->aggregate_wait_ms = bond->cfg.lacp_wait_ms;
+	lc->wait_shortcut = bond->cfg.lacp_wait_shortcut;
 }
 
 static int bond_lacp_port_add(struct bond *bond, struct bond_member *m,
@@ -685,7 +687,9 @@ void bond_xmit_member(const struct bond *bond, const uint8_t *frame, size_t len,
 
 	memset(x, 0, sizeof(*x));
 	x->hash_policy = lag->hash_policy;
-	x->hash = vflag_xmit_hash(frame, frame + len, lag->hash_policy);
+	x->port_select = lag->port_select;
+	x->hashed_by = vflag_lag_hash_policy(lag);
+	x->hash = vflag_xmit_hash(frame, frame + len, x->hashed_by);
 	for (unsigned t = 0; t < lag->tx_count; t++) {
 		const char *name = NULL;
 

@@ -96,7 +96,10 @@ struct bond_status {
 /* Which member a frame would leave by (`bond xmit-member`). */
 struct bond_xmit {
 	uint32_t hash_policy; /* the published one */
-	uint32_t hash;	      /* vflag_xmit_hash() of the frame */
+	uint32_t port_select; /* the published one (enum vflag_port_select) */
+	uint32_t hashed_by;   /* the policy the datapath hashes with:
+				 vflag_lag_hash_policy() */
+	uint32_t hash;	      /* vflag_xmit_hash() of the frame by it */
 	const char *member;   /* its member's name, or NULL (none may send) */
 	unsigned nusable;
 	const char

@@ -63,6 +63,18 @@ const struct bond_enum bond_ad_select_enum = {
     .nwords = ARRAY_SIZE(bond_ad_select_words),
 };
 
+/* devlink's words for lag_port_select_mode. */
+static const struct bond_enum_word bond_port_select_words[] = {
+    {"queue_affinity", VFLAG_PORT_SELECT_QUEUE_AFFINITY},
+    {"hash", VFLAG_PORT_SELECT_HASH},
+};
+
+const struct bond_enum bond_port_select_enum = {
+    .what = "port_select",
+    .words = bond_port_select_words,
+    .nwords = ARRAY_SIZE(bond_port_select_words),
+};
+
 int bond_enum_parse(const struct bond_enum *e, const char *word,
 		    uint32_t *value)
 {
@@ -148,6 +160,12 @@ const struct bond_option bond_options[] = {
     {"min_links", BOND_OPTION_U32, FIELD(min_links), NULL, 0,
      VFLAG_MAX_LAG_MEMBERS, NULL},
     {"sys_prio", BOND_OPTION_U32, FIELD(sys_prio), NULL, 1, 65535, NULL},
+    {"lacp_wait_ms", BOND_OPTION_MS, FIELD(lacp_wait_ms), NULL, 0, 60000, NULL},
+    {"lacp_wait_shortcut", BOND_OPTION_BOOL, FIELD(lacp_wait_shortcut), NULL, 0,
+     0, NULL},
+    {"port_select", BOND_OPTION_ENUM, FIELD(port_select),
+     &bond_port_select_enum, 0, 0,
+     "port_select is queue_affinity or hash, not '%s'"},
 };
 
 const size_t bond_options_count = ARRAY_SIZE(bond_options);
@@ -170,6 +188,14 @@ void bond_config_init(struct bond_config *cfg)
 	cfg->lacp_active = true;
 	cfg->ad_select = LACP_SELECT_STABLE;
 	cfg->sys_prio = 65535;
+	/* 802.1AX's Aggregate_Wait_Time; with the shortcut it is spent only
+	 * when a port that is up has not heard its partner yet. */
+	cfg->lacp_wait_ms = 2000;
+	cfg->lacp_wait_shortcut = true;
+	/* A NIC's default (devlink lag_port_select_mode queue_affinity): the
+	 * seed's options (no xmit_hash_policy, so layer2) still spread a
+	 * VF's flows to one peer over both members. */
+	cfg->port_select = VFLAG_PORT_SELECT_QUEUE_AFFINITY;
 }
 
 int bond_config_set(struct bond_config *cfg, const char *key, const char *v,

@@ -1,6 +1,7 @@
 /* A bond's settings and their words: the option table behind
  * `bond add|set NAME OPTION VALUE...`, and one name <-> value table per
- * enum (mode, xmit_hash_policy, lacp_rate, ad_select) that both parsing
+ * enum (mode, xmit_hash_policy, lacp_rate, ad_select, port_select) that
+ * both parsing
  * and printing use.
  *
  * Pure: no I/O, no state; safe from any thread. */
@@ -34,6 +35,10 @@ struct bond_config {
 	enum lacp_ad_select ad_select;
 	uint32_t min_links;
 	uint32_t sys_prio;
+	uint32_t lacp_wait_ms;	 /* Aggregate_Wait_Time, when some port that
+				    is up has not heard its partner */
+	bool lacp_wait_shortcut; /* Ready at once when no port can join */
+	uint32_t port_select;	 /* enum vflag_port_select */
 };
 
 /* One word of an enum and its value. Several words may share a value
@@ -59,6 +64,7 @@ extern const struct bond_enum bond_mode_enum;
 extern const struct bond_enum bond_hash_policy_enum; /* Linux's numbering */
 extern const struct bond_enum bond_lacp_rate_enum;
 extern const struct bond_enum bond_ad_select_enum;
+extern const struct bond_enum bond_port_select_enum;
 
 /* The value of `word` (a listed word or a listed value in decimal):
  * 0 or -EINVAL. */
@@ -92,7 +98,9 @@ extern const size_t bond_options_count;
 /* The option named `key`, or NULL. */
 const struct bond_option *bond_option_find(const char *key);
 
-/* Linux's defaults, but miimon 100 (the seed's). */
+/* Linux's defaults, but miimon 100 (the seed's); lacp_wait_ms 2000
+ * with the shortcut on, port_select queue_affinity (doc/ctl.md says
+ * why). */
 void bond_config_init(struct bond_config *cfg);
 /* Sets one option from its value word; -EINVAL with err set. */
 int bond_config_set(struct bond_config *cfg, const char *key, const char *value,

@@ -96,6 +96,8 @@
 #include <linux/types.h>
 #include <linux/if_ether.h>
 
+#include "bpf/vflag_dp.h"
+
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 #endif
@@ -748,5 +750,16 @@ static inline int vflag_hash_policy_parse(const char *s, __u32 *policy)
 	return -EINVAL;
 }
 #endif /* !__bpf__ */
+
+/* The policy a LAG's frames are hashed with, by its port_select
+ * (vflag_dp.h): hash_policy in HASH mode; in QUEUE_AFFINITY mode the
+ * flow's own layer3+4 hash, whatever hash_policy says. The datapath and
+ * `bond xmit-member` both call this, so the prediction is exact. */
+static __always_inline __u32 vflag_lag_hash_policy(const struct vflag_lag *lag)
+{
+	return lag->port_select == VFLAG_PORT_SELECT_QUEUE_AFFINITY
+		   ? VFLAG_HASH_LAYER34
+		   : lag->hash_policy;
+}
 
 #endif

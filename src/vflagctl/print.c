@@ -464,6 +464,10 @@ static void print_bond(FILE *out, json_t *b)
 				     json_string_value(policy), &num))
 			fprintf(out, " (%" PRIu32 ")", num);
 		fputc('\n', out);
+		/* devlink's lag_port_select_mode: which of the two spreads
+		 * the VFs' flows (queue_affinity ignores the policy above). */
+		print_field_opt(out, "", "Port Selection",
+			    json_object_get(b, "port_select"));
 	}
 	fprintf(out, "MII Status: %s\n",
 		fmt_bool(json_object_get(b, "carrier"), "up", "down", buf,

@@ -69,7 +69,9 @@ static const char bond_notes[] =
     "layer2|layer2+3|layer3+4|encap2+3|encap3+4]\n"
     "                    [lacp_rate slow|fast] [lacp_active on|off]\n"
     "                    [ad_select stable|bandwidth|count] [min_links N]\n"
-    "                    [sys_prio N]\n"
+    "                    [sys_prio N] [lacp_wait_ms MS]\n"
+    "                    [lacp_wait_shortcut on|off]\n"
+    "                    [port_select queue_affinity|hash]\n"
     "       FLOW := [smac MAC] [dmac MAC] [vlan ID] [proto tcp|udp|icmp|N]\n"
     "               src IP dst IP [sport N] [dport N]\n"
     "             | hex HEXBYTES\n";

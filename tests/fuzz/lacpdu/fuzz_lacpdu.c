@@ -70,7 +70,7 @@ static void check_invariants(const struct lacp *lacp, uint64_t now)
 
 		if (lacp_port_get_status(lacp, p, &st))
 			abort();
-		if (st.collecting != st.distributing)
+		if (st.distributing && !st.collecting)
 			abort();
 		if (st.distributing &&
 		    (st.aggregator_id != as.active_aggregator_id || !as.ready ||

@@ -100,6 +100,7 @@ static int fake_publish(void *ctx, const struct vflag_lag *lag)
 	struct fx *fx = ctx;
 	char tx[64] = "";
 	size_t used = 0;
+	unsigned pcol = 0;
 
 	if (!lag) {
 		log_add(fx, "publish none");
@@ -116,8 +117,14 @@ static int fake_publish(void *ctx, const struct vflag_lag *lag)
 		used += (size_t)snprintf(tx + used, sizeof(tx) - used, "%s%s",
 					 t ? "," : "", pf_nm[i]);
 	}
-	log_add(fx, "publish tx=%s rx=0x%x policy=%u", tx[0] ? tx : "-",
-		lag->rx_mask, lag->hash_policy);
+	/* pcol: the partner's ports that collect at this publication, so a
+	 * test can tell that the bond never distributes toward a partner
+	 * port that does not collect. */
+	for (unsigned i = 0; fx->partner && i < 2; i++)
+		pcol |= lacp_port_collecting(fx->partner, i) ? 1u << i : 0;
+	log_add(fx, "publish tx=%s rx=0x%x policy=%u select=%u pcol=0x%x",
+		tx[0] ? tx : "-", lag->rx_mask, lag->hash_policy,
+		lag->port_select, pcol);
 	fx->lag = *lag;
 	fx->published_once = true;
 	fx->npublish++;
@@ -130,7 +137,15 @@ static int fake_send(void *ctx, unsigned member, const void *frame, size_t len)
 	int i = port_of(fx, member);
 	struct fx_frame *f;
 
-	log_add(fx, "send %s len=%zu", pf_nm[i], len);
+	/* An LACPDU's actor state octet (offset 32: 14 of Ethernet header,
+	 * subtype, version, TLV type and length, then 14 of actor info
+	 * before it), so tests can order what it announces against the
+	 * publications. */
+	if (len >= 33 && ((const uint8_t *)frame)[14] == 1)
+		log_add(fx, "send %s len=%zu state=0x%02x", pf_nm[i], len,
+			((const uint8_t *)frame)[32]);
+	else
+		log_add(fx, "send %s len=%zu", pf_nm[i], len);
 	if (fx->send_err)
 		return fx->send_err;
 	if (fx->nsent < sizeof(fx->sent) / sizeof(fx->sent[0])) {

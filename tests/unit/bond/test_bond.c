@@ -516,7 +516,8 @@ static void test_reconfigure(void **state)
 
 /* ---- bond xmit-member ---- */
 
-/* The answer for a frame: its hash under the policy, the usable members
+/* The answer for a frame: its hash under the policy the datapath uses
+ * (hashed_by), the usable members
  * in enslave order and usable[hash % count]. */
 static void check_xmit(struct fx *fx, const uint8_t *frame, size_t len,
 		       uint32_t policy, const char *const *usable,
@@ -529,7 +530,8 @@ static void check_xmit(struct fx *fx, const uint8_t *frame, size_t len,
 	struct why w = {{0}};
 
 	check_str(&w, j, "bond", "bond0", "xmit-member", file, line);
-	check_str(&w, j, "xmit_hash_policy", vflag_hash_policy_name(policy),
+	/* the policy the datapath hashes with (port_select decides) */
+	check_str(&w, j, "hashed_by", vflag_hash_policy_name(policy),
 		  "xmit-member", file, line);
 	if (json_integer_value(json_object_get(j, "hash")) != (json_int_t)hash)
 		mismatch(&w, file, line, "hash %lld, expected %u",
@@ -608,6 +610,35 @@ static void test_xmit_member_xor(void **state)
 	}
 }
 
+/* port_select queue_affinity (the default) with the seed's options (no
+ * xmit_hash_policy, so layer2): flows between one pair of MACs spread
+ * over both members by their layer3+4 hash, and xmit-member says so. */
+static void test_xmit_member_queue_affinity(void **state)
+{
+	static const char *const both[] = {"pfa", "pfb"};
+	struct fx *fx = *state;
+	uint8_t frame[FLOW_SPEC_BUILT_MAX];
+	bool seen[2] = {false, false};
+
+	bond_new(fx, "mode balance-xor miimon 0");
+	for (uint16_t sport = 40000; sport < 40010; sport++) {
+		size_t len = tcp_flow(sport, frame, sizeof(frame));
+		uint32_t h =
+		    vflag_xmit_hash(frame, frame + len, VFLAG_HASH_LAYER34);
+		json_t *j = xmit_json(fx, frame, len);
+
+		assert_string_equal(jstr(j, "xmit_hash_policy"), "layer2");
+		assert_string_equal(jstr(j, "port_select"), "queue_affinity");
+		assert_string_equal(jstr(j, "hashed_by"), "layer3+4");
+		json_decref(j);
+		check_xmit(fx, frame, len, VFLAG_HASH_LAYER34, both, 2,
+			   __FILE__, __LINE__);
+		seen[h % 2] = true;
+	}
+	/* ten flows of one MAC pair (iperf3 -P 10) use both members */
+	assert_true(seen[0] && seen[1]);
+}
+
 /* In active-backup every flow leaves by the active member. */
 static void test_xmit_member_ab(void **state)
 {
@@ -615,7 +646,8 @@ static void test_xmit_member_ab(void **state)
 	struct fx *fx = *state;
 	uint8_t frame[FLOW_SPEC_BUILT_MAX];
 
-	bond_new(fx, "mode active-backup miimon 0");
+	/* port_select hash: the hash reported is xmit_hash_policy's */
+	bond_new(fx, "mode active-backup miimon 0 port_select hash");
 	for (uint16_t sport = 1; sport < 5; sport++) {
 		size_t len = tcp_flow(sport, frame, sizeof(frame));
 
@@ -656,6 +688,7 @@ int main(void)
 	    BOND_TEST(test_reconfigure),
 	    BOND_TEST(test_xmit_member_xor),
 	    BOND_TEST(test_xmit_member_ab),
+	    BOND_TEST(test_xmit_member_queue_affinity),
 	};
 
 	log_set_quiet(getenv("VFLAG_TEST_LOG") == NULL);

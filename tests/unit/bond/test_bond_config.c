@@ -305,12 +305,21 @@ static void test_enum_round_trip(void **state)
 	static const uint32_t rates[] = {LACP_RATE_SLOW, LACP_RATE_FAST};
 	static const uint32_t selects[] = {
 	    LACP_SELECT_STABLE, LACP_SELECT_BANDWIDTH, LACP_SELECT_COUNT};
+	static const uint32_t port_selects[] = {
+	    VFLAG_PORT_SELECT_HASH, VFLAG_PORT_SELECT_QUEUE_AFFINITY};
 
 	(void)state;
 	round_trip(&bond_mode_enum, modes, 3);
 	round_trip(&bond_hash_policy_enum, policies, 5);
 	round_trip(&bond_lacp_rate_enum, rates, 2);
 	round_trip(&bond_ad_select_enum, selects, 3);
+	round_trip(&bond_port_select_enum, port_selects, 2);
+	assert_string_equal(bond_enum_name(&bond_port_select_enum,
+					   VFLAG_PORT_SELECT_QUEUE_AFFINITY),
+			    "queue_affinity");
+	assert_string_equal(
+	    bond_enum_name(&bond_port_select_enum, VFLAG_PORT_SELECT_HASH),
+	    "hash");
 	/* the printed words */
 	assert_string_equal(bond_mode_name(BOND_MODE_ACTIVE_BACKUP),
 			    "active-backup");
@@ -339,6 +348,7 @@ static void test_option_table(void **state)
 	    "mode",	 "miimon",	     "updelay",	  "downdelay",
 	    "primary",	 "xmit_hash_policy", "lacp_rate", "lacp_active",
 	    "ad_select", "min_links",	     "sys_prio",
+	    "lacp_wait_ms", "lacp_wait_shortcut", "port_select",
 	};
 
 	(void)state;
@@ -352,6 +362,37 @@ static void test_option_table(void **state)
 			assert_non_null(o->names);
 	}
 	assert_null(bond_option_find("speed"));
+}
+
+/* The convergence and port-selection options (issue 10): their
+ * defaults, and what they take and refuse. */
+static void test_convergence_options(void **state)
+{
+	struct bond_config cfg;
+	char err[256];
+
+	(void)state;
+	bond_config_init(&cfg);
+	assert_int_equal(cfg.lacp_wait_ms, 2000);
+	assert_true(cfg.lacp_wait_shortcut);
+	assert_int_equal(cfg.port_select, VFLAG_PORT_SELECT_QUEUE_AFFINITY);
+
+	assert_int_equal(bond_config_set(&cfg, "lacp_wait_ms", "0", err,
+					 sizeof(err)), 0);
+	assert_int_equal(cfg.lacp_wait_ms, 0);
+	assert_int_equal(bond_config_set(&cfg, "lacp_wait_ms", "60001", err,
+					 sizeof(err)), -EINVAL);
+	assert_int_equal(bond_config_set(&cfg, "lacp_wait_shortcut", "off",
+					 err, sizeof(err)), 0);
+	assert_false(cfg.lacp_wait_shortcut);
+	assert_int_equal(bond_config_set(&cfg, "port_select", "hash", err,
+					 sizeof(err)), 0);
+	assert_int_equal(cfg.port_select, VFLAG_PORT_SELECT_HASH);
+	assert_int_equal(bond_config_set(&cfg, "port_select", "multiport",
+					 err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "port_select is queue_affinity or hash, not "
+			    "'multiport'");
 }
 
 /* The LACP state-bit table, shared by vflagd and vflagctl. */
@@ -379,6 +420,7 @@ int main(void)
 	    cmocka_unit_test(test_config_parse_numbers),
 	    cmocka_unit_test(test_enum_round_trip),
 	    cmocka_unit_test(test_option_table),
+	    cmocka_unit_test(test_convergence_options),
 	    cmocka_unit_test(test_lacp_state_bits),
 	};
 

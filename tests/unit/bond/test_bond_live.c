@@ -372,7 +372,8 @@ static void test_xmit_member_ab(void **state)
 	struct fx *fx = *state;
 	uint8_t frame[FLOW_SPEC_BUILT_MAX];
 
-	bond_new(fx, "mode active-backup miimon 0");
+	/* port_select hash: the hash reported is xmit_hash_policy's */
+	bond_new(fx, "mode active-backup miimon 0 port_select hash");
 	for (uint16_t sport = 1; sport < 5; sport++) {
 		size_t len = tcp_flow(sport, frame, sizeof(frame));
 

@@ -59,7 +59,7 @@ static void test_active_backup(void **state)
 	assert_json(
 	    reply_bond_json(&st),
 	    "{\"name\":\"bond0\",\"mode\":\"active-backup\",\"mode_num\":1,"
-	    "\"xmit_hash_policy\":\"layer2\",\"miimon\":100,\"updelay\":0,"
+	    "\"xmit_hash_policy\":\"layer2\",\"port_select\":\"queue_affinity\",\"miimon\":100,\"updelay\":0,"
 	    "\"downdelay\":0,\"primary\":\"pfa\",\"carrier\":true,"
 	    "\"members\":[{\"name\":\"pfa\",\"dev\":\"up0\",\"link\":\"up\","
 	    "\"mac\":\"02:00:00:00:0a:01\",\"state\":\"active\",\"tx\":true,"
@@ -72,7 +72,7 @@ static void test_active_backup(void **state)
 	assert_json(
 	    reply_bond_json(&st),
 	    "{\"name\":\"bond0\",\"mode\":\"active-backup\",\"mode_num\":1,"
-	    "\"xmit_hash_policy\":\"layer2\",\"miimon\":100,\"updelay\":0,"
+	    "\"xmit_hash_policy\":\"layer2\",\"port_select\":\"queue_affinity\",\"miimon\":100,\"updelay\":0,"
 	    "\"downdelay\":0,\"primary\":null,\"carrier\":false,"
 	    "\"members\":[],\"active\":null}");
 }
@@ -121,7 +121,7 @@ static void test_8023ad(void **state)
 	assert_json(
 	    reply_bond_json(&st),
 	    "{\"name\":\"bond0\",\"mode\":\"802.3ad\",\"mode_num\":4,"
-	    "\"xmit_hash_policy\":\"layer3+4\",\"miimon\":100,\"updelay\":0,"
+	    "\"xmit_hash_policy\":\"layer3+4\",\"port_select\":\"queue_affinity\",\"miimon\":100,\"updelay\":0,"
 	    "\"downdelay\":0,\"primary\":null,\"carrier\":true,\"members\":["
 	    "{\"name\":\"pfa\",\"dev\":\"up0\",\"link\":\"up\",\"mac\":\"02:00:"
 	    "00:00:0a:01\","
@@ -159,12 +159,14 @@ static void test_8023ad(void **state)
 	    "0a:01\","
 	    "\"aggregator_id\":1,\"num_ports\":2,\"ready\":true,"
 	    "\"partner_mac\":\"02:00:00:00:99:00\",\"partner_key\":85,\"actor_"
-	    "key\":257}}");
+	    "key\":257,\"wait_ms\":2000,\"wait_shortcut\":true}}");
 }
 
 static void test_xmit(void **state)
 {
 	struct bond_xmit x = {.hash_policy = 1,
+			      .port_select = VFLAG_PORT_SELECT_QUEUE_AFFINITY,
+			      .hashed_by = 1,
 			      .hash = 305419896,
 			      .member = "pfb",
 			      .nusable = 2,
@@ -173,12 +175,14 @@ static void test_xmit(void **state)
 	(void)state;
 	assert_json(reply_bond_xmit_json("bond0", &x),
 		    "{\"bond\":\"bond0\",\"xmit_hash_policy\":\"layer3+4\","
-		    "\"hash\":305419896,\"member\":\"pfb\",\"usable\":[\"pfa\","
+		    "\"port_select\":\"queue_affinity\",\"hashed_by\":"
+		    "\"layer3+4\",\"hash\":305419896,\"member\":\"pfb\",\"usable\":[\"pfa\","
 		    "\"pfb\"]}");
 	x = (struct bond_xmit){.hash = 7};
 	assert_json(
 	    reply_bond_xmit_json("bond0", &x),
-	    "{\"bond\":\"bond0\",\"xmit_hash_policy\":\"layer2\",\"hash\":7,"
+	    "{\"bond\":\"bond0\",\"xmit_hash_policy\":\"layer2\","
+	    "\"port_select\":\"hash\",\"hashed_by\":\"layer2\",\"hash\":7,"
 	    "\"member\":null,\"usable\":[]}");
 }
 

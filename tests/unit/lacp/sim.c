@@ -188,8 +188,10 @@ static void sim_check(struct sim_sys *s, uint64_t now)
 
 		if (lacp_port_get_status(s->lacp, p, &st))
 			continue;
-		if (st.collecting != st.distributing)
-			sim_die("coupled control: collecting != distributing");
+		/* Collecting comes first, Distributing once the partner
+		 * collects (lacp_mux.c). */
+		if (st.distributing && !st.collecting)
+			sim_die("distributing without collecting");
 		if (st.distributing &&
 		    (st.aggregator_id != as.active_aggregator_id || !as.ready ||
 		     !st.enabled || !st.selected))

@@ -1,0 +1,363 @@
+#!/usr/bin/python3
+"""Convergence figures of vflag's 802.3ad bond (issue 10 items 1-3): not a
+test, it prints each run and the median and never passes or fails on a
+figure.
+
+  bringup-vv    vflag <-> vflag: a second vflagd runs in a namespace as
+                the partner (its bond already up); from `bond add ...
+                members A B` on the first returning to both members of
+                both bonds distributing (`bond show` polled). Run with the
+                default options (lacp_wait_shortcut on) and with
+                `lacp_wait_shortcut off` (the full 2 s wait) for contrast.
+  bringup-ovs   vflag <-> Open vSwitch (the seed's topology, VfLagTopo):
+                from `bond add` returning to both members distributing on
+                vflag and attached+current on OVS.
+  heal-vv       vflag <-> vflag, uplink 0 through an nftables forwarder
+                (SilentLink): frames black-holed until both ends are
+                DEFAULTED, then let through; time from the restore to both
+                members of both bonds distributing.
+  restore-ovs   vflag <-> OVS, 8 UDP flows x 1000 pps each way between the
+                client and the VM: carrier of uplink 0 lost, and once the
+                member is out and the meters run, restored; datagrams lost
+                and longest gap across the restore alone (from the restore
+                to 2 s after both ends distribute).
+  restore-vv    the same between two vflags (a VF behind each bond).
+  split-seed    vflag <-> OVS with the seed's exact options (`mode 802.3ad
+                miimon 100 lacp_rate fast`, no xmit_hash_policy, so
+                layer2): iperf3 -P 10 VM->client, each member's share of
+                lag_tx_packets (vflag's port selection decides); with the
+                default port_select (queue_affinity) and with `port_select
+                hash` (Linux's answer) for contrast; the median is of
+                the lesser member's share, in per mille.
+
+Usage: VFLAG_BUILD=build /usr/bin/python3 bench/convergence.py
+           [--runs N] [--only bringup-vv,heal-vv,...]
+Imports the integration tests' helpers from pylib/vflaglab. Every run builds its own namespaces,
+links and processes and removes them. Times are taken when a command or
+a poll returns (time.monotonic()); a `bond show` poll costs ~5-10 ms, so
+figures under that are at the poll's resolution."""
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(
+    __file__)), ".."))
+sys.path.insert(0, os.path.join(REPO, "pylib"))
+
+from vflaglab import linkfail  # noqa: E402
+from vflaglab.netns import Lab, wait_for  # noqa: E402
+from vflaglab.topo import CLIENT_IP, VM_IP, VfLagTopo  # noqa: E402
+from vflaglab.traffic import (Iperf3Client, Iperf3Server,  # noqa: E402
+                              OutageMeter)
+from vflaglab.vflagd import Vflagd  # noqa: E402
+
+FAST = ["mode", "802.3ad", "miimon", "100", "lacp_rate", "fast"]
+
+
+class NsVflagd(Vflagd):
+    """A vflagd in namespace ns (the partner system); its socket is a
+    file, reachable from the root namespace."""
+
+    def __init__(self, lab, ns, name):
+        super().__init__(lab, log_level="info")
+        self.ns = ns
+        self.sock = lab.path(f"{name}.sock")
+
+    def start(self, timeout=15):
+        self.proc = self.lab.popen(self.argv(), ns=self.ns, name="vflagd-b")
+        self.wait_ready(timeout)
+        return self
+
+
+def distributing(d, bond):
+    out = []
+    for m in d.bond(bond)["members"]:
+        st = (m.get("lacp") or {}).get("actor", {}).get("state", [])
+        if "distributing" in st and m.get("tx"):
+            out.append(m["name"])
+    return sorted(out)
+
+
+def rx_states(d, bond):
+    return [m["lacp"]["rx_state"] for m in d.bond(bond)["members"]]
+
+
+class VflagPair:
+    """vflagd A (root namespace) and vflagd B (namespace `peer`), uplinks
+    a0-b0 and a1-b1 (a0-b0 through a SilentLink with silent=True)."""
+
+    def __init__(self, lab, silent=False, vfs=False):
+        self.lab = lab
+        t = lab.tag
+        self.peer = lab.netns("peer")
+        self.up_a = [lab.ifname("ua0"), lab.ifname("ua1")]
+        self.up_b = [lab.ifname("ub0"), lab.ifname("ub1")]
+        self.silent = None
+        for i in range(2):
+            if silent and i == 0:
+                self.silent = linkfail.SilentLink(lab, "0", self.up_a[0],
+                                                  None, self.up_b[0],
+                                                  self.peer)
+            else:
+                lab.veth(self.up_a[i], None, self.up_b[i], self.peer)
+        self.a = Vflagd(lab, log_level="info").start()
+        self.b = NsVflagd(lab, self.peer, "vflagd-b").start()
+        self.pfs_a = [f"a{t}", f"c{t}"]
+        self.pfs_b = [f"b{t}", f"d{t}"]
+        self.bond = f"bd{t}"
+        for i in range(2):
+            self.a.ctl("pf", "add", self.pfs_a[i], "dev", self.up_a[i])
+            self.b.ctl("pf", "add", self.pfs_b[i], "dev", self.up_b[i])
+        self.vms = None
+        if vfs:
+            self.vms = [lab.netns("vma"), lab.netns("vmb")]
+            for d, pf in ((self.a, self.pfs_a[0]), (self.b, self.pfs_b[0])):
+                d.ctl("pf", "set", pf, "numvfs", 1)
+
+    def add_vfs(self):
+        """VF 0 of each side's first PF into its VM namespace, 10.9.0.1
+        (behind A) and 10.9.0.2 (behind B)."""
+        for i, (d, pf) in enumerate(((self.a, self.pfs_a[0]),
+                                     (self.b, self.pfs_b[0]))):
+            vm = self.vms[i]
+            d.ctl("vf", "set", pf, "vf", 0, "mac", f"02:00:00:00:0{i + 1}:01",
+                  "netns", vm.name)
+            vm.up(f"{pf}vf0")
+            vm.addr(f"{pf}vf0", f"10.9.0.{i + 1}/24")
+            vm.tx_csum_off(f"{pf}vf0")
+
+    def bond_add(self, side, opts):
+        d, pfs = (self.a, self.pfs_a) if side == "a" else (self.b, self.pfs_b)
+        d.ctl("bond", "add", self.bond, *opts, "members", *pfs)
+
+    def both_distributing(self):
+        return (distributing(self.a, self.bond) == sorted(self.pfs_a) and
+                distributing(self.b, self.bond) == sorted(self.pfs_b))
+
+
+def ms(s):
+    return round(s * 1e3)
+
+
+def first_seen(pred, timeout, out, key):
+    """Polls pred() as fast as vflagctl answers; out[key] = when it first
+    held (time.monotonic()), or None."""
+    end = time.monotonic() + timeout
+    out[key] = None
+    while time.monotonic() < end:
+        if pred():
+            out[key] = time.monotonic()
+            return
+
+
+def run_bringup_vv(opts):
+    """Each daemon polled by its own thread, so a figure is the later of
+    the two first sightings, at one poll's resolution."""
+    with Lab() as lab:
+        p = VflagPair(lab)
+        p.bond_add("b", opts)
+        time.sleep(0.5)
+        seen = {}
+        polls = [threading.Thread(target=first_seen, args=(
+            lambda d=d, pfs=pfs: distributing(d, p.bond) == sorted(pfs),
+            10, seen, side)) for side, d, pfs in
+            (("a", p.a, p.pfs_a), ("b", p.b, p.pfs_b))]
+        t0 = time.monotonic()
+        polls[1].start()  # B's bond exists: poll it from before bond add
+        p.bond_add("a", opts)
+        t1 = time.monotonic()
+        polls[0].start()
+        for t in polls:
+            t.join()
+        if None in seen.values():
+            raise RuntimeError(f"not distributing in 10 s: {seen}")
+        return {"ms": ms(max(seen.values()) - t1),
+                "from_bond_add_start_ms": ms(max(seen.values()) - t0),
+                "bond_add_ms": ms(t1 - t0)}
+
+
+def run_bringup_ovs():
+    with Lab() as lab:
+        d = Vflagd(lab, log_level="info").start()
+        try:
+            t = VfLagTopo(lab, d, peer="ovs", mode="802.3ad",
+                          bond_opts=FAST[2:], configure_vflag=False)
+            cmds = t.vflag_commands()
+            for c in cmds:
+                if c[0] == "bond":
+                    t0 = time.monotonic()
+                    d.ctl(*c)
+                    t1 = time.monotonic()
+                    vf = time.monotonic()
+                    wait_for(lambda: t.distributing() == sorted(t.pfs), 10,
+                             interval=0.005, what="vflag distributing")
+                    vf = time.monotonic() - t1
+                    t.ovs.wait_lacp(t.ovs_bond, t.sw_ends, 10)
+                    both = time.monotonic() - t1
+                else:
+                    d.ctl(*c)
+            return {"ms": ms(both), "vflag_ms": ms(vf),
+                    "bond_add_ms": ms(t1 - t0)}
+        finally:
+            d.stop()
+
+
+def run_heal_vv(opts):
+    with Lab() as lab:
+        p = VflagPair(lab, silent=True)
+        p.bond_add("b", opts)
+        p.bond_add("a", opts)
+        wait_for(p.both_distributing, 10, interval=0.02, what="formed")
+        p.silent.black_hole()
+        wait_for(lambda: rx_states(p.a, p.bond)[0] == "DEFAULTED" and
+                 rx_states(p.b, p.bond)[0] == "DEFAULTED", 15, interval=0.05,
+                 what="both ends DEFAULTED")
+        time.sleep(2.0)
+        t0 = time.monotonic()
+        p.silent.restore()
+        wait_for(p.both_distributing, 40, interval=0.01,
+                 what="both distributing after healing")
+        return {"ms": ms(time.monotonic() - t0)}
+
+
+def meters(lab, ns_a, ns_b, ip_a, ip_b):
+    fwd = OutageMeter(lab, ns_a, ns_b, ip_b, flows=8, interval_ms=1.0,
+                      port=9010, sport_base=45000)
+    rev = OutageMeter(lab, ns_b, ns_a, ip_a, flows=8, interval_ms=1.0,
+                      port=9011, sport_base=46000)
+    fwd.start(settle=0.5)
+    rev.start(settle=1.0)
+    return fwd, rev
+
+
+def run_restore_ovs():
+    with Lab() as lab:
+        d = Vflagd(lab, log_level="info").start()
+        try:
+            t = VfLagTopo(lab, d, peer="ovs", mode="802.3ad",
+                          bond_opts=FAST[2:], rebalance_ms=1000)
+            t.wait_lag(timeout=15)
+            t.wait_connectivity()
+            survivor = t.pfs[1]
+            linkfail.carrier(lab, t.sw, t.sw_ends[0], up=False)
+            wait_for(lambda: t.distributing() == [survivor], 3,
+                     interval=0.02, what="member 0 out")
+            time.sleep(0.5)
+            fwd, rev = meters(lab, t.client, t.vm, CLIENT_IP, VM_IP)
+            t0 = time.monotonic()
+            linkfail.carrier(lab, t.sw, t.sw_ends[0], up=True)
+            t.wait_lag(timeout=10)
+            took = time.monotonic() - t0
+            time.sleep(2.0)
+            f, r = fwd.stop(), rev.stop()
+            return {"ms": ms(took), "lost_to_vm": f["lost"],
+                    "lost_from_vm": r["lost"],
+                    "gap_to_vm_ms": f["max_gap_ms"],
+                    "gap_from_vm_ms": r["max_gap_ms"],
+                    "received": f["received"] + r["received"]}
+        finally:
+            d.stop()
+
+
+def run_restore_vv(opts):
+    with Lab() as lab:
+        p = VflagPair(lab, vfs=True)
+        p.bond_add("b", opts)
+        p.bond_add("a", opts)
+        p.add_vfs()
+        wait_for(p.both_distributing, 10, interval=0.02, what="formed")
+        linkfail.carrier(lab, None, p.up_a[0], up=False)
+        wait_for(lambda: len(distributing(p.a, p.bond)) == 1 and
+                 len(distributing(p.b, p.bond)) == 1, 3, interval=0.02,
+                 what="member 0 out")
+        time.sleep(0.5)
+        fwd, rev = meters(lab, p.vms[0], p.vms[1], "10.9.0.1", "10.9.0.2")
+        t0 = time.monotonic()
+        linkfail.carrier(lab, None, p.up_a[0], up=True)
+        wait_for(p.both_distributing, 10, interval=0.005, what="restored")
+        took = time.monotonic() - t0
+        time.sleep(2.0)
+        f, r = fwd.stop(), rev.stop()
+        return {"ms": ms(took), "lost_a_to_b": f["lost"],
+                "lost_b_to_a": r["lost"], "gap_a_to_b_ms": f["max_gap_ms"],
+                "gap_b_to_a_ms": r["max_gap_ms"],
+                "received": f["received"] + r["received"]}
+
+
+def run_split_seed(extra):
+    with Lab() as lab:
+        d = Vflagd(lab, log_level="info").start()
+        try:
+            t = VfLagTopo(lab, d, peer="ovs", mode="802.3ad",
+                          bond_opts=["miimon", 100, "lacp_rate", "fast"] +
+                          extra, rebalance_ms=1000)
+            t.wait_lag(timeout=15)
+            t.wait_connectivity()
+            Iperf3Server(lab, t.vm, bind=VM_IP)
+            c = Iperf3Client(lab, t.client, VM_IP, parallel=10, seconds=4,
+                             reverse=True).start()
+            time.sleep(1.0)
+            c0 = t.uplink_counters()
+            time.sleep(2.0)
+            c1 = t.uplink_counters()
+            res = c.result()
+            dl = {pf: c1[pf]["lag_tx_packets"] - c0[pf]["lag_tx_packets"]
+                  for pf in t.pfs}
+            total = sum(dl.values()) or 1
+            shares = {pf: round(v / total, 2) for pf, v in dl.items()}
+            return {"ms": round(1000 * min(dl.values()) / total),
+                    "unit": "per mille on the lesser member",
+                    "lag_tx_packets": dl, "shares": shares,
+                    "gbit_s": round(res["received_bps"] / 1e9, 2)}
+        finally:
+            d.stop()
+
+
+SCENARIOS = {
+    "bringup-vv": [("default options", lambda: run_bringup_vv(FAST)),
+                   ("lacp_wait_shortcut off",
+                    lambda: run_bringup_vv(FAST + ["lacp_wait_shortcut",
+                                                   "off"]))],
+    "bringup-ovs": [("default options", run_bringup_ovs)],
+    "heal-vv": [("default options", lambda: run_heal_vv(FAST))],
+    "restore-ovs": [("default options", run_restore_ovs)],
+    "restore-vv": [("default options", lambda: run_restore_vv(FAST))],
+    "split-seed": [("default options (port_select queue_affinity)",
+                    lambda: run_split_seed([])),
+                   ("port_select hash", lambda: run_split_seed(
+                       ["port_select", "hash"]))],
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--only", default=",".join(SCENARIOS))
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("needs root (namespaces, veth, BPF, OVS)")
+    for name in args.only.split(","):
+        for label, fn in SCENARIOS[name]:
+            results = []
+            for i in range(args.runs):
+                try:
+                    r = fn()
+                except Exception as e:  # a figure missing, not a failure
+                    print(f"{name} [{label}] run {i + 1}: failed: {e}",
+                          flush=True)
+                    continue
+                results.append(r)
+                print(f"{name} [{label}] run {i + 1}: {r}", flush=True)
+            if results:
+                med = statistics.median(r["ms"] for r in results)
+                unit = results[0].get("unit", "ms")
+                print(f"{name} [{label}]: median {med:.0f} {unit} over "
+                      f"{len(results)} runs", flush=True)
+
+
+if __name__ == "__main__":
+    main()
