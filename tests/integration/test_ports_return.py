@@ -26,11 +26,13 @@ from vflaglab.traffic import burst, log, ping, wait_ping
 from vflaglab.vflink import measure_vf_follows_lag, vf_carrier
 
 # VF carrier transitions, measured here (2 shared cores, plain and ASan
-# builds, 1 ms sysfs polls): down 0.2-1.2 ms after the last member's own
-# carrier loss (the VFs go down before the datapath's LAG swap), up 7-16 ms
-# after its return (after the swap, which waits out an RCU grace period).
-# The bound leaves room for a loaded CI machine.
+# builds, 1 ms sysfs polls): down within the polls' resolution of the last
+# member's own carrier loss (-1.1 to 1.5 ms read; the VFs go down before
+# the datapath's LAG swap), up 7-16 ms after its return (after the swap,
+# which waits out an RCU grace period). The bound leaves room for a loaded
+# CI machine.
 VF_LINK_BOUND_MS = 200
+POLL_ERR_MS = 2.5
 
 
 def make(lab, vflagd, numvfs=2):
@@ -186,8 +188,10 @@ def test_vf_link_state_follows_lag(lab, vflagd):
     down_ms, up_ms = measure_vf_follows_lag(lab, t)
     log(f"VF link state auto: carrier down {down_ms:.1f} ms after the last "
         f"member's, up {up_ms:.1f} ms after its return")
-    assert 0 <= down_ms < VF_LINK_BOUND_MS
-    assert 0 <= up_ms < VF_LINK_BOUND_MS
+    # Two watchers each polling every 1 ms: a figure is good to about
+    # 2 ms, so a VF that follows within a poll can read slightly negative.
+    assert -POLL_ERR_MS <= down_ms < VF_LINK_BOUND_MS
+    assert -POLL_ERR_MS <= up_ms < VF_LINK_BOUND_MS
     wait_ping(t.client, VM_IP)
 
     # disable: down while the LAG carries; enable: up while it cannot
