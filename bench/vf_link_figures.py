@@ -15,8 +15,14 @@ tests/integration/test_ports_return.py does):
         in vflagd's namespace) to the VF's carrier loss in the VM
   up:   from that member's carrier return to the VF's
 Both sides are polled every 1 ms by a watcher per namespace on
-CLOCK_MONOTONIC, so a figure is good to about 2 ms. In 802.3ad the VF
-comes up only when LACP distributes again on the member.
+CLOCK_MONOTONIC, so a figure is good to about 2 ms (and can read slightly
+negative). In 802.3ad the VF comes up only when LACP distributes again on
+the member.
+
+Measured here (2 shared cores, plain build, medians of 3): active-backup
+down -0.1 ms (max 0.6), up 10.6 ms (max 16.2); 802.3ad against OVS down
+0.0 ms (max 1.0), up 382 ms (max 391, LACP's own bring-up). Up waits for
+the datapath's LAG swap, which waits out an RCU grace period.
 
 Usage: VFLAG_BUILD=build /usr/bin/python3 bench/vf_link_figures.py
            [--runs N] [--modes active-backup,802.3ad]"""
