@@ -89,12 +89,13 @@ static json_t *vf_row(const struct eswitch_vf_status *st)
 	char mac[MAC_STR_LEN];
 
 	return json_pack(
-	    "{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:s, s:b}", "pf",
-	    st->pf, "vf", (int)st->index, "ifname", st->ifname, "rep", st->rep,
-	    "type", vf_type_name(st->type), "mac", mac_format(st->mac, mac),
-	    "pci", st->pci, "netns", json_str_or_null(st->netns), "in_use",
-	    st->in_use, "gone", st->gone, "state",
-	    vf_link_state_name(st->link_state), "link_up", st->link_up);
+	    "{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b, s:s, s:b}",
+	    "pf", st->pf, "vf", (int)st->index, "ifname", st->ifname, "rep",
+	    st->rep, "type", vf_type_name(st->type), "mac",
+	    mac_format(st->mac, mac), "pci", st->pci, "netns",
+	    json_str_or_null(st->netns), "in_use", st->in_use, "gone", st->gone,
+	    "state", vf_link_state_name(st->link_state), "link_up",
+	    st->link_up);
 }
 
 static json_t *map_rep_row(const struct eswitch_vf_status *st)

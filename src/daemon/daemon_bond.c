@@ -135,8 +135,8 @@ static void bond_carry_sync(struct vflagd_bond *b)
 	bond_get_status(b->bond, &st);
 	for (unsigned i = 0; i < st.nmembers; i++)
 		lag.tx_count += st.members[i].tx;
-	b->can_carry = vflagd_lag_can_carry(&lag, st.cfg.mode,
-					    st.cfg.min_links);
+	b->can_carry =
+	    vflagd_lag_can_carry(&lag, st.cfg.mode, st.cfg.min_links);
 	eswitch_lag_set_carry(b->d->sw, b->slot, b->can_carry);
 }
 

@@ -142,10 +142,9 @@ struct pf *eswitch_pf_at(struct eswitch *sw, unsigned i)
  * place, so the slot is not lost. */
 static void vf_vanished(struct eswitch *sw, struct pf *pf, struct vf *vf)
 {
-	LOG_WARN(TAG,
-		 "VF %u of %s vanished (%s%s deleted?): making it again",
-		 vf->index, pf->name, vf->netns[0] ? "namespace " : "its device",
-		 vf->netns);
+	LOG_WARN(TAG, "VF %u of %s vanished (%s%s deleted?): making it again",
+		 vf->index, pf->name,
+		 vf->netns[0] ? "namespace " : "its device", vf->netns);
 	eswitch_vf_respawn(sw, pf, vf);
 }
 

@@ -16,7 +16,7 @@ struct vf {
 	uint8_t mac[6];
 	uint32_t port_id;
 	char netns[ESWITCH_NETNS_LEN]; /* "" while in vflagd's namespace */
-	bool gone; /* its device vanished and could not be made again */
+	bool gone;   /* its device vanished and could not be made again */
 	int ifindex; /* the VF end's, in netns: found by it, never by name */
 	enum vf_link_state link_state; /* what the operator asked */
 	bool rep_up; /* the eswitch end is up, so the VF end has carrier */

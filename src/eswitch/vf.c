@@ -111,8 +111,8 @@ int eswitch_vf_create(struct eswitch *sw, struct pf *pf, struct vf *vf,
 	if (type == VF_TYPE_VETH) {
 		struct nl_link_info info;
 
-		ret = sw->ops->link_get(sw->ops_ctx, NULL, vf->ifname, 0,
-					&info);
+		ret =
+		    sw->ops->link_get(sw->ops_ctx, NULL, vf->ifname, 0, &info);
 		if (ret) {
 			snprintf(err, errlen, "cannot find %s: %s", vf->ifname,
 				 strerror(-ret));
