@@ -301,7 +301,7 @@ static bool vf_policy_word(char **argv, int i, struct eswitch_vf_policy *pol, bo
 	} else {
 		return cmd_fail(r, EINVAL, true,
 				"unknown VF setting '%s': mac, netns, vlan, qos, proto, spoofchk, trust, "
-				"max_tx_rate, storm_pps or storm_burst",
+				"max_tx_rate, storm_pps, storm_burst or state",
 				w),
 		       false;
 	}
@@ -315,6 +315,8 @@ static json_t *vf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r
 	bool have_mac = false, have_pol = false, vlan_seen = false;
 	const char *netns = NULL;
 	uint8_t mac[6];
+	enum vf_link_state state = VF_LINK_AUTO;
+	bool have_state = false;
 	struct pf *pf;
 	uint32_t n;
 	int ret;
@@ -336,6 +338,11 @@ static json_t *vf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r
 				have_mac = true;
 			} else if (!strcmp(argv[i], "netns")) {
 				netns = argv[i + 1];
+			} else if (!strcmp(argv[i], "state")) {
+				if (vf_link_state_parse(argv[i + 1], &state))
+					return cmd_fail(r, EINVAL, true, "bad state '%s': auto, enable or disable",
+							argv[i + 1]);
+				have_state = true;
 			} else if (!vf_policy_word(argv, i, &pol, &have_pol, &vlan_seen, r)) {
 				return NULL;
 			}
@@ -358,9 +365,18 @@ static json_t *vf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r
 		if (ret)
 			return cmd_check(r, ret);
 	}
+	if (have_state) {
+		ret = eswitch_vf_set_state(vflagd_eswitch(d), pf, n, state, r->err, r->errlen);
+		if (ret)
+			goto restore_policy;
+	}
 	ret = eswitch_vf_set(vflagd_eswitch(d), pf, n, have_mac ? mac : NULL, netns, r->err, r->errlen);
-	/* All or nothing: the settings go back if the MAC or move failed. */
-	if (ret && have_pol)
+	if (!ret)
+		return NULL;
+restore_policy:
+	/* All or nothing: the settings go back if what followed failed (a
+	 * link state set stays: it changes nothing a retry could not). */
+	if (have_pol)
 		eswitch_vf_set_policy(vflagd_eswitch(d), pf, n, &old, NULL, 0);
 	return cmd_check(r, ret);
 }

@@ -89,10 +89,11 @@ static json_t *vf_row(const struct eswitch_vf_status *st)
 	const struct eswitch_vf_policy *p = &st->policy;
 	char mac[MAC_STR_LEN];
 
-	/* From "vlan" on: tenant isolation (issue 8), as ip link shows it. */
+	/* From "vlan" on: tenant isolation (issue 8), as ip link shows it;
+	 * then the link state (issue 7). */
 	return json_pack(
 	    "{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:b,"
-	    " s:i, s:i, s:s, s:b, s:b, s:I, s:I, s:I}",
+	    " s:i, s:i, s:s, s:b, s:b, s:I, s:I, s:I, s:s, s:b}",
 	    "pf", st->pf, "vf", (int)st->index, "ifname", st->ifname, "rep",
 	    st->rep, "type", vf_type_name(st->type), "mac",
 	    mac_format(st->mac, mac), "pci", st->pci, "netns",
@@ -101,7 +102,8 @@ static json_t *vf_row(const struct eswitch_vf_status *st)
 	    p->vlan_proto == 0x88a8 ? "802.1ad" : "802.1Q", "spoofchk",
 	    p->spoofchk, "trust", p->trust, "max_tx_rate",
 	    (json_int_t)p->max_tx_rate, "storm_pps", (json_int_t)p->storm_pps,
-	    "storm_burst", (json_int_t)p->storm_burst);
+	    "storm_burst", (json_int_t)p->storm_burst, "state",
+	    vf_link_state_name(st->link_state), "link_up", st->link_up);
 }
 
 static json_t *map_rep_row(const struct eswitch_vf_status *st)

@@ -14,7 +14,7 @@ const struct ctl_synopsis ctl_synopses[] = {
 	{ "pf", "show", "pf show [NAME]" },
 	{ "pf", NULL, "show" }, /* pf show's alias, listed with pf */
 	{ "vf", "set",
-	  "vf set PF vf N [mac MAC] [netns NS|-] [vlan VID [qos PCP] [proto 802.1Q|802.1ad]] [spoofchk on|off] [trust on|off] [max_tx_rate MBPS] [storm_pps PPS] [storm_burst N]" },
+	  "vf set PF vf N [mac MAC] [netns NS|-] [vlan VID [qos PCP] [proto 802.1Q|802.1ad]] [spoofchk on|off] [trust on|off] [max_tx_rate MBPS] [storm_pps PPS] [storm_burst N] [state auto|enable|disable]" },
 	{ "vf", "show", "vf show [PF]" },
 	{ "bond", "add", "bond add NAME mode MODE [BOND_OPTS] [members PF [PF...]]" },
 	{ "bond", "set", "bond set NAME BOND_OPTS" },

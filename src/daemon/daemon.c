@@ -24,8 +24,10 @@ static void on_monitor(void *arg, int fd)
 	int ret = nl_monitor_read(d->mon, on_link_event, d);
 
 	(void)fd;
-	if (ret == -ENOBUFS)
-		LOG_WARN(TAG, "link events were lost; the miimon poll will catch up");
+	if (ret == -ENOBUFS) {
+		LOG_WARN(TAG, "link events were lost: re-reading every port");
+		vflagd_resync(d);
+	}
 }
 
 struct vflagd *vflagd_open(char *err, size_t errlen)
@@ -210,8 +212,25 @@ void vflagd_link_event(struct vflagd *d, const struct nl_link_event *ev)
 {
 	struct pf *pf = d->sw ? eswitch_link_event(d->sw, ev) : NULL;
 
-	if (pf)
+	if (pf) {
+		vflagd_bond_member_moved(d, pf);
 		vflagd_bond_link_changed(d, pf, clock_now_ms());
+	}
+}
+
+void vflagd_resync(struct vflagd *d)
+{
+	uint64_t changed;
+	struct pf *pf;
+
+	if (!d->sw)
+		return;
+	changed = eswitch_resync(d->sw);
+	for (unsigned i = 0; (pf = eswitch_pf_at(d->sw, i)); i++)
+		if (changed & (1ull << i)) {
+			vflagd_bond_member_moved(d, pf);
+			vflagd_bond_link_changed(d, pf, clock_now_ms());
+		}
 }
 
 int vflagd_pf_del(struct vflagd *d, struct pf *pf, bool force, char *err,

@@ -67,6 +67,15 @@ uint64_t vflagd_next_deadline(const struct vflagd *d);
 /* A link event from rtnetlink: the eswitch's ports, then the bond of the
  * PF whose carrier it reports. */
 void vflagd_link_event(struct vflagd *d, const struct nl_link_event *ev);
+/* After lost link events: every port read again (eswitch_resync()) and
+ * the bonds told what changed. */
+void vflagd_resync(struct vflagd *d);
+
+/* Whether a LAG with these published members can carry traffic, the
+ * input of VF link state auto: some member transmits and, in 802.3ad,
+ * at least min_links do. */
+bool vflagd_lag_can_carry(const struct vflag_lag *lag, enum bond_mode mode,
+			  uint32_t min_links);
 
 /* Creates a bond with no member in a free LAG slot. Names follow the PF
  * rule (eswitch_name_valid()). 0 with *out set, or -errno with err set. */

@@ -39,6 +39,7 @@ static int ops_attach(void *ctx, unsigned member, const struct bond_port *port,
 	}
 	m->b = b;
 	m->index = member;
+	m->ifindex = port->ifindex;
 	ret = bond_io_open(b->d->loop, port->ifindex, port->dev, member_rx, m,
 			   &m->io, err, errlen);
 	if (ret)
@@ -101,9 +102,54 @@ static uint64_t lag_tx_packets(void *ctx, const struct vflag_lag *lag)
 	return sum;
 }
 
+struct vflagd_bond *vflagd_bond_alloc(struct vflagd *d, uint32_t slot)
+{
+	struct vflagd_bond *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->d = d;
+	b->slot = slot;
+	failover_init(&b->fo, lag_tx_packets, b);
+	return b;
+}
+
+bool vflagd_lag_can_carry(const struct vflag_lag *lag, enum bond_mode mode,
+			  uint32_t min_links)
+{
+	if (!lag || !lag->tx_count)
+		return false;
+	/* As Linux's bonding, min_links counts in 802.3ad only. */
+	return mode != BOND_MODE_8023AD || lag->tx_count >= min_links;
+}
+
+/* Whether lag, about to be published, can carry traffic. */
+static bool bond_carry_of(const struct vflagd_bond *b,
+			  const struct vflag_lag *lag)
+{
+	struct bond_config cfg = {0};
+
+	/* b->bond is NULL while bond_create publishes its first, empty LAG. */
+	if (b->bond)
+		bond_get_config(b->bond, &cfg);
+	return vflagd_lag_can_carry(lag, cfg.mode, cfg.min_links);
+}
+
+/* VFs in state auto follow ok (bond_carry_of()). */
+static void bond_carry_update(struct vflagd_bond *b, bool ok)
+{
+	if (ok != b->can_carry)
+		LOG_INFO(TAG, "%s: %s", b->bond ? bond_name(b->bond) : "bond",
+			 ok ? "can carry traffic: VF links up"
+			    : "cannot carry traffic: VF links down");
+	b->can_carry = ok;
+	eswitch_lag_set_carry(b->d->sw, b->slot, ok);
+}
+
 static int ops_publish(void *ctx, const struct vflag_lag *lag)
 {
 	struct vflagd_bond *b = ctx;
+	bool ok = bond_carry_of(b, lag);
 	int ret;
 
 	if (b->hold_publish) {
@@ -113,6 +159,12 @@ static int ops_publish(void *ctx, const struct vflag_lag *lag)
 		}
 		return 0;
 	}
+	/* Down before the swap, up after it: dp_lag_publish waits out an
+	 * RCU grace period (5-15 ms here), which a VF losing its LAG need
+	 * not wait for, and a VF getting one must (its frames would be
+	 * dropped until then). */
+	if (!ok)
+		bond_carry_update(b, false);
 	if (!lag) {
 		dp_lag_clear(b->d->dp, b->slot);
 		failover_published(&b->fo, NULL);
@@ -121,7 +173,25 @@ static int ops_publish(void *ctx, const struct vflag_lag *lag)
 	ret = dp_lag_publish(b->d->dp, b->slot, lag);
 	if (!ret)
 		failover_published(&b->fo, lag); /* the timeline's mark */
+	if (!ret && ok)
+		bond_carry_update(b, true);
 	return ret;
+}
+
+/* After a member joined: it takes the LAG's verdict, which a publish
+ * reports only when the member arrays change. Not in ops_attach, where
+ * the first member would flap its VFs down until the first publish. */
+static void bond_carry_sync(struct vflagd_bond *b)
+{
+	struct bond_status st;
+	struct vflag_lag lag = {0};
+
+	bond_get_status(b->bond, &st);
+	for (unsigned i = 0; i < st.nmembers; i++)
+		lag.tx_count += st.members[i].tx;
+	b->can_carry =
+	    vflagd_lag_can_carry(&lag, st.cfg.mode, st.cfg.min_links);
+	eswitch_lag_set_carry(b->d->sw, b->slot, b->can_carry);
 }
 
 static int ops_send(void *ctx, unsigned member, const void *frame, size_t len)
@@ -203,14 +273,11 @@ int vflagd_bond_add(struct vflagd *d, const char *name,
 		snprintf(err, errlen, "no datapath: bonds need vflagd's eswitch");
 		return -ENODEV;
 	}
-	b = calloc(1, sizeof(*b));
+	b = vflagd_bond_alloc(d, slot);
 	if (!b) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	b->d = d;
-	b->slot = slot;
-	failover_init(&b->fo, lag_tx_packets, b);
 	b->bond = bond_create(name, slot, cfg, &vflagd_bond_ops, b, err, errlen);
 	if (!b->bond) {
 		free(b);
@@ -320,7 +387,10 @@ int vflagd_bond_member_add(struct vflagd *d, struct vflagd_bond *b,
 	snprintf(port.dev, sizeof(port.dev), "%s", pf_dev(pf));
 	memcpy(port.mac, pf_mac(pf), 6);
 	ret = bond_member_add(b->bond, &port, clock_now_ms(), err, errlen);
-	return ret < 0 ? ret : 0;
+	if (ret < 0)
+		return ret;
+	bond_carry_sync(b);
+	return 0;
 }
 
 /* The member index of pf in b, or -ENOENT. */
@@ -352,6 +422,28 @@ int vflagd_bond_reconfigure(struct vflagd *d, struct vflagd_bond *b,
 {
 	(void)d;
 	return bond_reconfigure(b->bond, cfg, clock_now_ms(), err, errlen);
+}
+
+void vflagd_bond_member_moved(struct vflagd *d, struct pf *pf)
+{
+	struct vflagd_bond *b = vflagd_pf_bond(d, pf);
+	int member = b ? member_of(b, pf) : -ENOENT;
+	struct vflagd_member *m;
+	char err[160];
+
+	if (member < 0 || pf_gone(pf))
+		return;
+	m = &b->members[member];
+	if (m->ifindex == pf_ifindex(pf))
+		return;
+	/* The old socket was bound to a device that is no more. */
+	bond_io_close(m->io);
+	m->io = NULL;
+	m->ifindex = pf_ifindex(pf);
+	if (bond_io_open(d->loop, m->ifindex, pf_dev(pf), member_rx, m, &m->io,
+			 err, sizeof(err)))
+		LOG_ERR(TAG, "%s: %s (no LACP on it)", pf_name(pf), err);
+	bond_member_set_ifindex(b->bond, (unsigned)member, m->ifindex);
 }
 
 void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf, uint64_t now)

@@ -16,6 +16,7 @@ struct vflagd_member {
 	unsigned index;	    /* member index in the bond */
 	struct pf *pf;	    /* NULL: no member at this index */
 	struct bond_io *io; /* its slow-protocol socket */
+	int ifindex;	    /* the device io is bound to */
 };
 
 struct vflagd_bond {
@@ -32,6 +33,7 @@ struct vflagd_bond {
 	bool releasing;		  /* freed without touching the eswitch */
 	bool have_pending;
 	struct vflag_lag pending; /* the last publication held back */
+	bool can_carry; /* last published: some member may transmit */
 };
 
 struct vflagd {
@@ -58,9 +60,15 @@ struct vflagd {
 	unsigned adopted_pfs, adopted_vfs, adopted_bonds;
 };
 
+/* A bond's daemon side, before its bond_create(): the daemon, its slot,
+ * its failover timeline (every way a bond is made goes through here). */
+struct vflagd_bond *vflagd_bond_alloc(struct vflagd *d, uint32_t slot);
 /* Frees a bond's I/O and the bond (its members released, no
  * announcements); the slot is the caller's to clear. NULL ok. */
 void vflagd_bond_free(struct vflagd_bond *b, uint64_t now_ms);
+/* pf's uplink was adopted again under a new ifindex: its member's
+ * socket and the bond's arrays follow. */
+void vflagd_bond_member_moved(struct vflagd *d, struct pf *pf);
 /* pf's carrier changed: tells its bond, if it has one. */
 void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf,
 			      uint64_t now_ms);

@@ -450,11 +450,9 @@ static int adopt_bond(struct vflagd *d, json_t *jb, char *err, size_t errlen)
 		snprintf(err, errlen, "state: a bond is malformed");
 		return -EINVAL;
 	}
-	b = calloc(1, sizeof(*b));
+	b = vflagd_bond_alloc(d, (uint32_t)slot);
 	if (!b)
 		return -ENOMEM;
-	b->d = d;
-	b->slot = (uint32_t)slot;
 	b->hold_publish = b->hold_send = true;
 	b->bond =
 	    bond_create(name, b->slot, &cfg, &vflagd_bond_ops, b, err, errlen);

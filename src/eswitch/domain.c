@@ -142,6 +142,8 @@ void eswitch_pf_leave_lag(struct eswitch *sw, struct pf *pf)
 	pf->in_lag = false;
 	pf->member_index = 0;
 	pf_reprogram(sw, pf, old);
+	/* A lone PF again: its VFs follow its own carrier. */
+	eswitch_pf_lag_ok_set(sw, pf, pf_carrier(pf));
 }
 
 unsigned eswitch_domain_vf_macs(struct eswitch *sw, const struct pf *pf,

@@ -144,20 +144,40 @@ struct pf *eswitch_pf_at(struct eswitch *sw, unsigned i)
 	return i < sw->npfs ? sw->pfs[i] : NULL;
 }
 
+/* A VF's eswitch end was deleted (and the VF end with it): made again in
+ * place, so the slot is not lost. */
+static void vf_vanished(struct eswitch *sw, struct pf *pf, struct vf *vf)
+{
+	LOG_WARN(TAG, "VF %u of %s vanished (%s%s deleted?): making it again",
+		 vf->index, pf->name,
+		 vf->netns[0] ? "namespace " : "its device", vf->netns);
+	eswitch_vf_respawn(sw, pf, vf);
+}
+
 struct pf *eswitch_link_event(struct eswitch *sw,
 			      const struct nl_link_event *ev)
 {
 	for (unsigned i = 0; i < sw->npfs; i++) {
 		struct pf *pf = sw->pfs[i];
 
+		if (pf->gone && !ev->deleted && !strcmp(pf->dev, ev->name) &&
+		    !eswitch_pf_by_ifindex(sw, ev->ifindex)) {
+			if (eswitch_pf_readopt(sw, pf, ev->ifindex))
+				return NULL;
+			return pf;
+		}
 		if (pf->ifindex == ev->ifindex && !pf->gone) {
 			if (ev->deleted) {
-				LOG_WARN(TAG, "uplink %s of %s was deleted",
-					 pf->dev, pf->name);
+				LOG_WARN(TAG,
+					 "uplink %s of %s was deleted: its VFs "
+					 "stay, and a new %s will be adopted",
+					 pf->dev, pf->name, pf->dev);
 				pf->gone = true;
 				pf->carrier = false;
 				sw->ops->port_detach(sw->ops_ctx, pf->ifindex,
 						     true);
+				if (!pf->in_lag)
+					eswitch_pf_lag_ok_set(sw, pf, false);
 				return pf;
 			}
 			if (ev->mtu && ev->mtu != pf->mtu) {
@@ -175,25 +195,16 @@ struct pf *eswitch_link_event(struct eswitch *sw,
 			pf->carrier = ev->carrier;
 			LOG_INFO(TAG, "%s (%s): carrier %s", pf->name, pf->dev,
 				 ev->carrier ? "up" : "down");
+			if (!pf->in_lag)
+				eswitch_pf_lag_ok_set(sw, pf, pf_carrier(pf));
 			return pf;
 		}
 		for (unsigned v = 0; v < pf->numvfs; v++) {
 			struct vf *vf = &pf->vfs[v];
-			uint32_t domain = eswitch_pf_domain(pf);
 
 			if (vf->rep_ifindex == ev->ifindex && ev->deleted &&
-			    !vf->gone) {
-				LOG_WARN(TAG,
-					 "VF %u of %s vanished (its namespace "
-					 "deleted?)",
-					 v, pf->name);
-				vf->gone = true;
-				sw->ops->fdb_del(sw->ops_ctx, domain,
-						 vf_fdb_vlan(vf), vf->mac);
-				sw->ops->port_detach(sw->ops_ctx,
-						     vf->rep_ifindex, true);
-				eswitch_domain_flood_sync(sw, domain);
-			}
+			    !vf->gone)
+				vf_vanished(sw, pf, vf);
 		}
 	}
 	return NULL;

@@ -37,6 +37,14 @@ struct dp;
 
 enum vf_type { VF_TYPE_VETH, VF_TYPE_TAP };
 
+/* A VF's link as `ip link set DEV vf N state` sets it: auto follows
+ * whether its LAG (or lone uplink) can carry traffic. */
+enum vf_link_state {
+	VF_LINK_AUTO,
+	VF_LINK_ENABLE,
+	VF_LINK_DISABLE,
+};
+
 /* An eswitch on the real backend (dp and nl; either may be NULL for an
  * eswitch that never gets a PF). NULL on out of memory. */
 struct eswitch *eswitch_create(struct dp *dp, struct nl *nl);
@@ -98,6 +106,16 @@ int eswitch_vf_set_policy(struct eswitch *sw, struct pf *pf, unsigned vf,
 void eswitch_vf_default_mac(const char *machine_id, const char *pf_name,
 			    unsigned index, uint8_t mac[6]);
 
+/* Sets a veth VF's link state (a TAP's link is QEMU's: refused). */
+int eswitch_vf_set_state(struct eswitch *sw, struct pf *pf, unsigned vf,
+			 enum vf_link_state state, char *err, size_t errlen);
+/* Whether the LAG of slot lag_slot can carry traffic (the daemon decides,
+ * from the bond's published members): VFs in auto follow it. */
+void eswitch_lag_set_carry(struct eswitch *sw, uint32_t lag_slot, bool ok);
+/* After lost link events: re-reads every port, adopts back uplinks that
+ * returned, remakes VFs that vanished. Returns the PFs whose uplink
+ * changed (carrier, gone or back) as a bit per eswitch_pf_at() index. */
+uint64_t eswitch_resync(struct eswitch *sw);
 /* True if some VF of pf is in use (in another namespace, or its TAP
  * opened); why says which. */
 bool eswitch_pf_vfs_in_use(struct eswitch *sw, struct pf *pf, char *why,
@@ -123,6 +141,8 @@ const char *pf_dev(const struct pf *pf);
 int pf_ifindex(const struct pf *pf);
 const uint8_t *pf_mac(const struct pf *pf);
 bool pf_carrier(const struct pf *pf);
+/* The uplink device vanished (and has not come back). */
+bool pf_gone(const struct pf *pf);
 uint32_t pf_port_id(const struct pf *pf);
 /* The LAG slot whose domain pf is in, or -1 for a lone PF. */
 int pf_lag_slot(const struct pf *pf);
@@ -169,6 +189,8 @@ struct eswitch_vf_status {
 	bool gone;
 	uint32_t port_id; /* for eswitch_port_stats */
 	struct eswitch_vf_policy policy;
+	enum vf_link_state link_state;
+	bool link_up; /* the VF end has carrier (veth), as link_state says */
 };
 
 void eswitch_pf_status(struct eswitch *sw, const struct pf *pf,
@@ -183,5 +205,8 @@ int eswitch_port_stats(struct eswitch *sw, uint32_t port_id,
 
 /* "veth" or "tap". */
 const char *vf_type_name(enum vf_type type);
+/* "auto", "enable", "disable"; and back (-EINVAL). */
+const char *vf_link_state_name(enum vf_link_state state);
+int vf_link_state_parse(const char *s, enum vf_link_state *state);
 
 #endif

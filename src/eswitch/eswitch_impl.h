@@ -16,7 +16,10 @@ struct vf {
 	uint8_t mac[6];
 	uint32_t port_id;
 	char netns[ESWITCH_NETNS_LEN]; /* "" while in vflagd's namespace */
-	bool gone;		       /* its device vanished under us */
+	bool gone;   /* its device vanished and could not be made again */
+	int ifindex; /* the VF end's, in netns: found by it, never by name */
+	enum vf_link_state link_state; /* what the operator asked */
+	bool rep_up; /* the eswitch end is up, so the VF end has carrier */
 	struct eswitch_vf_policy policy; /* tenant isolation (vf_policy.c) */
 };
 
@@ -35,6 +38,7 @@ struct pf {
 	enum vf_type vf_type;
 	unsigned numvfs;
 	struct vf *vfs;
+	bool lag_ok; /* its LAG (or lone uplink) can carry traffic */
 	bool in_lag; /* false: a lone PF */
 	uint32_t lag_slot;
 	uint32_t member_index;
@@ -80,6 +84,26 @@ int eswitch_vf_create(struct eswitch *sw, struct pf *pf, struct vf *vf,
 		      size_t errlen);
 void eswitch_vf_destroy(struct eswitch *sw, struct pf *pf, struct vf *vf);
 bool eswitch_vf_in_use(struct eswitch *sw, const struct vf *vf);
+/* vf_watch.c: ports that come back, and VF link state. */
+/* The VF end's device where the VF is known to be, by ifindex: -ENODEV
+ * if it is not there, -EBUSY if it was renamed (err says which). */
+int eswitch_vf_dev_get(struct eswitch *sw, const struct vf *vf,
+		       struct eswitch_ns *ns, struct nl_link_info *info,
+		       char *err, size_t errlen);
+/* After a move: the VF end's ifindex in its new namespace (kept unless
+ * taken there). */
+void eswitch_vf_track(struct eswitch *sw, struct vf *vf);
+/* Makes the device of a VF that vanished again, in vflagd's namespace,
+ * with its name, MAC and port id. */
+int eswitch_vf_respawn(struct eswitch *sw, struct pf *pf, struct vf *vf);
+/* Brings the eswitch end up or down as link_state and pf->lag_ok say. */
+void eswitch_vf_link_apply(struct eswitch *sw, const struct pf *pf,
+			   struct vf *vf);
+/* Sets pf->lag_ok and applies it to every VF of pf. */
+void eswitch_pf_lag_ok_set(struct eswitch *sw, struct pf *pf, bool ok);
+/* A new link named as a gone PF's uplink: adopts it in its place. */
+int eswitch_pf_readopt(struct eswitch *sw, struct pf *pf, int ifindex);
+
 /* A VF (or its eswitch end) by any of its device names. */
 struct vf *eswitch_vf_by_devname(struct eswitch *sw, const char *name,
 				 struct pf **pfp);

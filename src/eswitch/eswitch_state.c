@@ -60,13 +60,15 @@ static int policy_restore(struct eswitch_vf_policy *p, const json_t *j)
 
 static json_t *vf_save(const struct vf *vf)
 {
-	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:i, s:s, s:b, s:o}",
+	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:i, s:s, s:b, s:o, "
+			 "s:i, s:s}",
 			 "index", (int)vf->index, "type",
 			 vf_type_name(vf->type), "ifname", vf->ifname, "rep",
 			 vf->rep, "rep_ifindex", vf->rep_ifindex, "mac",
 			 mac_json(vf->mac), "port_id", (int)vf->port_id,
 			 "netns", vf->netns, "gone", vf->gone, "policy",
-			 policy_save(&vf->policy));
+			 policy_save(&vf->policy), "ifindex", vf->ifindex,
+			 "link_state", vf_link_state_name(vf->link_state));
 }
 
 static json_t *pf_save(const struct pf *pf)
@@ -105,18 +107,21 @@ static int copy_str(char *dst, size_t cap, const char *src)
 
 static int vf_restore(struct eswitch *sw, struct vf *vf, const json_t *j)
 {
-	const char *type, *ifname, *rep, *mac, *netns;
+	const char *type, *ifname, *rep, *mac, *netns, *state = NULL;
 	json_t *policy = NULL;
 	struct nl_link_info info;
-	int index, rep_ifindex, port_id, gone = 0;
+	int index, rep_ifindex, port_id, gone = 0, ifindex = 0;
 
 	if (json_unpack((json_t *)j,
-			"{s:i, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s?b, s?o}",
+			"{s:i, s:s, s:s, s:s, s:i, s:s, s:i, s:s, s?b, s?o, "
+			"s?i, s?s}",
 			"index", &index, "type", &type, "ifname", &ifname,
 			"rep", &rep, "rep_ifindex", &rep_ifindex, "mac", &mac,
 			"port_id", &port_id, "netns", &netns, "gone", &gone,
-			"policy", &policy) ||
+			"policy", &policy, "ifindex", &ifindex, "link_state",
+			&state) ||
 	    (policy && policy_restore(&vf->policy, policy)) ||
+	    (state && vf_link_state_parse(state, &vf->link_state)) ||
 	    copy_str(vf->ifname, sizeof(vf->ifname), ifname) ||
 	    copy_str(vf->rep, sizeof(vf->rep), rep) ||
 	    copy_str(vf->netns, sizeof(vf->netns), netns) ||
@@ -126,6 +131,7 @@ static int vf_restore(struct eswitch *sw, struct vf *vf, const json_t *j)
 	vf->index = (unsigned)index;
 	vf->type = strcmp(type, "tap") ? VF_TYPE_VETH : VF_TYPE_TAP;
 	vf->rep_ifindex = rep_ifindex;
+	vf->ifindex = ifindex; /* the VF end's, in its namespace */
 	vf->port_id = (uint32_t)port_id;
 	/* The eswitch end stays in our namespace, wherever the VF end went
 	 * (a container's namespace, a VM's TAP): it is the one to check. */
@@ -133,6 +139,8 @@ static int vf_restore(struct eswitch *sw, struct vf *vf, const json_t *j)
 	    gone ||
 	    sw->ops->link_get(sw->ops_ctx, NULL, NULL, rep_ifindex, &info) ||
 	    strcmp(info.name, vf->rep);
+	/* The VF end's carrier follows the eswitch end's admin state. */
+	vf->rep_up = !vf->gone && info.admin_up;
 	sw->port_ids_used[vf->port_id] = 1;
 	return 0;
 }

@@ -113,6 +113,7 @@ int eswitch_pf_add(struct eswitch *sw, const char *name, const char *ifname,
 	pf->mtu = info.mtu;
 	/* Tenants are isolated by default: a PF-wide off is explicit. */
 	pf->spoofchk = true;
+	pf->lag_ok = info.carrier; /* a lone PF: its own carrier */
 	pf->slot = slot;
 	if (pci)
 		snprintf(pf->pci, sizeof(pf->pci), "%s", pci);
@@ -344,6 +345,11 @@ const uint8_t *pf_mac(const struct pf *pf)
 bool pf_carrier(const struct pf *pf)
 {
 	return pf->carrier && !pf->gone;
+}
+
+bool pf_gone(const struct pf *pf)
+{
+	return pf->gone;
 }
 
 uint32_t pf_port_id(const struct pf *pf)

@@ -93,8 +93,24 @@ int eswitch_vf_create(struct eswitch *sw, struct pf *pf, struct vf *vf,
 		return ret;
 	}
 	vf->rep_ifindex = ret;
+	vf->ifindex = ret;
+	if (type == VF_TYPE_VETH) {
+		struct nl_link_info info;
+
+		ret =
+		    sw->ops->link_get(sw->ops_ctx, NULL, vf->ifname, 0, &info);
+		if (ret) {
+			snprintf(err, errlen, "cannot find %s: %s", vf->ifname,
+				 strerror(-ret));
+			goto delete_dev;
+		}
+		vf->ifindex = info.ifindex;
+	}
 	sw->ops->rep_quiet(sw->ops_ctx, vf->rep);
-	ret = sw->ops->link_set_up(sw->ops_ctx, vf->rep_ifindex, true);
+	/* A TAP's eswitch end is always up; a veth's follows the VF's
+	 * link state (vf_watch.c). */
+	vf->rep_up = type == VF_TYPE_TAP || pf->lag_ok;
+	ret = sw->ops->link_set_up(sw->ops_ctx, vf->rep_ifindex, vf->rep_up);
 	if (ret) {
 		snprintf(err, errlen, "cannot bring %s up: %s", vf->rep,
 			 strerror(-ret));
@@ -167,15 +183,16 @@ static int vf_set_mac(struct eswitch *sw, struct pf *pf, struct vf *vf,
 			 vf->netns, strerror(-ret));
 		return ret;
 	}
-	ret = sw->ops->link_get(sw->ops_ctx, ns, vf->ifname, 0, &info);
-	if (!ret)
+	ret = eswitch_vf_dev_get(sw, vf, ns, &info, err, errlen);
+	if (!ret) {
 		ret = sw->ops->link_set_mac(sw->ops_ctx, ns, info.ifindex, mac);
-	sw->ops->ns_close(sw->ops_ctx, ns);
-	if (ret) {
-		snprintf(err, errlen, "cannot set the MAC of %s: %s",
-			 vf->ifname, strerror(-ret));
-		return ret;
+		if (ret)
+			snprintf(err, errlen, "cannot set the MAC of %s: %s",
+				 vf->ifname, strerror(-ret));
 	}
+	sw->ops->ns_close(sw->ops_ctx, ns);
+	if (ret)
+		return ret;
 	memcpy(old, vf->mac, 6);
 	memcpy(vf->mac, mac, 6);
 	ret = sw->ops->fdb_set(sw->ops_ctx, domain, vf_fdb_vlan(vf), mac,
@@ -229,17 +246,19 @@ static int vf_set_netns(struct eswitch *sw, struct vf *vf, const char *netns,
 			 vf->netns, strerror(-ret));
 		goto close_target;
 	}
-	ret = sw->ops->link_get(sw->ops_ctx, ns, vf->ifname, 0, &info);
-	if (!ret)
+	ret = eswitch_vf_dev_get(sw, vf, ns, &info, err, errlen);
+	if (!ret) {
 		ret = sw->ops->link_set_netns(sw->ops_ctx, ns, info.ifindex,
 					      target);
-	sw->ops->ns_close(sw->ops_ctx, ns);
-	if (ret) {
-		snprintf(err, errlen, "cannot move %s: %s", vf->ifname,
-			 strerror(-ret));
-		goto close_target;
+		if (ret)
+			snprintf(err, errlen, "cannot move %s: %s", vf->ifname,
+				 strerror(-ret));
 	}
+	sw->ops->ns_close(sw->ops_ctx, ns);
+	if (ret)
+		goto close_target;
 	snprintf(vf->netns, sizeof(vf->netns), "%s", back ? "" : netns);
+	eswitch_vf_track(sw, vf);
 close_target:
 	sw->ops->netns_close(sw->ops_ctx, target);
 	return ret;
@@ -286,10 +305,12 @@ int eswitch_vf_set(struct eswitch *sw, struct pf *pf, unsigned index,
 		return -ENOENT;
 	}
 	vf = &pf->vfs[index];
+	if (vf->gone)
+		eswitch_vf_respawn(sw, pf, vf); /* one more try */
 	if (vf->gone) {
 		snprintf(err, errlen,
-			 "VF %u of %s is gone (its namespace was deleted?): "
-			 "set numvfs 0 and again",
+			 "VF %u of %s vanished and cannot be made again (see "
+			 "vflagd's log): set numvfs 0 and again",
 			 index, pf->name);
 		return -ENODEV;
 	}
@@ -344,5 +365,7 @@ int eswitch_vf_status(struct eswitch *sw, const struct pf *pf, unsigned index,
 	st->gone = vf->gone;
 	st->port_id = vf->port_id;
 	st->policy = vf->policy;
+	st->link_state = vf->link_state;
+	st->link_up = !vf->gone && vf->rep_up;
 	return 0;
 }

@@ -555,6 +555,21 @@ static bool member_link_step(struct bond *bond, struct bond_member *m,
 	return true;
 }
 
+int bond_member_set_ifindex(struct bond *bond, unsigned member, int ifindex)
+{
+	struct bond_member *m = member_at(bond, member);
+
+	if (!m)
+		return -ENOENT;
+	if (m->port.ifindex == ifindex)
+		return 0;
+	LOG_INFO(TAG, "%s: member %s is ifindex %d now (was %d)", bond->name,
+		 m->port.name, ifindex, m->port.ifindex);
+	m->port.ifindex = ifindex;
+	bond_publish(bond);
+	return 0;
+}
+
 void bond_link_changed(struct bond *bond, unsigned member, bool carrier,
 		       uint64_t now)
 {

@@ -139,6 +139,9 @@ unsigned bond_member_count(const struct bond *bond);
 /* The carrier of a member changed (rtnetlink): act on it at once. */
 void bond_link_changed(struct bond *bond, unsigned member, bool carrier,
 		       uint64_t now_ms);
+/* A member's device was made again under a new ifindex (its uplink
+ * deleted and re-adopted): the member arrays name it by the new one. */
+int bond_member_set_ifindex(struct bond *bond, unsigned member, int ifindex);
 /* One slow-protocol frame (Ethernet header included) heard on a member. */
 void bond_rx(struct bond *bond, unsigned member, const void *frame, size_t len,
 	     uint64_t now_ms);

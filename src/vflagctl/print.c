@@ -16,7 +16,7 @@
 #include "lag/bond_config.h"
 #define CELL_LEN 256  /* one formatted value, NUL included */
 #define LIST_LEN 1024 /* a space-separated list of names */
-#define TABLE_MAX_COLS 16
+#define TABLE_MAX_COLS 24
 
 char *vflagctl_sanitize(const char *s, char *buf, size_t len)
 {
@@ -241,6 +241,7 @@ static const struct column vf_columns[] = {
     {"VLAN", "vlan"}, {"QOS", "qos"}, {"PROTO", "vlan_proto"},
     {"SPOOFCHK", "spoofchk"}, {"TRUST", "trust"},
     {"MAX_TX_RATE", "max_tx_rate"},
+    {"STATE", "state"}, {"LINK", "link_up"},
 };
 
 int vflagctl_print_vfs(FILE *out, json_t *data)

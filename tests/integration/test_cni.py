@@ -357,17 +357,22 @@ def test_del_after_netns_deleted(cni):
 
 def test_del_after_namespace_really_gone(cni):
     """The pin removed by hand too: the namespace dies with the VF in
-    it. DEL still succeeds and forgets the attachment; vflagd marks the
-    VF gone (it does not recreate it yet: another issue)."""
+    it. vflagd makes the VF again in its own namespace (same name and
+    MAC); DEL still succeeds and forgets the attachment."""
     ns = cni.container(0)
     conf = cni.conf()
     cni.ok("ADD", conf, ns=ns)
-    pin = next(v for v in cni.vfs() if v["in_use"])["netns"]
+    given = next(v for v in cni.vfs() if v["in_use"])
+    pin = given["netns"]
     subprocess.run(["umount", f"/run/netns/{pin}"], check=True)
     os.unlink(f"/run/netns/{pin}")
     sh(["ip", "netns", "del", ns])
-    wait_for(lambda: any(v["gone"] for v in cni.vfs()), 10,
-             "vflagd to see the VF gone")
+
+    def back():
+        v = next(v for v in cni.vfs() if v["ifname"] == given["ifname"])
+        return v["netns"] is None and not v["gone"] and \
+            v["mac"] == given["mac"]
+    wait_for(back, 10, "vflagd to make the VF again")
     cni.ok("DEL", conf, ns=ns, netns="")
     assert not os.listdir(os.path.join(cni.state, cni.network))
     cni.ok("DEL", conf, ns=ns, netns="")

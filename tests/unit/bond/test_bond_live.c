@@ -171,6 +171,108 @@ static void test_member_uplink_deleted(void **state)
 	    eswitch_pf_del(fx->sw, pfc, false, fx->err, sizeof(fx->err)), 0);
 }
 
+/* An uplink deleted and made again under its name (issue 7 item 5): its
+ * PF adopts the new device, and the daemon moves the member with it: a
+ * new slow-protocol socket, the new ifindex in the published arrays. */
+static void test_member_uplink_back(void **state)
+{
+	struct fx *fx = *state;
+	struct nl_link_event ev = {.deleted = true};
+	struct bond_status st;
+	struct nl_link_info w;
+	struct pf *pfc;
+	int ifi, ifi2;
+
+	ifi = nl_veth_create(fx->nl, "up2", "up2w", NULL);
+	assert_true(ifi > 0);
+	assert_int_equal(nl_link_get(fx->nl, "up2w", 0, &w), 0);
+	assert_int_equal(nl_link_set_up(fx->nl, w.ifindex, true), 0);
+	assert_int_equal(eswitch_pf_add(fx->sw, "pfc", "up2", NULL, fx->err,
+					sizeof(fx->err)),
+			 0);
+	pfc = eswitch_pf_find(fx->sw, "pfc");
+	bond_new_empty(fx, "mode active-backup miimon 0");
+	assert_int_equal(vflagd_bond_member_add(fx->d, fx->bond, fx->pf[A],
+					      fx->err, sizeof(fx->err)),
+			 0);
+	assert_int_equal(vflagd_bond_member_add(fx->d, fx->bond, pfc, fx->err,
+					      sizeof(fx->err)),
+			 0);
+	run_at(fx, 0);
+	BOND(fx, "pfa", true, 2);
+
+	assert_int_equal(nl_link_del(fx->nl, ifi), 0);
+	ev.ifindex = ifi;
+	snprintf(ev.name, sizeof(ev.name), "up2");
+	vflagd_link_event(fx->d, &ev);
+	assert_true(pf_gone(pfc));
+
+	/* Made again: a NEWLINK of the same name, a new ifindex. */
+	ifi2 = nl_veth_create(fx->nl, "up2", "up2w", NULL);
+	assert_true(ifi2 > 0 && ifi2 != ifi);
+	assert_int_equal(nl_link_get(fx->nl, "up2w", 0, &w), 0);
+	assert_int_equal(nl_link_set_up(fx->nl, w.ifindex, true), 0);
+	ev = (struct nl_link_event){.ifindex = ifi2};
+	snprintf(ev.name, sizeof(ev.name), "up2");
+	vflagd_link_event(fx->d, &ev); /* adopted; pf add brings it up */
+	assert_false(pf_gone(pfc));
+	assert_int_equal(pf_ifindex(pfc), ifi2);
+	assert_int_equal(fx->bond->members[1].ifindex, ifi2);
+	assert_non_null(fx->bond->members[1].io);
+	assert_int_equal(nl_link_get(fx->nl, NULL, ifi2, &w), 0);
+	assert_true(w.admin_up && w.carrier);
+	ev.carrier = ev.admin_up = true;
+	vflagd_link_event(fx->d, &ev);
+	run_at(fx, 10);
+
+	/* The other member fails: the new device carries, by its ifindex. */
+	cable(fx, A, false);
+	run_at(fx, 20);
+	BOND(fx, "pfc", true, 2);
+	bond_get_status(vflagd_bond_bond(fx->bond), &st);
+	assert_int_equal(st.members[1].port.ifindex, ifi2);
+	assert_true(st.members[1].tx);
+	cable(fx, A, true);
+	assert_int_equal(vflagd_bond_member_del(fx->d, fx->bond, pfc, fx->err,
+					      sizeof(fx->err)),
+			 0);
+	assert_int_equal(
+	    eswitch_pf_del(fx->sw, pfc, false, fx->err, sizeof(fx->err)), 0);
+	nl_link_del(fx->nl, ifi2);
+}
+
+/* VF link state auto through the daemon (issue 7 item 6): the VF end's
+ * carrier goes when no member can transmit, and comes back with one. */
+static void test_vf_carrier_follows_bond(void **state)
+{
+	struct fx *fx = *state;
+	struct eswitch_vf_status vs;
+	struct nl_link_info info;
+
+	assert_int_equal(eswitch_pf_set_numvfs(fx->sw, fx->pf[A], 1,
+					       VF_TYPE_VETH, false, fx->err,
+					       sizeof(fx->err)),
+			 0);
+	assert_int_equal(eswitch_vf_status(fx->sw, fx->pf[A], 0, &vs), 0);
+	bond_new(fx, "mode active-backup miimon 0");
+	run_at(fx, 0);
+	/* The VM's end up, as a VM would: then its carrier is its peer's. */
+	assert_int_equal(nl_link_get(fx->nl, vs.ifname, 0, &info), 0);
+	assert_int_equal(nl_link_set_up(fx->nl, info.ifindex, true), 0);
+	assert_int_equal(nl_link_get(fx->nl, vs.ifname, 0, &info), 0);
+	assert_true(info.carrier);
+	cable(fx, A, false);
+	assert_int_equal(nl_link_get(fx->nl, vs.ifname, 0, &info), 0);
+	assert_true(info.carrier); /* pfb still carries */
+	cable(fx, B, false);
+	assert_int_equal(nl_link_get(fx->nl, vs.ifname, 0, &info), 0);
+	assert_false(info.carrier);
+	cable(fx, B, true);
+	assert_int_equal(nl_link_get(fx->nl, vs.ifname, 0, &info), 0);
+	assert_true(info.carrier);
+	cable(fx, A, true);
+}
+
 /* A member cannot be enslaved twice; one enslaved with no carrier starts
  * down and is not used. */
 static void test_member_add_checks(void **state)
@@ -533,6 +635,8 @@ int main(void)
 	    BOND_TEST(test_miimon_polls_carrier),
 	    BOND_TEST(test_ab_member_del_active),
 	    BOND_TEST(test_member_uplink_deleted),
+	    BOND_TEST(test_member_uplink_back),
+	    BOND_TEST(test_vf_carrier_follows_bond),
 	    BOND_TEST(test_member_add_checks),
 	    BOND_TEST(test_xmit_member_ab),
 	    BOND_TEST(test_failover_announces_vf_macs),

@@ -307,6 +307,10 @@ static void test_run_pf_vf_refusals(void **state)
 		     "vf", "set", "pf0", "vf", "0", "max_tx_rate", "-5");
 	ASSERT_FAILS(ctx, EINVAL, true, "storm_pps is 0..100000000 packets per second", "vf", "set",
 		     "pf0", "vf", "0", "storm_pps", "x");
+	ASSERT_FAILS(ctx, EINVAL, true, "bad state 'up': auto, enable or disable", "vf", "set",
+		     "pf0", "vf", "0", "state", "up");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set", "pf0", "vf", "0",
+		     "state");
 	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf show [PF]", "vf", "show", "a", "b");
 
 	ASSERT_FAILS(ctx, EINVAL, true, "usage: stats [PORT]", "stats", "a", "b");
@@ -331,6 +335,8 @@ static void test_run_empty_eswitch(void **state)
 	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "pf", "del", "pf0", "--force");
 	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "vf", "set", "pf0", "vf", "0", "mac",
 		     "02:00:00:00:00:01");
+	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "vf", "set", "pf0", "vf", "0", "state",
+		     "disable");
 	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf9", "bond", "add", "b0", "mode", "1",
 		     "members", "pf9");
 	ASSERT_FAILS(ctx, EINVAL, true, "bad PF name 'PF0'", "pf", "add", "PF0", "dev", "eth1");

@@ -151,7 +151,7 @@ static void test_vfs_and_map_rep(void **state)
 		 "\"gone\":false,\"vlan\":10,\"qos\":3,"
 		 "\"vlan_proto\":\"802.1ad\",\"spoofchk\":false,"
 		 "\"trust\":true,\"max_tx_rate\":100,\"storm_pps\":500,"
-		 "\"storm_burst\":50}]}",
+		 "\"storm_burst\":50,\"state\":\"auto\",\"link_up\":true}]}",
 		 pf0vf0_mac);
 	/* Only pf0's VF 0 here: the others' MACs are checked by the
 	 * eswitch's own tests; the shape is the point. */

@@ -774,44 +774,6 @@ static void test_link_events_and_carrier(void **state)
 		       -ENODEV, "the uplink eth0 of pf0 is gone");
 }
 
-static void test_vf_vanishes(void **state)
-{
-	struct fx *fx = *state;
-	struct pf *pf = add_pf(fx, "pf0", "eth0");
-	struct nl_link_event ev = {.deleted = true};
-	struct eswitch_vf_status st;
-	char why[128];
-
-	set_numvfs(fx, pf, 1, VF_TYPE_VETH);
-	assert_int_equal(eswitch_vf_set(fx->sw, pf, 0, NULL, "vm1", fx->err,
-					sizeof(fx->err)),
-			 0);
-	vf_status(fx, pf, 0, &st);
-	/* Its namespace deleted: the pair dies, the eswitch end reports. */
-	ev.ifindex = fake_dev_find(&fx->fake, "", "pf0_0")->ifindex;
-	fx->fake.devs[ev.ifindex].used = false;
-	fake_dev_find(&fx->fake, "vm1", "pf0vf0")->used = false;
-	assert_null(eswitch_link_event(fx->sw, &ev));
-	vf_status(fx, pf, 0, &st);
-	assert_true(st.gone);
-	assert_false(st.in_use);
-	assert_false(eswitch_pf_vfs_in_use(fx->sw, pf, why, sizeof(why)));
-	assert_null(fake_fdb_find(&fx->fake, 0, st.mac));
-	assert_false(fx->fake.ports[ev.ifindex].attached);
-	ASSERT_REFUSED(
-	    fx,
-	    eswitch_vf_set(fx->sw, pf, 0, NULL, "-", fx->err, sizeof(fx->err)),
-	    -ENODEV,
-	    "VF 0 of pf0 is gone (its namespace was deleted?): set numvfs 0 "
-	    "and again");
-	/* Twice is once. */
-	assert_null(eswitch_link_event(fx->sw, &ev));
-	set_numvfs(fx, pf, 0, VF_TYPE_VETH);
-	set_numvfs(fx, pf, 1, VF_TYPE_VETH);
-	vf_status(fx, pf, 0, &st);
-	assert_false(st.gone);
-}
-
 static void test_spoofchk_and_status(void **state)
 {
 	struct fx *fx = *state;
@@ -879,7 +841,6 @@ int main(void)
 	    T(test_flood_list),
 	    T(test_port_ids_and_stats),
 	    T(test_link_events_and_carrier),
-	    T(test_vf_vanishes),
 	    T(test_spoofchk_and_status),
 	    T(test_destroy_releases_all),
 #undef T

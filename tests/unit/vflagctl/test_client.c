@@ -442,7 +442,7 @@ static void test_printers_chosen(void **state)
 	    {{"vf", "show", NULL},
 	     "{\"ok\":true,\"data\":{\"vfs\":[]}}\n",
 	     "PF  VF  IFNAME  REP  TYPE  MAC  PCI  NETNS  IN_USE  VLAN  QOS  "
-	     "PROTO  SPOOFCHK  TRUST  MAX_TX_RATE\n"},
+	     "PROTO  SPOOFCHK  TRUST  MAX_TX_RATE  STATE  LINK\n"},
 	    {{"map-rep", "pf0", NULL},
 	     "{\"ok\":true,\"data\":{\"reps\":[]}}\n",
 	     "VF NUMBER  REPRESENTOR PORT"},
