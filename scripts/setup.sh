@@ -8,6 +8,8 @@ PACKAGES=(
 	# build
 	clang llvm libbpf-dev libmnl-dev libjansson-dev libcmocka-dev
 	gcc libc6-dev meson ninja-build pkg-config bpftool libelf-dev zlib1g-dev
+	# the format check (scripts/check-format.sh) and the layer check
+	clang-format python3
 	# vflagd's Prometheus endpoint
 	libmicrohttpd-dev
 	# libFuzzer and the sanitizer runtimes for clang (only recommended by it)

@@ -57,7 +57,7 @@ struct lag_inner {
 	__type(key, __u32);
 	__type(value, struct vflag_lag);
 } lag_template SEC(".maps"); /* a real instance, so BTF carries the whole
-				* value type for the inner maps below */
+			      * value type for the inner maps below */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);

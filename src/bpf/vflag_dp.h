@@ -3,8 +3,8 @@
  * uses only <linux/types.h> types (and <linux/bpf.h>'s bpf_spin_lock).
  *
  * Maps (defined in eswitch.bpf.c):
- *   ports      HASH   ifindex -> struct vflag_port     which port a hook runs on
- *   fdb        HASH   struct vflag_fdb_key -> struct vflag_fdb_val   VF MACs
+ *   ports      HASH   ifindex -> struct vflag_port     which port a hook runs
+ * on fdb        HASH   struct vflag_fdb_key -> struct vflag_fdb_val   VF MACs
  *   flood      ARRAY  domain -> struct vflag_flood     VFs for bcast/mcast
  *   lags       ARRAY_OF_MAPS  lag slot -> inner ARRAY[1] of struct vflag_lag
  *   port_stats PERCPU_ARRAY port id -> struct vflag_port_stats
@@ -71,10 +71,10 @@
 #include <linux/types.h>
 #include <linux/bpf.h>
 
-#define VFLAG_MAX_PORTS 256        /* uplinks + VF ports, incl. stats slots */
-#define VFLAG_MAX_DOMAINS 256      /* switching domains (bonds + lone PFs) */
-#define VFLAG_MAX_LAGS 8           /* bonds */
-#define VFLAG_MAX_LAG_MEMBERS 8    /* members of one bond; a power of two */
+#define VFLAG_MAX_PORTS 256	/* uplinks + VF ports, incl. stats slots */
+#define VFLAG_MAX_DOMAINS 256	/* switching domains (bonds + lone PFs) */
+#define VFLAG_MAX_LAGS 8	/* bonds */
+#define VFLAG_MAX_LAG_MEMBERS 8 /* members of one bond; a power of two */
 /* VFs one broadcast is copied to: every port the ports map can hold,
  * so every VF a domain admits gets broadcasts (vflagd can never fill
  * more). The copies are made by bpf_loop, so the cost is per copy made
@@ -91,9 +91,10 @@ enum vflag_port_kind {
 
 /* Per-port flags. */
 #define VFLAG_PORT_F_SPOOFCHK (1u << 0) /* VF: drop frames not from its MAC */
-#define VFLAG_PORT_F_TRUST (1u << 1)    /* VF: may send LLDP and 802.1X, and
-					   tagged frames when it has no
-					   vlan_id (VGT) */
+#define VFLAG_PORT_F_TRUST                                                     \
+	(1u << 1) /* VF: may send LLDP and 802.1X, and                         \
+		     tagged frames when it has no                              \
+		     vlan_id (VGT) */
 
 /* Default broadcast/multicast storm limit vflagd should put in a VF's
  * entry (storm_pps/storm_burst; 0 in the entry means no limit). */
@@ -111,36 +112,36 @@ enum vflag_port_kind {
 #define VFLAG_RATE_MIN_BURST_BYTES (2 * 65536)
 
 struct vflag_port {
-	__u32 id;             /* index in port_stats */
-	__u32 kind;           /* enum vflag_port_kind */
-	__u32 domain;         /* switching domain: VFs only see their own */
-	__u32 lag_slot;       /* index in `lags`, or VFLAG_NO_LAG */
+	__u32 id;	      /* index in port_stats */
+	__u32 kind;	      /* enum vflag_port_kind */
+	__u32 domain;	      /* switching domain: VFs only see their own */
+	__u32 lag_slot;	      /* index in `lags`, or VFLAG_NO_LAG */
 	__u32 uplink_ifindex; /* VF of a lone PF: where its traffic leaves */
 	__u32 member_index;   /* uplink in a LAG: bit in vflag_lag.rx_mask */
-	__u32 flags;          /* VFLAG_PORT_F_* */
-	__u8 mac[6];          /* VF: its MAC (spoof check) */
+	__u32 flags;	      /* VFLAG_PORT_F_* */
+	__u8 mac[6];	      /* VF: its MAC (spoof check) */
 	__u8 pad[2];
 	/* Appended for tenant isolation. Zero means no VLAN, no mtu check,
 	 * no rate or storm limit: today's behaviour. What changed whatever
 	 * the entry says (issue 8): rules 1, 2, 4, 5 and 9 at the top, and,
 	 * without VFLAG_PORT_F_TRUST, rule 6 (an untrusted VF's tagged
 	 * frames) and LLDP/802.1X. */
-	__u16 vlan_id;        /* VF: VST VLAN 1..4094, 0 = none */
-	__u8 vlan_qos;        /* VF: PCP 0..7 of the pushed tag */
+	__u16 vlan_id; /* VF: VST VLAN 1..4094, 0 = none */
+	__u8 vlan_qos; /* VF: PCP 0..7 of the pushed tag */
 	__u8 pad2;
-	__u16 vlan_proto;     /* VF: TPID of the pushed tag, host order:
-				 0x8100 or 0x88a8; 0 = 0x8100 */
+	__u16 vlan_proto; /* VF: TPID of the pushed tag, host order:
+			     0x8100 or 0x88a8; 0 = 0x8100 */
 	__u16 pad3;
-	__u32 mtu;            /* uplink: largest payload after the Ethernet
-				 header and tags a VF may send out of it
-				 (the device's MTU); 0 = no check.
-				 GSO frames are not checked. */
-	__u32 max_tx_rate;    /* VF: Mbit/s of all it sends (siblings
-				 included), 0 = unlimited */
-	__u32 storm_pps;      /* VF: broadcast+multicast it sends, packets
-				 per second, 0 = unlimited */
-	__u32 storm_burst;    /* VF: bucket of the storm limit, packets;
-				 0 = storm_pps (one second) */
+	__u32 mtu;	   /* uplink: largest payload after the Ethernet
+			      header and tags a VF may send out of it
+			      (the device's MTU); 0 = no check.
+			      GSO frames are not checked. */
+	__u32 max_tx_rate; /* VF: Mbit/s of all it sends (siblings
+			      included), 0 = unlimited */
+	__u32 storm_pps;   /* VF: broadcast+multicast it sends, packets
+			      per second, 0 = unlimited */
+	__u32 storm_burst; /* VF: bucket of the storm limit, packets;
+			      0 = storm_pps (one second) */
 };
 
 _Static_assert(sizeof(struct vflag_port) == 60, "vflag_port: appended only");
@@ -185,12 +186,12 @@ enum vflag_port_select {
  * control plane reduces active-backup, balance-xor and 802.3ad to the
  * members that may transmit and those that may receive. */
 struct vflag_lag {
-	__u32 hash_policy;  /* enum vflag_hash_policy (lag/xmit_hash.h) */
-	__u32 tx_count;     /* members that distribute, in enslave order */
+	__u32 hash_policy; /* enum vflag_hash_policy (lag/xmit_hash.h) */
+	__u32 tx_count;	   /* members that distribute, in enslave order */
 	__u32 tx_ifindex[VFLAG_MAX_LAG_MEMBERS];
 	__u32 tx_port_id[VFLAG_MAX_LAG_MEMBERS];
-	__u32 rx_mask;      /* bit member_index: may collect */
-	__u32 port_select;  /* enum vflag_port_select (was pad: 0 = HASH) */
+	__u32 rx_mask;	   /* bit member_index: may collect */
+	__u32 port_select; /* enum vflag_port_select (was pad: 0 = HASH) */
 };
 
 /* Counters per port, per CPU; vflagd sums the CPUs. For an uplink the
@@ -201,39 +202,40 @@ struct vflag_port_stats {
 	__u64 rx_bytes;
 	__u64 tx_packets;
 	__u64 tx_bytes;
-	__u64 lag_tx_packets;      /* uplink: frames the LAG hashed onto it */
+	__u64 lag_tx_packets; /* uplink: frames the LAG hashed onto it */
 	__u64 lag_tx_bytes;
-	__u64 to_host_packets;     /* uplink: for no VF, to the host: unicast
-				      for no (VLAN, MAC), link-local, control
-				      protocols behind tags, >2 tags */
-	__u64 slow_proto_packets;  /* uplink: LACP/marker, to vflagd */
-	__u64 flood_packets;       /* copies of bcast/mcast made here */
-	__u64 drop_not_collecting; /* arrived on a member that may not collect */
-	__u64 drop_no_member;      /* LAG had no member to transmit on */
-	__u64 drop_malformed;      /* shorter than an Ethernet header; from a
-				      VF also more than 2 tags or a tag cut
-				      short */
-	__u64 drop_spoof;          /* VF sent from a MAC not its own */
-	__u64 drop_hairpin;        /* VF sent to its own MAC */
-	__u64 drop_flood_full;     /* broadcast copies beyond VFLAG_MAX_FLOOD */
-	__u64 drop_link_local;     /* VF sent to 01:80:c2:00:00:0x (LACP, STP,
-				      LLDP), or LLDP/802.1X while not
-				      trusted: a tenant must not speak for
-				      the bond or the wire */
+	__u64 to_host_packets;	  /* uplink: for no VF, to the host: unicast
+				     for no (VLAN, MAC), link-local, control
+				     protocols behind tags, >2 tags */
+	__u64 slow_proto_packets; /* uplink: LACP/marker, to vflagd */
+	__u64 flood_packets;	  /* copies of bcast/mcast made here */
+	__u64
+	    drop_not_collecting; /* arrived on a member that may not collect */
+	__u64 drop_no_member;	 /* LAG had no member to transmit on */
+	__u64 drop_malformed;	 /* shorter than an Ethernet header; from a
+				    VF also more than 2 tags or a tag cut
+				    short */
+	__u64 drop_spoof;	 /* VF sent from a MAC not its own */
+	__u64 drop_hairpin;	 /* VF sent to its own MAC */
+	__u64 drop_flood_full;	 /* broadcast copies beyond VFLAG_MAX_FLOOD */
+	__u64 drop_link_local;	 /* VF sent to 01:80:c2:00:00:0x (LACP, STP,
+				    LLDP), or LLDP/802.1X while not
+				    trusted: a tenant must not speak for
+				    the bond or the wire */
 	/* Appended for tenant isolation (see the rules at the top). */
-	__u64 drop_slow_proto;     /* VF sent 0x8809 (any tags, any address) */
-	__u64 drop_mac_control;    /* VF sent 0x8808 (PAUSE, PFC) */
-	__u64 drop_bad_src;        /* VF sent from a group or zero MAC */
-	__u64 drop_vlan;           /* VLAN policy: tag from a VST or untrusted
-				      VF; to a VST VF, a frame of another
-				      VLAN */
-	__u64 drop_runt;           /* VF: under 60 bytes and not paddable */
-	__u64 drop_oversize;       /* VF: payload over the uplink's mtu */
-	__u64 drop_rate;           /* VF: over max_tx_rate */
-	__u64 drop_storm;          /* VF: bcast/mcast over storm_pps */
-	__u64 runt_padded;         /* VF: frames padded to 60 bytes */
-	__u64 vlan_pushed;         /* VF: frames tagged with its VST VLAN */
-	__u64 vlan_popped;         /* VF: frames untagged on their way to it */
+	__u64 drop_slow_proto;	/* VF sent 0x8809 (any tags, any address) */
+	__u64 drop_mac_control; /* VF sent 0x8808 (PAUSE, PFC) */
+	__u64 drop_bad_src;	/* VF sent from a group or zero MAC */
+	__u64 drop_vlan;	/* VLAN policy: tag from a VST or untrusted
+				   VF; to a VST VF, a frame of another
+				   VLAN */
+	__u64 drop_runt;	/* VF: under 60 bytes and not paddable */
+	__u64 drop_oversize;	/* VF: payload over the uplink's mtu */
+	__u64 drop_rate;	/* VF: over max_tx_rate */
+	__u64 drop_storm;	/* VF: bcast/mcast over storm_pps */
+	__u64 runt_padded;	/* VF: frames padded to 60 bytes */
+	__u64 vlan_pushed;	/* VF: frames tagged with its VST VLAN */
+	__u64 vlan_popped;	/* VF: frames untagged on their way to it */
 };
 
 /* Token buckets of one VF, under lock (ARRAY values with a

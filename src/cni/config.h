@@ -85,7 +85,6 @@ struct cni_config {
 int cni_env_parse(const char *(*get)(const char *name), struct cni_env *env,
 		  struct cni_err *err);
 
-
 /* Parses the configuration `text` (len bytes) for `env`. `socket_env` is
  * $VFLAG_SOCKET or NULL. Takes no ownership; free with cni_config_free().
  * Returns 0, or fills *err: 6 (not JSON), 1 (cniVersion), 7 (a bad or

@@ -11,10 +11,10 @@ static enum log_level log_level = LOG_LVL_INFO;
 static bool log_quiet;
 
 static const char *const log_level_names[] = {
-	[LOG_LVL_ERR] = "err",
-	[LOG_LVL_WARN] = "warn",
-	[LOG_LVL_INFO] = "info",
-	[LOG_LVL_DEBUG] = "debug",
+    [LOG_LVL_ERR] = "err",
+    [LOG_LVL_WARN] = "warn",
+    [LOG_LVL_INFO] = "info",
+    [LOG_LVL_DEBUG] = "debug",
 };
 
 void log_set_level(enum log_level level)
@@ -29,7 +29,8 @@ enum log_level log_get_level(void)
 
 int log_level_parse(const char *name, enum log_level *level)
 {
-	for (unsigned i = 0; i < sizeof(log_level_names) / sizeof(log_level_names[0]); i++) {
+	for (unsigned i = 0;
+	     i < sizeof(log_level_names) / sizeof(log_level_names[0]); i++) {
 		if (!strcmp(name, log_level_names[i])) {
 			*level = (enum log_level)i;
 			return 0;
@@ -64,7 +65,9 @@ bool log_ratelimit_ok(struct log_ratelimit *rl)
 	if (elapsed >= 1000 / (rl->per_sec ? rl->per_sec : 1)) {
 		uint64_t add = elapsed * rl->per_sec / 1000;
 
-		rl->tokens = add + rl->tokens > rl->burst ? rl->burst : (uint32_t)(rl->tokens + add);
+		rl->tokens = add + rl->tokens > rl->burst
+				 ? rl->burst
+				 : (uint32_t)(rl->tokens + add);
 		rl->last_ms = now;
 	}
 	if (rl->tokens == 0) {

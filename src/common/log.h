@@ -21,17 +21,20 @@ int log_level_parse(const char *name, enum log_level *level);
 void log_set_quiet(bool quiet);
 
 void log_msg(enum log_level level, const char *tag, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* A token bucket: at most `burst` messages, refilled at `per_sec`. */
 struct log_ratelimit {
-	uint32_t per_sec;   /* refill rate */
-	uint32_t burst;     /* bucket size */
-	uint64_t last_ms;   /* last refill */
-	uint32_t tokens;    /* messages allowed now */
+	uint32_t per_sec;    /* refill rate */
+	uint32_t burst;	     /* bucket size */
+	uint64_t last_ms;    /* last refill */
+	uint32_t tokens;     /* messages allowed now */
 	uint64_t suppressed; /* dropped since the last one let through */
 };
-#define LOG_RATELIMIT_INIT(rate, b) { .per_sec = (rate), .burst = (b), .tokens = (b) }
+#define LOG_RATELIMIT_INIT(rate, b)                                            \
+	{                                                                      \
+		.per_sec = (rate), .burst = (b), .tokens = (b)                 \
+	}
 
 /* True if a message may be logged now; counts the ones it refuses. */
 bool log_ratelimit_ok(struct log_ratelimit *rl);
@@ -42,11 +45,11 @@ bool log_ratelimit_ok(struct log_ratelimit *rl);
 #define LOG_DBG(tag, ...) log_msg(LOG_LVL_DEBUG, tag, __VA_ARGS__)
 
 /* A warning that input can trigger: rate-limited per call site. */
-#define LOG_WARN_RL(tag, ...)                                              \
-	do {                                                               \
-		static struct log_ratelimit rl_ = LOG_RATELIMIT_INIT(5, 10); \
-		if (log_ratelimit_ok(&rl_))                                \
-			log_msg(LOG_LVL_WARN, tag, __VA_ARGS__);           \
+#define LOG_WARN_RL(tag, ...)                                                  \
+	do {                                                                   \
+		static struct log_ratelimit rl_ = LOG_RATELIMIT_INIT(5, 10);   \
+		if (log_ratelimit_ok(&rl_))                                    \
+			log_msg(LOG_LVL_WARN, tag, __VA_ARGS__);               \
 	} while (0)
 
 #endif

@@ -10,10 +10,10 @@
 #define LOOP_MAX_FDS 256
 
 struct loop_watch {
-	int fd;        /* -1: free */
+	int fd; /* -1: free */
 	loop_cb cb;
 	void *arg;
-	unsigned gen;  /* bumped on reuse, so stale events are ignored */
+	unsigned gen; /* bumped on reuse, so stale events are ignored */
 };
 
 struct loop {
@@ -48,7 +48,7 @@ void loop_destroy(struct loop *loop)
 int loop_add(struct loop *loop, int fd, loop_cb cb, void *arg)
 {
 	struct loop_watch *free_slot = NULL;
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 
 	for (int i = 0; i < LOOP_MAX_FDS; i++) {
 		if (loop->watches[i].fd == fd)
@@ -59,7 +59,8 @@ int loop_add(struct loop *loop, int fd, loop_cb cb, void *arg)
 	if (!free_slot)
 		return -ENOSPC;
 	free_slot->gen++;
-	ev.data.u64 = (uint64_t)(free_slot - loop->watches) | (uint64_t)free_slot->gen << 32;
+	ev.data.u64 = (uint64_t)(free_slot - loop->watches) |
+		      (uint64_t)free_slot->gen << 32;
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return -errno;
 	free_slot->fd = fd;

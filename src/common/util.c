@@ -35,8 +35,8 @@ int mac_parse(const char *s, uint8_t mac[6])
 
 char *mac_format(const uint8_t mac[6], char *buf)
 {
-	snprintf(buf, MAC_STR_LEN, "%02x:%02x:%02x:%02x:%02x:%02x",
-		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	snprintf(buf, MAC_STR_LEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0],
+		 mac[1], mac[2], mac[3], mac[4], mac[5]);
 	return buf;
 }
 

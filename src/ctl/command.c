@@ -30,10 +30,12 @@ struct cmd_res {
 	size_t errlen;
 };
 
-static json_t *cmd_fail(struct cmd_res *r, int error, bool usage, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static json_t *cmd_fail(struct cmd_res *r, int error, bool usage,
+			const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static json_t *cmd_fail(struct cmd_res *r, int error, bool usage, const char *fmt, ...)
+static json_t *cmd_fail(struct cmd_res *r, int error, bool usage,
+			const char *fmt, ...)
 {
 	va_list ap;
 
@@ -57,24 +59,29 @@ static json_t *cmd_check(struct cmd_res *r, int ret)
 
 static struct pf *cmd_pf(struct vflagd *d, const char *name, struct cmd_res *r)
 {
-	struct pf *pf = vflagd_eswitch(d) ? eswitch_pf_find(vflagd_eswitch(d), name) : NULL;
+	struct pf *pf =
+	    vflagd_eswitch(d) ? eswitch_pf_find(vflagd_eswitch(d), name) : NULL;
 
 	if (!pf)
-		cmd_fail(r, ENOENT, false, "no PF named %s (see `vflagctl show`)", name);
+		cmd_fail(r, ENOENT, false,
+			 "no PF named %s (see `vflagctl show`)", name);
 	return pf;
 }
 
-static struct vflagd_bond *cmd_bond(struct vflagd *d, const char *name, struct cmd_res *r)
+static struct vflagd_bond *cmd_bond(struct vflagd *d, const char *name,
+				    struct cmd_res *r)
 {
 	struct vflagd_bond *b = vflagd_bond_find(d, name);
 
 	if (!b)
-		cmd_fail(r, ENOENT, false, "no bond named %s (see `vflagctl bond show`)", name);
+		cmd_fail(r, ENOENT, false,
+			 "no bond named %s (see `vflagctl bond show`)", name);
 	return b;
 }
 
 /* A usage error quoting the synopsis table's lines for object [verb]. */
-static json_t *cmd_usage(struct cmd_res *r, const char *object, const char *verb)
+static json_t *cmd_usage(struct cmd_res *r, const char *object,
+			 const char *verb)
 {
 	ctl_synopsis_usage(object, verb, r->err, r->errlen);
 	return cmd_fail(r, EINVAL, true, NULL);
@@ -98,10 +105,12 @@ static void add_adopted(struct vflagd *d, json_t *data)
 
 	json_object_set_new(data, "adopted", json_boolean(adopted));
 	json_object_set_new(data, "adopted_counts",
-			    json_pack("{s:i, s:i, s:i}", "pfs", (int)pfs, "vfs", (int)vfs, "bonds", (int)bonds));
+			    json_pack("{s:i, s:i, s:i}", "pfs", (int)pfs, "vfs",
+				      (int)vfs, "bonds", (int)bonds));
 }
 
-static json_t *pf_show(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *pf_show(struct vflagd *d, int argc, char **argv,
+		       struct cmd_res *r)
 {
 	json_t *data, *bonds;
 	struct vflagd_bond *b;
@@ -110,8 +119,8 @@ static json_t *pf_show(struct vflagd *d, int argc, char **argv, struct cmd_res *
 		return cmd_usage(r, "pf", "show");
 	if (!vflagd_eswitch(d))
 		return cmd_fail(r, ENODEV, false, "no eswitch");
-	data = reply_eswitch_pfs(vflagd_eswitch(d), argc ? argv[0] : NULL, vflagd_lag_name, d,
-				 r->err, r->errlen);
+	data = reply_eswitch_pfs(vflagd_eswitch(d), argc ? argv[0] : NULL,
+				 vflagd_lag_name, d, r->err, r->errlen);
 	if (!data)
 		return cmd_fail(r, ENOENT, false, NULL);
 	bonds = json_array();
@@ -124,9 +133,11 @@ static json_t *pf_show(struct vflagd *d, int argc, char **argv, struct cmd_res *
 
 /* A config replayed over what a restarted vflagd adopted: the line that
  * made an adopted PF, word for word, is done already (no flap). */
-static bool pf_add_adopted(struct vflagd *d, const char *name, const char *dev, const char *pci)
+static bool pf_add_adopted(struct vflagd *d, const char *name, const char *dev,
+			   const char *pci)
 {
-	struct pf *pf = vflagd_eswitch(d) ? eswitch_pf_find(vflagd_eswitch(d), name) : NULL;
+	struct pf *pf =
+	    vflagd_eswitch(d) ? eswitch_pf_find(vflagd_eswitch(d), name) : NULL;
 	struct eswitch_pf_status st;
 
 	if (!pf || !eswitch_pf_adopted(pf))
@@ -135,19 +146,24 @@ static bool pf_add_adopted(struct vflagd *d, const char *name, const char *dev, 
 	return !strcmp(st.dev, dev) && (!pci || !strcmp(st.pci, pci));
 }
 
-static bool bond_config_equal(const struct bond_config *a, const struct bond_config *b)
+static bool bond_config_equal(const struct bond_config *a,
+			      const struct bond_config *b)
 {
-	return a->mode == b->mode && a->miimon == b->miimon && a->updelay == b->updelay &&
-	       a->downdelay == b->downdelay && !strcmp(a->primary, b->primary) &&
-	       a->hash_policy == b->hash_policy && a->lacp_rate == b->lacp_rate &&
-	       a->lacp_active == b->lacp_active && a->ad_select == b->ad_select &&
-	       a->min_links == b->min_links && a->sys_prio == b->sys_prio;
+	return a->mode == b->mode && a->miimon == b->miimon &&
+	       a->updelay == b->updelay && a->downdelay == b->downdelay &&
+	       !strcmp(a->primary, b->primary) &&
+	       a->hash_policy == b->hash_policy &&
+	       a->lacp_rate == b->lacp_rate &&
+	       a->lacp_active == b->lacp_active &&
+	       a->ad_select == b->ad_select && a->min_links == b->min_links &&
+	       a->sys_prio == b->sys_prio;
 }
 
 /* `bond add` of a bond a restarted vflagd adopted: the config wins, but
  * only what differs is changed; an identical line changes nothing. */
-static json_t *bond_add_adopted(struct vflagd *d, struct vflagd_bond *b, const struct bond_config *cfg,
-				int nmembers, char **members, struct cmd_res *r)
+static json_t *bond_add_adopted(struct vflagd *d, struct vflagd_bond *b,
+				const struct bond_config *cfg, int nmembers,
+				char **members, struct cmd_res *r)
 {
 	struct bond *bond = vflagd_bond_bond(b);
 	struct bond_status *st = malloc(sizeof(*st));
@@ -166,32 +182,40 @@ static json_t *bond_add_adopted(struct vflagd *d, struct vflagd_bond *b, const s
 		for (int m = 0; m < nmembers; m++)
 			listed |= !strcmp(members[m], st->members[i].port.name);
 		if (!listed)
-			ret = vflagd_bond_member_del(d, b, eswitch_pf_find(vflagd_eswitch(d),
-									   st->members[i].port.name),
-						     r->err, r->errlen);
+			ret = vflagd_bond_member_del(
+			    d, b,
+			    eswitch_pf_find(vflagd_eswitch(d),
+					    st->members[i].port.name),
+			    r->err, r->errlen);
 	}
 	for (int m = 0; !ret && m < nmembers; m++)
 		if (bond_member_find(bond, members[m]) < 0)
-			ret = vflagd_bond_member_add(d, b, eswitch_pf_find(vflagd_eswitch(d), members[m]),
-						     r->err, r->errlen);
+			ret = vflagd_bond_member_add(
+			    d, b,
+			    eswitch_pf_find(vflagd_eswitch(d), members[m]),
+			    r->err, r->errlen);
 	free(st);
 	return cmd_check(r, ret);
 }
 
-static json_t *pf_add(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *pf_add(struct vflagd *d, int argc, char **argv,
+		      struct cmd_res *r)
 {
 	const char *pci = NULL;
 
-	if ((argc != 3 && argc != 5) || strcmp(argv[1], "dev") || (argc == 5 && strcmp(argv[3], "pci")))
+	if ((argc != 3 && argc != 5) || strcmp(argv[1], "dev") ||
+	    (argc == 5 && strcmp(argv[3], "pci")))
 		return cmd_usage(r, "pf", "add");
 	if (argc == 5)
 		pci = argv[4];
 	if (pf_add_adopted(d, argv[0], argv[2], pci))
 		return NULL;
-	return cmd_check(r, eswitch_pf_add(vflagd_eswitch(d), argv[0], argv[2], pci, r->err, r->errlen));
+	return cmd_check(r, eswitch_pf_add(vflagd_eswitch(d), argv[0], argv[2],
+					   pci, r->err, r->errlen));
 }
 
-static json_t *pf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *pf_set(struct vflagd *d, int argc, char **argv,
+		      struct cmd_res *r)
 {
 	bool force = take_force(&argc, argv);
 	struct pf *pf;
@@ -207,22 +231,34 @@ static json_t *pf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r
 		enum vf_type type = VF_TYPE_VETH;
 
 		if (parse_u32(argv[2], 0, ESWITCH_MAX_VFS, &n))
-			return cmd_fail(r, EINVAL, true, "numvfs is 0..%d, not '%s'", ESWITCH_MAX_VFS, argv[2]);
-		if (argc == 5 && !strcmp(argv[3], "type") && !strcmp(argv[4], "tap"))
+			return cmd_fail(r, EINVAL, true,
+					"numvfs is 0..%d, not '%s'",
+					ESWITCH_MAX_VFS, argv[2]);
+		if (argc == 5 && !strcmp(argv[3], "type") &&
+		    !strcmp(argv[4], "tap"))
 			type = VF_TYPE_TAP;
-		else if (!(argc == 3 || (argc == 5 && !strcmp(argv[3], "type") && !strcmp(argv[4], "veth"))))
+		else if (!(argc == 3 ||
+			   (argc == 5 && !strcmp(argv[3], "type") &&
+			    !strcmp(argv[4], "veth"))))
 			return cmd_usage(r, "pf", "set");
-		return cmd_check(r, eswitch_pf_set_numvfs(vflagd_eswitch(d), pf, n, type, force, r->err, r->errlen));
+		return cmd_check(r, eswitch_pf_set_numvfs(vflagd_eswitch(d), pf,
+							  n, type, force,
+							  r->err, r->errlen));
 	}
 	if (!strcmp(argv[1], "spoofchk") && argc == 3) {
 		if (parse_bool(argv[2], &on))
-			return cmd_fail(r, EINVAL, true, "spoofchk is on or off, not '%s'", argv[2]);
-		return cmd_check(r, eswitch_pf_set_spoofchk(vflagd_eswitch(d), pf, on));
+			return cmd_fail(r, EINVAL, true,
+					"spoofchk is on or off, not '%s'",
+					argv[2]);
+		return cmd_check(
+		    r, eswitch_pf_set_spoofchk(vflagd_eswitch(d), pf, on));
 	}
-	return cmd_fail(r, EINVAL, true, "unknown PF setting '%s': numvfs or spoofchk", argv[1]);
+	return cmd_fail(r, EINVAL, true,
+			"unknown PF setting '%s': numvfs or spoofchk", argv[1]);
 }
 
-static json_t *pf_del(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *pf_del(struct vflagd *d, int argc, char **argv,
+		      struct cmd_res *r)
 {
 	bool force = take_force(&argc, argv);
 	struct pf *pf;
@@ -235,7 +271,8 @@ static json_t *pf_del(struct vflagd *d, int argc, char **argv, struct cmd_res *r
 	return cmd_check(r, vflagd_pf_del(d, pf, force, r->err, r->errlen));
 }
 
-static bool word_bad(struct cmd_res *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool word_bad(struct cmd_res *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* A usage error on a bad word; false, for the word parsers to return. */
 static bool word_bad(struct cmd_res *r, const char *fmt, ...)
@@ -254,8 +291,8 @@ static bool word_bad(struct cmd_res *r, const char *fmt, ...)
  * applied to *pol; returns true if word i (with its value) was one,
  * false with r failed on a bad value or an unknown word. *have says
  * whether any was given, vlan_seen whether qos/proto may follow. */
-static bool vf_policy_word(char **argv, int i, struct eswitch_vf_policy *pol, bool *have,
-			   bool *vlan_seen, struct cmd_res *r)
+static bool vf_policy_word(char **argv, int i, struct eswitch_vf_policy *pol,
+			   bool *have, bool *vlan_seen, struct cmd_res *r)
 {
 	const char *w = argv[i], *v = argv[i + 1];
 	uint32_t n;
@@ -263,7 +300,8 @@ static bool vf_policy_word(char **argv, int i, struct eswitch_vf_policy *pol, bo
 
 	if (!strcmp(w, "vlan")) {
 		if (parse_u32(v, 0, 4094, &n))
-			return word_bad(r, "vlan is 1..4094, or 0 for none, not '%s'", v);
+			return word_bad(
+			    r, "vlan is 1..4094, or 0 for none, not '%s'", v);
 		/* As ip link: a vlan without qos or proto resets them. */
 		pol->vlan = (uint16_t)n;
 		pol->qos = 0;
@@ -271,18 +309,22 @@ static bool vf_policy_word(char **argv, int i, struct eswitch_vf_policy *pol, bo
 		*vlan_seen = true;
 	} else if (!strcmp(w, "qos") || !strcmp(w, "proto")) {
 		if (!*vlan_seen)
-			return word_bad(r, "%s follows a vlan: vlan VID [qos PCP] [proto 802.1Q|802.1ad]",
+			return word_bad(r,
+					"%s follows a vlan: vlan VID [qos PCP] "
+					"[proto 802.1Q|802.1ad]",
 					w);
 		if (!strcmp(w, "qos")) {
 			if (parse_u32(v, 0, 7, &n))
-				return word_bad(r, "qos is a PCP, 0..7, not '%s'", v);
+				return word_bad(
+				    r, "qos is a PCP, 0..7, not '%s'", v);
 			pol->qos = (uint8_t)n;
 		} else if (!strcasecmp(v, "802.1Q")) {
 			pol->vlan_proto = 0x8100;
 		} else if (!strcasecmp(v, "802.1ad")) {
 			pol->vlan_proto = 0x88a8;
 		} else {
-			return word_bad(r, "proto is 802.1Q or 802.1ad, not '%s'", v);
+			return word_bad(
+			    r, "proto is 802.1Q or 802.1ad, not '%s'", v);
 		}
 	} else if (!strcmp(w, "spoofchk") || !strcmp(w, "trust")) {
 		if (parse_bool(v, &on))
@@ -290,17 +332,22 @@ static bool vf_policy_word(char **argv, int i, struct eswitch_vf_policy *pol, bo
 		*(w[0] == 's' ? &pol->spoofchk : &pol->trust) = on;
 	} else if (!strcmp(w, "max_tx_rate")) {
 		if (parse_u32(v, 0, ESWITCH_MAX_TX_RATE, &n))
-			return word_bad(r, "max_tx_rate is 0 (unlimited) to %u Mbit/s, not '%s'",
+			return word_bad(r,
+					"max_tx_rate is 0 (unlimited) to %u "
+					"Mbit/s, not '%s'",
 					ESWITCH_MAX_TX_RATE, v);
 		pol->max_tx_rate = n;
 	} else if (!strcmp(w, "storm_pps") || !strcmp(w, "storm_burst")) {
 		if (parse_u32(v, 0, ESWITCH_MAX_STORM_PPS, &n))
-			return word_bad(r, "%s is 0..%u packets%s, not '%s'", w,
-					ESWITCH_MAX_STORM_PPS, w[6] == 'p' ? " per second (0: no limit)" : "", v);
+			return word_bad(
+			    r, "%s is 0..%u packets%s, not '%s'", w,
+			    ESWITCH_MAX_STORM_PPS,
+			    w[6] == 'p' ? " per second (0: no limit)" : "", v);
 		*(w[6] == 'p' ? &pol->storm_pps : &pol->storm_burst) = n;
 	} else {
 		return cmd_fail(r, EINVAL, true,
-				"unknown VF setting '%s': mac, netns, vlan, qos, proto, spoofchk, trust, "
+				"unknown VF setting '%s': mac, netns, vlan, "
+				"qos, proto, spoofchk, trust, "
 				"max_tx_rate, storm_pps, storm_burst or state",
 				w),
 		       false;
@@ -309,9 +356,10 @@ static bool vf_policy_word(char **argv, int i, struct eswitch_vf_policy *pol, bo
 	return true;
 }
 
-static json_t *vf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *vf_set(struct vflagd *d, int argc, char **argv,
+		      struct cmd_res *r)
 {
-	struct eswitch_vf_policy pol = { 0 }, old = { 0 };
+	struct eswitch_vf_policy pol = {0}, old = {0};
 	bool have_mac = false, have_pol = false, vlan_seen = false;
 	const char *netns = NULL;
 	uint8_t mac[6];
@@ -324,7 +372,8 @@ static json_t *vf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r
 	if (argc < 5 || strcmp(argv[1], "vf") || (argc % 2) == 0)
 		return cmd_usage(r, "vf", "set");
 	if (parse_u32(argv[2], 0, ESWITCH_MAX_VFS - 1, &n))
-		return cmd_fail(r, EINVAL, true, "VF number is 0..%d, not '%s'", ESWITCH_MAX_VFS - 1, argv[2]);
+		return cmd_fail(r, EINVAL, true, "VF number is 0..%d, not '%s'",
+				ESWITCH_MAX_VFS - 1, argv[2]);
 	/* The words are checked once before the PF is looked up (so a bad
 	 * word is a usage error whatever exists), then applied to the VF's
 	 * current settings. */
@@ -333,17 +382,23 @@ static json_t *vf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r
 		for (int i = 3; i < argc; i += 2) {
 			if (!strcmp(argv[i], "mac")) {
 				if (mac_parse(argv[i + 1], mac))
-					return cmd_fail(r, EINVAL, true, "bad MAC '%s': expected xx:xx:xx:xx:xx:xx",
-							argv[i + 1]);
+					return cmd_fail(
+					    r, EINVAL, true,
+					    "bad MAC '%s': expected "
+					    "xx:xx:xx:xx:xx:xx",
+					    argv[i + 1]);
 				have_mac = true;
 			} else if (!strcmp(argv[i], "netns")) {
 				netns = argv[i + 1];
 			} else if (!strcmp(argv[i], "state")) {
 				if (vf_link_state_parse(argv[i + 1], &state))
-					return cmd_fail(r, EINVAL, true, "bad state '%s': auto, enable or disable",
+					return cmd_fail(r, EINVAL, true,
+							"bad state '%s': auto, "
+							"enable or disable",
 							argv[i + 1]);
 				have_state = true;
-			} else if (!vf_policy_word(argv, i, &pol, &have_pol, &vlan_seen, r)) {
+			} else if (!vf_policy_word(argv, i, &pol, &have_pol,
+						   &vlan_seen, r)) {
 				return NULL;
 			}
 		}
@@ -356,21 +411,26 @@ static json_t *vf_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r
 			break;
 		ret = eswitch_vf_get_policy(vflagd_eswitch(d), pf, n, &pol);
 		if (ret)
-			return cmd_fail(r, ret, false, "%s has no VF %u (see `vflagctl vf show %s`)", argv[0], n,
-					argv[0]);
+			return cmd_fail(
+			    r, ret, false,
+			    "%s has no VF %u (see `vflagctl vf show %s`)",
+			    argv[0], n, argv[0]);
 		old = pol;
 	}
 	if (have_pol) {
-		ret = eswitch_vf_set_policy(vflagd_eswitch(d), pf, n, &pol, r->err, r->errlen);
+		ret = eswitch_vf_set_policy(vflagd_eswitch(d), pf, n, &pol,
+					    r->err, r->errlen);
 		if (ret)
 			return cmd_check(r, ret);
 	}
 	if (have_state) {
-		ret = eswitch_vf_set_state(vflagd_eswitch(d), pf, n, state, r->err, r->errlen);
+		ret = eswitch_vf_set_state(vflagd_eswitch(d), pf, n, state,
+					   r->err, r->errlen);
 		if (ret)
 			goto restore_policy;
 	}
-	ret = eswitch_vf_set(vflagd_eswitch(d), pf, n, have_mac ? mac : NULL, netns, r->err, r->errlen);
+	ret = eswitch_vf_set(vflagd_eswitch(d), pf, n, have_mac ? mac : NULL,
+			     netns, r->err, r->errlen);
 	if (!ret)
 		return NULL;
 restore_policy:
@@ -381,17 +441,20 @@ restore_policy:
 	return cmd_check(r, ret);
 }
 
-static json_t *vf_show(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *vf_show(struct vflagd *d, int argc, char **argv,
+		       struct cmd_res *r)
 {
 	json_t *data;
 
 	if (argc > 1)
 		return cmd_usage(r, "vf", "show");
-	data = reply_eswitch_vfs(vflagd_eswitch(d), argc ? argv[0] : NULL, r->err, r->errlen);
+	data = reply_eswitch_vfs(vflagd_eswitch(d), argc ? argv[0] : NULL,
+				 r->err, r->errlen);
 	return data ? data : cmd_fail(r, ENOENT, false, NULL);
 }
 
-static json_t *bond_add(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *bond_add(struct vflagd *d, int argc, char **argv,
+			struct cmd_res *r)
 {
 	struct bond_config cfg;
 	bool mode_seen = false;
@@ -401,17 +464,24 @@ static json_t *bond_add(struct vflagd *d, int argc, char **argv, struct cmd_res 
 	if (argc < 1)
 		return cmd_usage(r, "bond", "add");
 	if (!eswitch_name_valid(argv[0]))
-		return cmd_fail(r, EINVAL, true, "bad bond name '%s': 1 to %d characters a-z, 0-9, starting with a letter",
+		return cmd_fail(r, EINVAL, true,
+				"bad bond name '%s': 1 to %d characters a-z, "
+				"0-9, starting with a letter",
 				argv[0], ESWITCH_PF_NAME_MAX);
 	b = vflagd_bond_find(d, argv[0]);
-	if (b && !vflagd_adopted(d, &(unsigned){ 0 }, &(unsigned){ 0 }, &(unsigned){ 0 }))
-		return cmd_fail(r, EEXIST, false, "bond %s exists already", argv[0]);
+	if (b &&
+	    !vflagd_adopted(d, &(unsigned){0}, &(unsigned){0}, &(unsigned){0}))
+		return cmd_fail(r, EEXIST, false, "bond %s exists already",
+				argv[0]);
 	bond_config_init(&cfg);
-	used = bond_config_parse(&cfg, argc - 1, argv + 1, &mode_seen, r->err, r->errlen);
+	used = bond_config_parse(&cfg, argc - 1, argv + 1, &mode_seen, r->err,
+				 r->errlen);
 	if (used < 0)
 		return cmd_fail(r, EINVAL, true, NULL);
 	if (!mode_seen)
-		return cmd_fail(r, EINVAL, true, "bond add needs a mode: active-backup, balance-xor or 802.3ad");
+		return cmd_fail(r, EINVAL, true,
+				"bond add needs a mode: active-backup, "
+				"balance-xor or 802.3ad");
 	/* Check every member before creating anything. */
 	for (int i = 2 + used; i < argc; i++) {
 		struct pf *pf = cmd_pf(d, argv[i], r);
@@ -420,19 +490,24 @@ static json_t *bond_add(struct vflagd *d, int argc, char **argv, struct cmd_res 
 			return NULL;
 		other = vflagd_pf_bond(d, pf);
 		if (other && other != b)
-			return cmd_fail(r, EBUSY, false, "%s is already a member of bond %s", argv[i],
-					vflagd_bond_name(other));
+			return cmd_fail(r, EBUSY, false,
+					"%s is already a member of bond %s",
+					argv[i], vflagd_bond_name(other));
 	}
 	if (1 + used < argc && argc == 2 + used)
-		return cmd_fail(r, EINVAL, true, "members needs at least one PF");
+		return cmd_fail(r, EINVAL, true,
+				"members needs at least one PF");
 	if (b)
-		return bond_add_adopted(d, b, &cfg, argc - 2 - used > 0 ? argc - 2 - used : 0, argv + 2 + used, r);
+		return bond_add_adopted(
+		    d, b, &cfg, argc - 2 - used > 0 ? argc - 2 - used : 0,
+		    argv + 2 + used, r);
 	ret = vflagd_bond_add(d, argv[0], &cfg, &b, r->err, r->errlen);
 	if (ret)
 		return cmd_fail(r, ret, false, NULL);
 	for (int i = 2 + used; i < argc; i++) {
-		ret = vflagd_bond_member_add(d, b, eswitch_pf_find(vflagd_eswitch(d), argv[i]), r->err,
-					     r->errlen);
+		ret = vflagd_bond_member_add(
+		    d, b, eswitch_pf_find(vflagd_eswitch(d), argv[i]), r->err,
+		    r->errlen);
 		if (ret) {
 			vflagd_bond_del(d, b, true, NULL, 0);
 			return cmd_fail(r, ret, false, NULL);
@@ -441,7 +516,8 @@ static json_t *bond_add(struct vflagd *d, int argc, char **argv, struct cmd_res 
 	return NULL;
 }
 
-static json_t *bond_set(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *bond_set(struct vflagd *d, int argc, char **argv,
+			struct cmd_res *r)
 {
 	struct bond_config cfg;
 	struct vflagd_bond *b;
@@ -453,15 +529,20 @@ static json_t *bond_set(struct vflagd *d, int argc, char **argv, struct cmd_res 
 	if (!b)
 		return NULL;
 	bond_get_config(vflagd_bond_bond(b), &cfg);
-	used = bond_config_parse(&cfg, argc - 1, argv + 1, NULL, r->err, r->errlen);
+	used = bond_config_parse(&cfg, argc - 1, argv + 1, NULL, r->err,
+				 r->errlen);
 	if (used < 0)
 		return cmd_fail(r, EINVAL, true, NULL);
 	if (used != argc - 1)
-		return cmd_fail(r, EINVAL, true, "bond set takes options only; use `bond member add|del` for members");
-	return cmd_check(r, vflagd_bond_reconfigure(d, b, &cfg, r->err, r->errlen));
+		return cmd_fail(r, EINVAL, true,
+				"bond set takes options only; use `bond member "
+				"add|del` for members");
+	return cmd_check(
+	    r, vflagd_bond_reconfigure(d, b, &cfg, r->err, r->errlen));
 }
 
-static json_t *bond_member(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *bond_member(struct vflagd *d, int argc, char **argv,
+			   struct cmd_res *r)
 {
 	struct vflagd_bond *b;
 	struct pf *pf;
@@ -473,11 +554,14 @@ static json_t *bond_member(struct vflagd *d, int argc, char **argv, struct cmd_r
 	if (!pf)
 		return NULL;
 	if (!strcmp(argv[0], "add"))
-		return cmd_check(r, vflagd_bond_member_add(d, b, pf, r->err, r->errlen));
-	return cmd_check(r, vflagd_bond_member_del(d, b, pf, r->err, r->errlen));
+		return cmd_check(
+		    r, vflagd_bond_member_add(d, b, pf, r->err, r->errlen));
+	return cmd_check(r,
+			 vflagd_bond_member_del(d, b, pf, r->err, r->errlen));
 }
 
-static json_t *bond_del(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *bond_del(struct vflagd *d, int argc, char **argv,
+			struct cmd_res *r)
 {
 	bool force = take_force(&argc, argv);
 	struct vflagd_bond *b;
@@ -490,7 +574,8 @@ static json_t *bond_del(struct vflagd *d, int argc, char **argv, struct cmd_res 
 	return cmd_check(r, vflagd_bond_del(d, b, force, r->err, r->errlen));
 }
 
-static json_t *bond_show(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *bond_show(struct vflagd *d, int argc, char **argv,
+			 struct cmd_res *r)
 {
 	struct vflagd_bond *b;
 	json_t *bonds;
@@ -510,7 +595,8 @@ static json_t *bond_show(struct vflagd *d, int argc, char **argv, struct cmd_res
 	return json_pack("{s:o}", "bonds", bonds);
 }
 
-static json_t *bond_xmit(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *bond_xmit(struct vflagd *d, int argc, char **argv,
+			 struct cmd_res *r)
 {
 	uint8_t frame[1600];
 	size_t len;
@@ -522,7 +608,8 @@ static json_t *bond_xmit(struct vflagd *d, int argc, char **argv, struct cmd_res
 	b = cmd_bond(d, argv[0], r);
 	if (!b)
 		return NULL;
-	if (flow_spec_parse(argc - 1, argv + 1, frame, sizeof(frame), &len, r->err, r->errlen))
+	if (flow_spec_parse(argc - 1, argv + 1, frame, sizeof(frame), &len,
+			    r->err, r->errlen))
 		return cmd_fail(r, EINVAL, true, NULL);
 	bond_xmit_member(vflagd_bond_bond(b), frame, len, &x);
 	return reply_bond_xmit_json(vflagd_bond_name(b), &x);
@@ -534,21 +621,25 @@ static json_t *stats(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
 
 	if (argc > 1)
 		return cmd_usage(r, "stats", NULL);
-	data = reply_eswitch_stats(vflagd_eswitch(d), argc ? argv[0] : NULL, r->err, r->errlen);
+	data = reply_eswitch_stats(vflagd_eswitch(d), argc ? argv[0] : NULL,
+				   r->err, r->errlen);
 	return data ? data : cmd_fail(r, ENOENT, false, NULL);
 }
 
-static json_t *map_rep(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *map_rep(struct vflagd *d, int argc, char **argv,
+		       struct cmd_res *r)
 {
 	json_t *data;
 
 	if (argc > 1)
 		return cmd_usage(r, "map-rep", NULL);
-	data = reply_eswitch_map_rep(vflagd_eswitch(d), argc ? argv[0] : NULL, r->err, r->errlen);
+	data = reply_eswitch_map_rep(vflagd_eswitch(d), argc ? argv[0] : NULL,
+				     r->err, r->errlen);
 	return data ? data : cmd_fail(r, ENOENT, false, NULL);
 }
 
-static json_t *teardown(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *teardown(struct vflagd *d, int argc, char **argv,
+			struct cmd_res *r)
 {
 	bool force = take_force(&argc, argv);
 
@@ -557,46 +648,49 @@ static json_t *teardown(struct vflagd *d, int argc, char **argv, struct cmd_res 
 	return cmd_check(r, vflagd_teardown(d, force, r->err, r->errlen));
 }
 
-static json_t *log_cmd(struct vflagd *d, int argc, char **argv, struct cmd_res *r)
+static json_t *log_cmd(struct vflagd *d, int argc, char **argv,
+		       struct cmd_res *r)
 {
 	enum log_level level;
 
-	if (argc != 2 || strcmp(argv[0], "level") || log_level_parse(argv[1], &level))
+	if (argc != 2 || strcmp(argv[0], "level") ||
+	    log_level_parse(argv[1], &level))
 		return cmd_usage(r, "log", NULL);
 	log_set_level(level);
 	return NULL;
 }
 
-typedef json_t *(*cmd_fn)(struct vflagd *d, int argc, char **argv, struct cmd_res *r);
+typedef json_t *(*cmd_fn)(struct vflagd *d, int argc, char **argv,
+			  struct cmd_res *r);
 
 static const struct {
 	const char *object;
 	const char *verb; /* NULL: the object takes no verb */
 	cmd_fn fn;
 } commands[] = {
-	{ "show", NULL, pf_show },
-	{ "pf", "add", pf_add },
-	{ "pf", "set", pf_set },
-	{ "pf", "del", pf_del },
-	{ "pf", "show", pf_show },
-	{ "vf", "set", vf_set },
-	{ "vf", "show", vf_show },
-	{ "bond", "add", bond_add },
-	{ "bond", "set", bond_set },
-	{ "bond", "member", bond_member },
-	{ "bond", "del", bond_del },
-	{ "bond", "show", bond_show },
-	{ "bond", "xmit-member", bond_xmit },
-	{ "stats", NULL, stats },
-	{ "map-rep", NULL, map_rep },
-	{ "teardown", NULL, teardown },
-	{ "log", NULL, log_cmd },
+    {"show", NULL, pf_show},
+    {"pf", "add", pf_add},
+    {"pf", "set", pf_set},
+    {"pf", "del", pf_del},
+    {"pf", "show", pf_show},
+    {"vf", "set", vf_set},
+    {"vf", "show", vf_show},
+    {"bond", "add", bond_add},
+    {"bond", "set", bond_set},
+    {"bond", "member", bond_member},
+    {"bond", "del", bond_del},
+    {"bond", "show", bond_show},
+    {"bond", "xmit-member", bond_xmit},
+    {"stats", NULL, stats},
+    {"map-rep", NULL, map_rep},
+    {"teardown", NULL, teardown},
+    {"log", NULL, log_cmd},
 };
 
 json_t *command_run(void *vctx, int argc, char **argv, int *error, bool *usage,
 		    char *err, size_t errlen)
 {
-	struct cmd_res r = { .err = err, .errlen = errlen };
+	struct cmd_res r = {.err = err, .errlen = errlen};
 	bool object_known = false;
 	json_t *data = NULL;
 	size_t i;
@@ -616,10 +710,14 @@ json_t *command_run(void *vctx, int argc, char **argv, int *error, bool *usage,
 	}
 	if (i == ARRAY_SIZE(commands)) {
 		if (object_known)
-			cmd_fail(&r, EINVAL, true, "unknown command '%s %s': see `vflagctl %s help`",
-				 argv[0], argc > 1 ? argv[1] : "", argv[0]);
+			cmd_fail(
+			    &r, EINVAL, true,
+			    "unknown command '%s %s': see `vflagctl %s help`",
+			    argv[0], argc > 1 ? argv[1] : "", argv[0]);
 		else
-			cmd_fail(&r, EINVAL, true, "unknown object '%s': see `vflagctl help`", argv[0]);
+			cmd_fail(&r, EINVAL, true,
+				 "unknown object '%s': see `vflagctl help`",
+				 argv[0]);
 	}
 	/* The state file follows every change, so a vflagd killed right
 	 * after a command is restarted with it (no-op if nothing changed). */
@@ -629,87 +727,4 @@ json_t *command_run(void *vctx, int argc, char **argv, int *error, bool *usage,
 	if (r.error)
 		LOG_DBG(TAG, "%s: %s", argv[0], err);
 	return data;
-}
-
-int command_split(char *line, char **argv, int max)
-{
-	int argc = 0;
-	char *p = line;
-
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			p++;
-		if (!*p || *p == '#')
-			return argc;
-		if (argc == max)
-			return -E2BIG;
-		if (*p == '"') {
-			char *end = strchr(++p, '"');
-
-			if (!end)
-				return -EINVAL;
-			*end = 0;
-			argv[argc++] = p;
-			p = end + 1;
-			continue;
-		}
-		argv[argc++] = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-			p++;
-		if (*p)
-			*p++ = 0;
-	}
-}
-
-int command_config_load(struct vflagd *d, const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "r");
-	char line[VFLAG_CTL_MAX_LINE];
-	char msg[1024];
-	unsigned lineno = 0;
-	int ret = 0;
-
-	if (!f) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return ret;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *argv[VFLAG_CTL_MAX_ARGS + 1];
-		int argc, error = 0;
-		bool usage = false;
-		json_t *data;
-
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
-			ret = -E2BIG;
-			break;
-		}
-		argc = command_split(line, argv, VFLAG_CTL_MAX_ARGS);
-		if (argc < 0) {
-			snprintf(err, errlen, "%s:%u: %s", path, lineno,
-				 argc == -E2BIG ? "too many words" : "unterminated quote");
-			ret = argc;
-			break;
-		}
-		if (argc == 0)
-			continue;
-		argv[argc] = NULL;
-		msg[0] = 0;
-		data = command_run(d, argc, argv, &error, &usage, msg, sizeof(msg));
-		json_decref(data);
-		if (error) {
-			snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
-			ret = -error;
-			break;
-		}
-	}
-	fclose(f);
-	/* All or nothing: what the lines before did is undone; but what a
-	 * restarted vflagd adopted is not the config's to undo (it forwards,
-	 * and vflagd keeps it for the operator to fix the file). */
-	if (ret && !vflagd_adopted(d, &(unsigned){ 0 }, &(unsigned){ 0 }, &(unsigned){ 0 }))
-		vflagd_teardown(d, true, msg, sizeof(msg));
-	return ret;
 }

@@ -19,7 +19,8 @@ json_t *command_run(void *ctx, int argc, char **argv, int *error, bool *usage,
 		    char *err, size_t errlen);
 /* Applies a config file line by line; on an error undoes everything (a
  * forced teardown) and reports "PATH:LINE: message". */
-int command_config_load(struct vflagd *d, const char *path, char *err, size_t errlen);
+int command_config_load(struct vflagd *d, const char *path, char *err,
+			size_t errlen);
 /* Splits a config line into words (whitespace; "double quotes" group;
  * '#' outside quotes starts a comment). Returns the word count or -EINVAL
  * (unterminated quote) or -E2BIG. Words point into line, modified. */

@@ -85,19 +85,25 @@ int ctl_request_parse(const char *line, size_t len, json_t **req, int *argc,
 	}
 	args = json_object_get(*req, "argv");
 	if (!json_is_object(*req) || !json_is_array(args)) {
-		snprintf(err, errlen, "request must be an object with an \"argv\" array");
+		snprintf(err, errlen,
+			 "request must be an object with an \"argv\" array");
 		goto bad;
 	}
-	if (json_array_size(args) < 1 || json_array_size(args) > VFLAG_CTL_MAX_ARGS) {
-		snprintf(err, errlen, "argv must have 1 to %d words", VFLAG_CTL_MAX_ARGS);
+	if (json_array_size(args) < 1 ||
+	    json_array_size(args) > VFLAG_CTL_MAX_ARGS) {
+		snprintf(err, errlen, "argv must have 1 to %d words",
+			 VFLAG_CTL_MAX_ARGS);
 		goto bad;
 	}
 	for (i = 0; i < json_array_size(args); i++) {
 		json_t *a = json_array_get(args, i);
 
-		if (!json_is_string(a) || json_string_length(a) > VFLAG_CTL_MAX_ARG_LEN ||
+		if (!json_is_string(a) ||
+		    json_string_length(a) > VFLAG_CTL_MAX_ARG_LEN ||
 		    strlen(json_string_value(a)) != json_string_length(a)) {
-			snprintf(err, errlen, "argv[%zu] must be a string of at most %d bytes without NUL",
+			snprintf(err, errlen,
+				 "argv[%zu] must be a string of at most %d "
+				 "bytes without NUL",
 				 i, VFLAG_CTL_MAX_ARG_LEN);
 			goto bad;
 		}
@@ -120,7 +126,8 @@ static char *reply_dump(json_t *reply)
 
 	json_decref(reply);
 	if (!s)
-		return strdup("{\"ok\":false,\"error\":\"out of memory\",\"errno\":12,\"usage\":false}\n");
+		return strdup("{\"ok\":false,\"error\":\"out of "
+			      "memory\",\"errno\":12,\"usage\":false}\n");
 	n = strlen(s);
 	line = realloc(s, n + 2);
 	if (!line) {
@@ -134,8 +141,8 @@ static char *reply_dump(json_t *reply)
 
 static char *reply_error(const char *msg, int error, bool usage)
 {
-	json_t *reply = json_pack("{s:b, s:s, s:i, s:b}", "ok", 0, "error", msg, "errno",
-				  error, "usage", usage);
+	json_t *reply = json_pack("{s:b, s:s, s:i, s:b}", "ok", 0, "error", msg,
+				  "errno", error, "usage", usage);
 	char clean[1024];
 	size_t i;
 
@@ -146,11 +153,12 @@ static char *reply_error(const char *msg, int error, bool usage)
 	for (i = 0; msg[i] && i < sizeof(clean) - 1; i++)
 		clean[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
 	clean[i] = 0;
-	return reply_dump(json_pack("{s:b, s:s, s:i, s:b}", "ok", 0, "error", clean, "errno",
-				    error, "usage", usage));
+	return reply_dump(json_pack("{s:b, s:s, s:i, s:b}", "ok", 0, "error",
+				    clean, "errno", error, "usage", usage));
 }
 
-char *ctl_handle_line(const char *line, size_t len, ctl_handler handler, void *ctx)
+char *ctl_handle_line(const char *line, size_t len, ctl_handler handler,
+		      void *ctx)
 {
 	const char *argv[VFLAG_CTL_MAX_ARGS + 1];
 	char err[1024] = "";
@@ -160,13 +168,16 @@ char *ctl_handle_line(const char *line, size_t len, ctl_handler handler, void *c
 
 	if (ctl_request_parse(line, len, &req, &argc, argv, err, sizeof(err)))
 		return reply_error(err, EINVAL, true);
-	data = handler(ctx, argc, (char **)argv, &error, &usage, err, sizeof(err));
+	data =
+	    handler(ctx, argc, (char **)argv, &error, &usage, err, sizeof(err));
 	json_decref(req);
 	if (error) {
 		json_decref(data);
-		return reply_error(err[0] ? err : strerror(error), error, usage);
+		return reply_error(err[0] ? err : strerror(error), error,
+				   usage);
 	}
-	return reply_dump(json_pack("{s:b, s:o}", "ok", 1, "data", data ? data : json_null()));
+	return reply_dump(json_pack("{s:b, s:o}", "ok", 1, "data",
+				    data ? data : json_null()));
 }
 
 static size_t client_unsent(const struct ctl_client *c)
@@ -519,10 +530,12 @@ static void mkdir_parent(const char *path)
 	mkdir(dir, 0755);
 }
 
-struct ctl_server *ctl_server_open(struct loop *loop, const char *path, ctl_handler handler,
-				   void *ctx, char *err, size_t errlen)
+struct ctl_server *ctl_server_open(struct loop *loop, const char *path,
+				   ctl_handler handler, void *ctx, char *err,
+				   size_t errlen)
 {
-	return ctl_server_open_opts(loop, path, handler, ctx, NULL, err, errlen);
+	return ctl_server_open_opts(loop, path, handler, ctx, NULL, err,
+				    errlen);
 }
 
 /* Fills in the defaults; -EINVAL with err set for a limit out of range. */
@@ -551,7 +564,7 @@ struct ctl_server *ctl_server_open_opts(struct loop *loop, const char *path,
 					const struct ctl_server_opts *opts,
 					char *err, size_t errlen)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct ctl_server *srv;
 	mode_t old_umask;
 	int probe;
@@ -573,7 +586,7 @@ struct ctl_server *ctl_server_open_opts(struct loop *loop, const char *path,
 		goto free_srv;
 	}
 	for (unsigned i = 0; i < srv->opts.max_clients; i++)
-		srv->clients[i] = (struct ctl_client){ .fd = -1, .srv = srv };
+		srv->clients[i] = (struct ctl_client){.fd = -1, .srv = srv};
 	srv->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 10);
 	srv->loop = loop;
 	srv->handler = handler;
@@ -584,7 +597,8 @@ struct ctl_server *ctl_server_open_opts(struct loop *loop, const char *path,
 
 	/* Another vflagd answering there? Then do not steal its socket. */
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe >= 0 && connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+	if (probe >= 0 &&
+	    connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 		close(probe);
 		snprintf(err, errlen, "another vflagd is serving %s", path);
 		goto free_srv;
@@ -596,13 +610,15 @@ struct ctl_server *ctl_server_open_opts(struct loop *loop, const char *path,
 		struct stat st;
 
 		if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-			snprintf(err, errlen, "%s exists and is not a socket", path);
+			snprintf(err, errlen, "%s exists and is not a socket",
+				 path);
 			goto free_srv;
 		}
 	}
 	unlink(path);
 
-	srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	srv->fd =
+	    socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (srv->fd < 0) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		goto free_srv;
@@ -610,13 +626,16 @@ struct ctl_server *ctl_server_open_opts(struct loop *loop, const char *path,
 	old_umask = umask(0177); /* the socket file is born 0600 */
 	if (bind(srv->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		umask(old_umask);
-		snprintf(err, errlen, "cannot bind %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot bind %s: %s", path,
+			 strerror(errno));
 		goto close_fd;
 	}
 	umask(old_umask);
 	chmod(path, 0600);
-	if (listen(srv->fd, CTL_SERVER_MAX_CLIENTS) < 0 || loop_add(loop, srv->fd, server_accept, srv)) {
-		snprintf(err, errlen, "cannot listen on %s: %s", srv->path, strerror(errno));
+	if (listen(srv->fd, CTL_SERVER_MAX_CLIENTS) < 0 ||
+	    loop_add(loop, srv->fd, server_accept, srv)) {
+		snprintf(err, errlen, "cannot listen on %s: %s", srv->path,
+			 strerror(errno));
 		goto unlink_path;
 	}
 	return srv;

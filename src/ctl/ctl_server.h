@@ -21,8 +21,8 @@
 /* Runs one command. Returns the reply data (NULL means JSON null) and sets
  * *error (positive errno, 0 = success), with a message in err and *usage
  * when the words were wrong. */
-typedef json_t *(*ctl_handler)(void *ctx, int argc, char **argv, int *error, bool *usage,
-			       char *err, size_t errlen);
+typedef json_t *(*ctl_handler)(void *ctx, int argc, char **argv, int *error,
+			       bool *usage, char *err, size_t errlen);
 
 struct ctl_server;
 
@@ -81,6 +81,7 @@ void ctl_server_get_stats(const struct ctl_server *srv,
 int ctl_request_parse(const char *line, size_t len, json_t **req, int *argc,
 		      const char *argv[], char *err, size_t errlen);
 /* Handles one line and returns the reply line (malloc'ed, '\n'-ended). */
-char *ctl_handle_line(const char *line, size_t len, ctl_handler handler, void *ctx);
+char *ctl_handle_line(const char *line, size_t len, ctl_handler handler,
+		      void *ctx);
 
 #endif

@@ -20,6 +20,7 @@ extern const size_t ctl_synopses_count;
 
 /* Writes "usage: LINE | LINE" for every line of object (and verb, unless
  * NULL) into buf; returns buf. */
-const char *ctl_synopsis_usage(const char *object, const char *verb, char *buf, size_t len);
+const char *ctl_synopsis_usage(const char *object, const char *verb, char *buf,
+			       size_t len);
 
 #endif

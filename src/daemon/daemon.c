@@ -53,7 +53,8 @@ struct vflagd *vflagd_open(char *err, size_t errlen)
 	d->nl = nl_open();
 	d->mon = nl_monitor_open();
 	if (!d->nl || !d->mon) {
-		snprintf(err, errlen, "cannot open rtnetlink: %s", strerror(errno));
+		snprintf(err, errlen, "cannot open rtnetlink: %s",
+			 strerror(errno));
 		goto close;
 	}
 	if (loop_add(d->loop, nl_monitor_fd(d->mon), on_monitor, d)) {
@@ -190,9 +191,9 @@ int vflagd_run(struct vflagd *d)
 {
 	d->running = true;
 	while (d->running) {
-		int ret = loop_run_once(d->loop,
-					timeout_until(vflagd_next_deadline(d),
-						      clock_now_ms()));
+		int ret = loop_run_once(
+		    d->loop,
+		    timeout_until(vflagd_next_deadline(d), clock_now_ms()));
 
 		if (ret < 0) {
 			LOG_ERR(TAG, "event loop: %s", strerror(-ret));

@@ -1,5 +1,5 @@
-/* The daemon object (src/daemon): the one owner of everything vflagd runs (in the
- * manner of lldpd's struct lldpd or Open vSwitch's bridge.c).
+/* The daemon object (src/daemon): the one owner of everything vflagd runs (in
+ * the manner of lldpd's struct lldpd or Open vSwitch's bridge.c).
  *
  * A struct vflagd holds the event loop, the loaded datapath, rtnetlink
  * and its link monitor, the eswitch model and the bonds. It owns the facts
@@ -89,8 +89,7 @@ struct vflagd_bond *vflagd_bond_find(const struct vflagd *d, const char *name);
 /* Bonds in LAG-slot order; NULL past the end. */
 struct vflagd_bond *vflagd_bond_at(const struct vflagd *d, unsigned i);
 /* The bond pf is a member of, or NULL. */
-struct vflagd_bond *vflagd_pf_bond(const struct vflagd *d,
-				   const struct pf *pf);
+struct vflagd_bond *vflagd_pf_bond(const struct vflagd *d, const struct pf *pf);
 struct bond *vflagd_bond_bond(const struct vflagd_bond *b);
 const char *vflagd_bond_name(const struct vflagd_bond *b);
 struct failover;

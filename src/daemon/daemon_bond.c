@@ -47,10 +47,11 @@ static int ops_attach(void *ctx, unsigned member, const struct bond_port *port,
 	/* An adopted PF is in the LAG's domain already (daemon_state.c):
 	 * its datapath entries say so and stay as they are. */
 	ret = pf_lag_slot(pf) == (int)b->slot
-		      ? 0
-		      : eswitch_pf_join_lag(b->d->sw, pf, b->slot, member);
+		  ? 0
+		  : eswitch_pf_join_lag(b->d->sw, pf, b->slot, member);
 	if (ret) {
-		snprintf(err, errlen, "cannot move %s into the bond's domain: %s",
+		snprintf(err, errlen,
+			 "cannot move %s into the bond's domain: %s",
 			 port->name, strerror(-ret));
 		goto close_io;
 	}
@@ -243,12 +244,12 @@ static int ops_poll_carrier(void *ctx, unsigned member, bool *carrier)
 }
 
 const struct bond_ops vflagd_bond_ops = {
-	.attach = ops_attach,
-	.detach = ops_detach,
-	.publish = ops_publish,
-	.send = ops_send,
-	.announce = ops_announce,
-	.poll_carrier = ops_poll_carrier,
+    .attach = ops_attach,
+    .detach = ops_detach,
+    .publish = ops_publish,
+    .send = ops_send,
+    .announce = ops_announce,
+    .poll_carrier = ops_poll_carrier,
 };
 
 int vflagd_bond_add(struct vflagd *d, const char *name,
@@ -270,7 +271,8 @@ int vflagd_bond_add(struct vflagd *d, const char *name,
 		return -ENOSPC;
 	}
 	if (!d->dp || !d->sw) {
-		snprintf(err, errlen, "no datapath: bonds need vflagd's eswitch");
+		snprintf(err, errlen,
+			 "no datapath: bonds need vflagd's eswitch");
 		return -ENODEV;
 	}
 	b = vflagd_bond_alloc(d, slot);
@@ -278,7 +280,8 @@ int vflagd_bond_add(struct vflagd *d, const char *name,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	b->bond = bond_create(name, slot, cfg, &vflagd_bond_ops, b, err, errlen);
+	b->bond =
+	    bond_create(name, slot, cfg, &vflagd_bond_ops, b, err, errlen);
 	if (!b->bond) {
 		free(b);
 		return -ENOMEM;
@@ -306,10 +309,11 @@ int vflagd_bond_del(struct vflagd *d, struct vflagd_bond *b, bool force,
 		struct pf *pf = b->members[i].pf;
 
 		if (pf && eswitch_pf_vfs_in_use(d->sw, pf, why, sizeof(why))) {
-			snprintf(err, errlen,
-				 "%s and would lose the bond: detach the VFs "
-				 "first (vf set PF vf N netns -), or add --force",
-				 why);
+			snprintf(
+			    err, errlen,
+			    "%s and would lose the bond: detach the VFs "
+			    "first (vf set PF vf N netns -), or add --force",
+			    why);
 			return -EBUSY;
 		}
 	}
@@ -334,8 +338,7 @@ struct vflagd_bond *vflagd_bond_at(const struct vflagd *d, unsigned i)
 	return NULL;
 }
 
-struct vflagd_bond *vflagd_pf_bond(const struct vflagd *d,
-				   const struct pf *pf)
+struct vflagd_bond *vflagd_pf_bond(const struct vflagd *d, const struct pf *pf)
 {
 	int slot = pf_lag_slot(pf);
 
@@ -362,8 +365,8 @@ const char *vflagd_lag_name(void *arg, unsigned slot)
 	const struct vflagd *d = arg;
 
 	return slot < VFLAG_MAX_LAGS && d->bonds[slot]
-		       ? bond_name(d->bonds[slot]->bond)
-		       : NULL;
+		   ? bond_name(d->bonds[slot]->bond)
+		   : NULL;
 }
 
 int vflagd_bond_member_add(struct vflagd *d, struct vflagd_bond *b,
@@ -371,14 +374,15 @@ int vflagd_bond_member_add(struct vflagd *d, struct vflagd_bond *b,
 {
 	struct vflagd_bond *other = vflagd_pf_bond(d, pf);
 	struct bond_port port = {
-		.ifindex = pf_ifindex(pf),
-		.port_id = pf_port_id(pf),
-		.carrier = pf_carrier(pf),
+	    .ifindex = pf_ifindex(pf),
+	    .port_id = pf_port_id(pf),
+	    .carrier = pf_carrier(pf),
 	};
 	int ret;
 
 	/* An adopted PF is in its bond's domain before it is a member. */
-	if (other && (other != b || bond_member_find(b->bond, pf_name(pf)) >= 0)) {
+	if (other &&
+	    (other != b || bond_member_find(b->bond, pf_name(pf)) >= 0)) {
 		snprintf(err, errlen, "%s is already a member of bond %s",
 			 pf_name(pf), bond_name(other->bond));
 		return -EBUSY;
@@ -454,6 +458,7 @@ void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf, uint64_t now)
 	if (member >= 0) {
 		failover_event(&b->fo, pf_port_id(pf), pf_carrier(pf),
 			       FAILOVER_NETLINK, link_delay_ms(b));
-		bond_link_changed(b->bond, (unsigned)member, pf_carrier(pf), now);
+		bond_link_changed(b->bond, (unsigned)member, pf_carrier(pf),
+				  now);
 	}
 }

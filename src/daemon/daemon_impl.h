@@ -28,12 +28,12 @@ struct vflagd_bond {
 	/* Resuming after a restart (daemon_state.c): the bond is rebuilt
 	 * over a datapath that still forwards, so nothing it says while
 	 * half-built may reach the datapath or the wire. */
-	bool hold_publish;	  /* keep publications in `pending` */
-	bool hold_send;		  /* drop LACPDUs and announcements */
-	bool releasing;		  /* freed without touching the eswitch */
+	bool hold_publish; /* keep publications in `pending` */
+	bool hold_send;	   /* drop LACPDUs and announcements */
+	bool releasing;	   /* freed without touching the eswitch */
 	bool have_pending;
 	struct vflag_lag pending; /* the last publication held back */
-	bool can_carry; /* last published: some member may transmit */
+	bool can_carry;		  /* last published: some member may transmit */
 };
 
 struct vflagd {
@@ -52,7 +52,7 @@ struct vflagd {
 	char state_path[128]; /* the state file */
 	int lock_fd;	      /* flock on the instance's lock file, or -1 */
 	char lock_path[96];
-	char *last_state;     /* what the state file holds, to skip rewrites */
+	char *last_state; /* what the state file holds, to skip rewrites */
 	uint64_t next_save_ms;
 	bool keep;     /* vflagd_close leaves the world as it is */
 	bool unpinned; /* torn down: pins and state removed */
@@ -70,8 +70,7 @@ void vflagd_bond_free(struct vflagd_bond *b, uint64_t now_ms);
  * socket and the bond's arrays follow. */
 void vflagd_bond_member_moved(struct vflagd *d, struct pf *pf);
 /* pf's carrier changed: tells its bond, if it has one. */
-void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf,
-			      uint64_t now_ms);
+void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf, uint64_t now_ms);
 
 /* daemon_bond.c: the bonds' I/O, also for bonds rebuilt on adoption. */
 extern const struct bond_ops vflagd_bond_ops;

@@ -42,12 +42,14 @@ struct dp *dp_open_pinned(const char *pin_dir, char *err, size_t errlen)
 	libbpf_set_print(dp_libbpf_print);
 	dp->ncpus = libbpf_num_possible_cpus();
 	if (dp->ncpus <= 0) {
-		snprintf(err, errlen, "cannot count CPUs: %s", strerror(-dp->ncpus));
+		snprintf(err, errlen, "cannot count CPUs: %s",
+			 strerror(-dp->ncpus));
 		goto free_dp;
 	}
 	dp->skel = eswitch_bpf__open();
 	if (!dp->skel) {
-		snprintf(err, errlen, "cannot open the eswitch BPF object: %s", strerror(errno));
+		snprintf(err, errlen, "cannot open the eswitch BPF object: %s",
+			 strerror(errno));
 		goto free_dp;
 	}
 	if (pin_dir && dp_pin_prepare(dp, pin_dir, err, errlen))
@@ -60,7 +62,9 @@ struct dp *dp_open_pinned(const char *pin_dir, char *err, size_t errlen)
 		eswitch_bpf__destroy(dp->skel);
 		dp->skel = eswitch_bpf__open();
 		if (!dp->skel) {
-			snprintf(err, errlen, "cannot open the eswitch BPF object: %s", strerror(errno));
+			snprintf(err, errlen,
+				 "cannot open the eswitch BPF object: %s",
+				 strerror(errno));
 			goto free_dp;
 		}
 		ret = dp_pin_discard(dp, err, errlen);
@@ -70,7 +74,9 @@ struct dp *dp_open_pinned(const char *pin_dir, char *err, size_t errlen)
 	}
 	if (ret) {
 		snprintf(err, errlen,
-			 "cannot load the eswitch BPF programs: %s (vflagd needs root or CAP_BPF+CAP_NET_ADMIN, and a kernel with BPF and BTF)",
+			 "cannot load the eswitch BPF programs: %s (vflagd "
+			 "needs root or CAP_BPF+CAP_NET_ADMIN, and a kernel "
+			 "with BPF and BTF)",
 			 strerror(-ret));
 		goto destroy_skel;
 	}
@@ -97,7 +103,8 @@ static struct dp_hook *dp_hook_find(struct dp *dp, int ifindex)
 static void dp_tc_remove(int ifindex, bool created_qdisc)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE, .priority = DP_TC_PRIO);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE,
+			    .priority = DP_TC_PRIO);
 
 	if (created_qdisc) {
 		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
@@ -125,7 +132,8 @@ void dp_close(struct dp *dp)
 		int ifindex = dp->hooks[0].ifindex;
 
 		dp_unhook(dp, &dp->hooks[0], false);
-		bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ports), &ifindex);
+		bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ports),
+				    &ifindex);
 	}
 	/* Unhooked, the pinned maps switch nothing: nothing to adopt. */
 	dp_unpin(dp);
@@ -135,7 +143,8 @@ void dp_close(struct dp *dp)
 
 int dp_tc_attach(int ifindex, enum bpf_tc_attach_point point, int prog_fd)
 {
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = point);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = DP_TC_HANDLE,
 			    .priority = DP_TC_PRIO, .prog_fd = prog_fd,
 			    .flags = BPF_TC_F_REPLACE);
@@ -147,7 +156,8 @@ int dp_port_update(struct dp *dp, int ifindex, const struct vflag_port *port)
 {
 	uint32_t key = (uint32_t)ifindex;
 
-	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.ports), &key, port, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.ports), &key, port,
+				BPF_ANY))
 		return -errno;
 	return 0;
 }
@@ -173,23 +183,25 @@ int dp_port_attach(struct dp *dp, int ifindex, const struct vflag_port *port)
 	if (ret && ret != -EEXIST)
 		goto forget_port;
 	created = ret == 0;
-	ret = dp_tc_attach(ifindex, BPF_TC_INGRESS, bpf_program__fd(dp->skel->progs.vflag_ingress));
+	ret = dp_tc_attach(ifindex, BPF_TC_INGRESS,
+			   bpf_program__fd(dp->skel->progs.vflag_ingress));
 	if (ret)
 		goto destroy_qdisc;
-	ret = dp_tc_attach(ifindex, BPF_TC_EGRESS, bpf_program__fd(dp->skel->progs.vflag_egress));
+	ret = dp_tc_attach(ifindex, BPF_TC_EGRESS,
+			   bpf_program__fd(dp->skel->progs.vflag_egress));
 	if (ret)
 		goto destroy_qdisc;
-	dp->hooks[dp->nhooks++] = (struct dp_hook){ .ifindex = ifindex, .created_qdisc = created };
+	dp->hooks[dp->nhooks++] =
+	    (struct dp_hook){.ifindex = ifindex, .created_qdisc = created};
 	return 0;
 
 destroy_qdisc:
 	dp_tc_remove(ifindex, created);
-forget_port:
-	{
-		uint32_t key = (uint32_t)ifindex;
+forget_port : {
+	uint32_t key = (uint32_t)ifindex;
 
-		bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ports), &key);
-	}
+	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.ports), &key);
+}
 	return ret;
 }
 
@@ -208,11 +220,13 @@ void dp_port_detach(struct dp *dp, int ifindex, bool device_gone)
 int dp_fdb_set(struct dp *dp, uint32_t domain, uint16_t vlan,
 	       const uint8_t mac[6], int ifindex, uint32_t port_id)
 {
-	struct vflag_fdb_key key = { .domain = domain, .vlan = vlan };
-	struct vflag_fdb_val val = { .ifindex = (uint32_t)ifindex, .port_id = port_id };
+	struct vflag_fdb_key key = {.domain = domain, .vlan = vlan};
+	struct vflag_fdb_val val = {.ifindex = (uint32_t)ifindex,
+				    .port_id = port_id};
 
 	memcpy(key.mac, mac, 6);
-	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fdb), &key, &val, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.fdb), &key, &val,
+				BPF_ANY))
 		return -errno;
 	return 0;
 }
@@ -220,7 +234,7 @@ int dp_fdb_set(struct dp *dp, uint32_t domain, uint16_t vlan,
 void dp_fdb_del(struct dp *dp, uint32_t domain, uint16_t vlan,
 		const uint8_t mac[6])
 {
-	struct vflag_fdb_key key = { .domain = domain, .vlan = vlan };
+	struct vflag_fdb_key key = {.domain = domain, .vlan = vlan};
 
 	memcpy(key.mac, mac, 6);
 	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.fdb), &key);
@@ -230,7 +244,8 @@ int dp_flood_set(struct dp *dp, uint32_t domain, const struct vflag_flood *fl)
 {
 	if (domain >= VFLAG_MAX_DOMAINS)
 		return -EINVAL;
-	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.flood), &domain, fl, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.flood), &domain, fl,
+				BPF_ANY))
 		return -errno;
 	return 0;
 }
@@ -242,12 +257,13 @@ int dp_lag_publish(struct dp *dp, uint32_t slot, const struct vflag_lag *lag)
 
 	if (slot >= VFLAG_MAX_LAGS)
 		return -EINVAL;
-	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vflag_lag", sizeof(uint32_t),
-			       sizeof(*lag), 1, NULL);
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vflag_lag",
+			       sizeof(uint32_t), sizeof(*lag), 1, NULL);
 	if (inner < 0)
 		return -errno;
 	if (bpf_map_update_elem(inner, &zero, lag, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(dp->skel->maps.lags), &slot, &inner, BPF_ANY))
+	    bpf_map_update_elem(bpf_map__fd(dp->skel->maps.lags), &slot, &inner,
+				BPF_ANY))
 		ret = -errno;
 	/* The outer map holds its own reference; ours can go. */
 	close(inner);
@@ -261,13 +277,15 @@ void dp_lag_clear(struct dp *dp, uint32_t slot)
 
 int dp_stats_read(struct dp *dp, uint32_t port_id, struct vflag_port_stats *sum)
 {
-	struct vflag_port_stats *percpu = calloc((size_t)dp->ncpus, sizeof(*percpu));
+	struct vflag_port_stats *percpu =
+	    calloc((size_t)dp->ncpus, sizeof(*percpu));
 	int ret = 0;
 
 	if (!percpu)
 		return -ENOMEM;
 	memset(sum, 0, sizeof(*sum));
-	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.port_stats), &port_id, percpu)) {
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.port_stats),
+				&port_id, percpu)) {
 		ret = -errno;
 		goto free_percpu;
 	}
@@ -285,12 +303,14 @@ free_percpu:
 
 int dp_stats_clear(struct dp *dp, uint32_t port_id)
 {
-	struct vflag_port_stats *zero = calloc((size_t)dp->ncpus, sizeof(*zero));
+	struct vflag_port_stats *zero =
+	    calloc((size_t)dp->ncpus, sizeof(*zero));
 	int ret = 0;
 
 	if (!zero)
 		return -ENOMEM;
-	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.port_stats), &port_id, zero, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.port_stats),
+				&port_id, zero, BPF_ANY))
 		ret = -errno;
 	free(zero);
 	return ret;

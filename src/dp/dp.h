@@ -74,7 +74,8 @@ int dp_lag_publish(struct dp *dp, uint32_t slot, const struct vflag_lag *lag);
 void dp_lag_clear(struct dp *dp, uint32_t slot);
 
 /* Sums a port's per-CPU counters. */
-int dp_stats_read(struct dp *dp, uint32_t port_id, struct vflag_port_stats *sum);
+int dp_stats_read(struct dp *dp, uint32_t port_id,
+		  struct vflag_port_stats *sum);
 /* Zeroes them (a port id is being reused). */
 int dp_stats_clear(struct dp *dp, uint32_t port_id);
 

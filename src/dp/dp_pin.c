@@ -93,8 +93,9 @@ int dp_pin_prepare(struct dp *dp, const char *pin_dir, char *err, size_t errlen)
 int dp_pin_discard(struct dp *dp, char *err, size_t errlen)
 {
 	static const char *const names[] = {
-	    "ports",	  "fdb",	  "flood",	  "lags",	 "lag_template",
-	    "port_stats", "police", "prog_ingress", "prog_egress",
+	    "ports",  "fdb",	      "flood",
+	    "lags",   "lag_template", "port_stats",
+	    "police", "prog_ingress", "prog_egress",
 	};
 	char dir[sizeof(dp->pin_dir)], path[256];
 

@@ -92,8 +92,8 @@ struct eswitch_vf_policy {
 #define ESWITCH_MAX_STORM_PPS 100000000u
 
 /* -ENOENT past the PF's numvfs. */
-int eswitch_vf_get_policy(struct eswitch *sw, const struct pf *pf,
-			  unsigned vf, struct eswitch_vf_policy *pol);
+int eswitch_vf_get_policy(struct eswitch *sw, const struct pf *pf, unsigned vf,
+			  struct eswitch_vf_policy *pol);
 /* Checks pol whole (clear refusals for a bad VID, PCP, proto, rate),
  * then programs the VF's port entry; a VLAN change moves its fdb entry
  * to (domain, new vlan, MAC). All or nothing. */

@@ -32,7 +32,7 @@ struct pf {
 	unsigned slot; /* lone domain number, and PCI function */
 	uint32_t port_id;
 	bool carrier;
-	bool gone; /* the uplink device vanished */
+	bool gone;     /* the uplink device vanished */
 	bool spoofchk; /* what its new VFs get; `pf set` sets all of them */
 	uint32_t mtu;  /* the uplink device's, in its port entry */
 	enum vf_type vf_type;

@@ -46,29 +46,28 @@ static int policy_restore(struct eswitch_vf_policy *p, const json_t *j)
 	    pps > UINT32_MAX || burst < 0 || burst > UINT32_MAX)
 		return -EINVAL;
 	*p = (struct eswitch_vf_policy){
-		.vlan = (uint16_t)vlan,
-		.qos = (uint8_t)qos,
-		.vlan_proto = (uint16_t)proto,
-		.spoofchk = spoofchk,
-		.trust = trust,
-		.max_tx_rate = (uint32_t)rate,
-		.storm_pps = (uint32_t)pps,
-		.storm_burst = (uint32_t)burst,
+	    .vlan = (uint16_t)vlan,
+	    .qos = (uint8_t)qos,
+	    .vlan_proto = (uint16_t)proto,
+	    .spoofchk = spoofchk,
+	    .trust = trust,
+	    .max_tx_rate = (uint32_t)rate,
+	    .storm_pps = (uint32_t)pps,
+	    .storm_burst = (uint32_t)burst,
 	};
 	return 0;
 }
 
 static json_t *vf_save(const struct vf *vf)
 {
-	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:i, s:s, s:b, s:o, "
-			 "s:i, s:s}",
-			 "index", (int)vf->index, "type",
-			 vf_type_name(vf->type), "ifname", vf->ifname, "rep",
-			 vf->rep, "rep_ifindex", vf->rep_ifindex, "mac",
-			 mac_json(vf->mac), "port_id", (int)vf->port_id,
-			 "netns", vf->netns, "gone", vf->gone, "policy",
-			 policy_save(&vf->policy), "ifindex", vf->ifindex,
-			 "link_state", vf_link_state_name(vf->link_state));
+	return json_pack(
+	    "{s:i, s:s, s:s, s:s, s:i, s:o, s:i, s:s, s:b, s:o, "
+	    "s:i, s:s}",
+	    "index", (int)vf->index, "type", vf_type_name(vf->type), "ifname",
+	    vf->ifname, "rep", vf->rep, "rep_ifindex", vf->rep_ifindex, "mac",
+	    mac_json(vf->mac), "port_id", (int)vf->port_id, "netns", vf->netns,
+	    "gone", vf->gone, "policy", policy_save(&vf->policy), "ifindex",
+	    vf->ifindex, "link_state", vf_link_state_name(vf->link_state));
 }
 
 static json_t *pf_save(const struct pf *pf)

@@ -218,8 +218,7 @@ int eswitch_vf_respawn(struct eswitch *sw, struct pf *pf, struct vf *vf)
 	if (ret)
 		goto delete_dev;
 	ret = sw->ops->fdb_set(sw->ops_ctx, domain, vf_fdb_vlan(vf), vf->mac,
-			       vf->rep_ifindex,
-			       vf->port_id);
+			       vf->rep_ifindex, vf->port_id);
 	if (ret)
 		goto detach;
 	vf->gone = false;

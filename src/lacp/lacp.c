@@ -274,9 +274,10 @@ static void rx_lacpdu(struct lacp *lacp, struct lacp_port *p,
 	if (pdu_is_ours(lacp, pdu)) {
 		p->counters.rx_looped++;
 		if (!p->looped)
-			LOG_WARN_RL(TAG, "%s port %u: received our own LACPDU "
-					 "(from port %u): looped, not "
-					 "aggregated",
+			LOG_WARN_RL(TAG,
+				    "%s port %u: received our own LACPDU "
+				    "(from port %u): looped, not "
+				    "aggregated",
 				    p->name, p->index, pdu->actor.port);
 		p->looped = true;
 		return;
@@ -323,8 +324,8 @@ static enum lacp_rx_result count_bad_frame(struct lacp_port *p,
 	return LACP_RX_ILLEGAL;
 }
 
-enum lacp_rx_result lacp_rx(struct lacp *lacp, unsigned port,
-			    const void *frame, size_t len, uint64_t now_ms)
+enum lacp_rx_result lacp_rx(struct lacp *lacp, unsigned port, const void *frame,
+			    size_t len, uint64_t now_ms)
 {
 	struct lacp_port *p = port_get(lacp, port);
 	struct lacp_snapshot before;
@@ -376,8 +377,8 @@ uint64_t lacp_next_deadline(const struct lacp *lacp)
 		deadline_min(&min, &p->actor_churn_timer);
 		deadline_min(&min, &p->partner_churn_timer);
 		if (p->tx_held) {
-			uint64_t open = p->tx_times[p->tx_next] +
-					FAST_PERIODIC_MS;
+			uint64_t open =
+			    p->tx_times[p->tx_next] + FAST_PERIODIC_MS;
 
 			if (open < min)
 				min = open;
@@ -448,8 +449,8 @@ void lacp_get_status(const struct lacp *lacp, struct lacp_status *st)
 }
 
 const char *const lacp_state_bit_names[8] = {
-	"activity",  "short_timeout", "aggregation", "in_sync",
-	"collecting", "distributing", "defaulted",   "expired",
+    "activity",	  "short_timeout", "aggregation", "in_sync",
+    "collecting", "distributing",  "defaulted",	  "expired",
 };
 
 unsigned lacp_state_names(uint8_t state, const char *names[8])
@@ -462,7 +463,6 @@ unsigned lacp_state_names(uint8_t state, const char *names[8])
 	return n;
 }
 
-
 /* ---- resuming after a restart (doc/architecture.md "Survivability") -- */
 
 int lacp_port_resume(struct lacp *lacp, unsigned port,
@@ -470,7 +470,7 @@ int lacp_port_resume(struct lacp *lacp, unsigned port,
 {
 	struct lacp_port *p = port_get(lacp, port);
 	struct lacp_snapshot before;
-	struct lacpdu pdu = { .kind = LACPDU_KIND_LACP };
+	struct lacpdu pdu = {.kind = LACPDU_KIND_LACP};
 
 	if (!p)
 		return -ENOENT;
@@ -506,11 +506,12 @@ int lacp_port_resume(struct lacp *lacp, unsigned port,
 		p->ready_n = true;
 		lacp_mux_set_state(lacp, p, MUX_ATTACHED, now_ms);
 		if (p->partner.state.synchronization)
-			lacp_mux_set_state(lacp, p,
-					   MUX_COLLECTING_DISTRIBUTING, now_ms);
+			lacp_mux_set_state(lacp, p, MUX_COLLECTING_DISTRIBUTING,
+					   now_ms);
 	}
 	p->ntt = true;
-	LOG_INFO(TAG, "%s port %u: resumed with partner key %u port %u (mux %s)",
+	LOG_INFO(TAG,
+		 "%s port %u: resumed with partner key %u port %u (mux %s)",
 		 lacp->cfg.name, port, partner->key, partner->port,
 		 mux_state_names[p->mux]);
 	lacp_settle(lacp, now_ms, &before);

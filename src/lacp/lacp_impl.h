@@ -18,12 +18,11 @@
 #define TAG "lacp"
 
 /* An INFO message that input can trigger: rate-limited per call site. */
-#define INFO_RL(...)                                                       \
-	do {                                                               \
-		static struct log_ratelimit rl_ = LOG_RATELIMIT_INIT(5, 10); \
-		if (log_get_level() >= LOG_LVL_INFO &&                     \
-		    log_ratelimit_ok(&rl_))                                \
-			LOG_INFO(TAG, __VA_ARGS__);                        \
+#define INFO_RL(...)                                                           \
+	do {                                                                   \
+		static struct log_ratelimit rl_ = LOG_RATELIMIT_INIT(5, 10);   \
+		if (log_get_level() >= LOG_LVL_INFO && log_ratelimit_ok(&rl_)) \
+			LOG_INFO(TAG, __VA_ARGS__);                            \
 	} while (0)
 
 /* 802.1AX-2008 5.4.4 constants, in milliseconds. */
@@ -81,12 +80,9 @@ enum lacp_rx_state {
 	RX_CURRENT,
 };
 static const char *const rx_state_names[] = {
-	[RX_INITIALIZE] = "INITIALIZE",
-	[RX_PORT_DISABLED] = "PORT_DISABLED",
-	[RX_EXPIRED] = "EXPIRED",
-	[RX_LACP_DISABLED] = "LACP_DISABLED",
-	[RX_DEFAULTED] = "DEFAULTED",
-	[RX_CURRENT] = "CURRENT",
+    [RX_INITIALIZE] = "INITIALIZE", [RX_PORT_DISABLED] = "PORT_DISABLED",
+    [RX_EXPIRED] = "EXPIRED",	    [RX_LACP_DISABLED] = "LACP_DISABLED",
+    [RX_DEFAULTED] = "DEFAULTED",   [RX_CURRENT] = "CURRENT",
 };
 _Static_assert(ARRAY_SIZE(rx_state_names) == RX_CURRENT + 1, "rx names");
 
@@ -98,10 +94,10 @@ enum lacp_periodic_state {
 	PER_PERIODIC_TX,
 };
 static const char *const periodic_state_names[] = {
-	[PER_NO_PERIODIC] = "NO_PERIODIC",
-	[PER_FAST_PERIODIC] = "FAST_PERIODIC",
-	[PER_SLOW_PERIODIC] = "SLOW_PERIODIC",
-	[PER_PERIODIC_TX] = "PERIODIC_TX",
+    [PER_NO_PERIODIC] = "NO_PERIODIC",
+    [PER_FAST_PERIODIC] = "FAST_PERIODIC",
+    [PER_SLOW_PERIODIC] = "SLOW_PERIODIC",
+    [PER_PERIODIC_TX] = "PERIODIC_TX",
 };
 _Static_assert(ARRAY_SIZE(periodic_state_names) == PER_PERIODIC_TX + 1,
 	       "periodic names");
@@ -114,10 +110,10 @@ enum lacp_mux_state {
 	MUX_COLLECTING_DISTRIBUTING,
 };
 static const char *const mux_state_names[] = {
-	[MUX_DETACHED] = "DETACHED",
-	[MUX_WAITING] = "WAITING",
-	[MUX_ATTACHED] = "ATTACHED",
-	[MUX_COLLECTING_DISTRIBUTING] = "COLLECTING_DISTRIBUTING",
+    [MUX_DETACHED] = "DETACHED",
+    [MUX_WAITING] = "WAITING",
+    [MUX_ATTACHED] = "ATTACHED",
+    [MUX_COLLECTING_DISTRIBUTING] = "COLLECTING_DISTRIBUTING",
 };
 _Static_assert(ARRAY_SIZE(mux_state_names) == MUX_COLLECTING_DISTRIBUTING + 1,
 	       "mux names");
@@ -127,23 +123,23 @@ _Static_assert(ARRAY_SIZE(mux_state_names) == MUX_COLLECTING_DISTRIBUTING + 1,
  * variable; each has its names table. */
 enum lacp_churn_state { CHURN_MONITOR, NO_CHURN, CHURN };
 static const char *const actor_churn_names[] = {
-	[CHURN_MONITOR] = "ACTOR_CHURN_MONITOR",
-	[NO_CHURN] = "NO_ACTOR_CHURN",
-	[CHURN] = "ACTOR_CHURN",
+    [CHURN_MONITOR] = "ACTOR_CHURN_MONITOR",
+    [NO_CHURN] = "NO_ACTOR_CHURN",
+    [CHURN] = "ACTOR_CHURN",
 };
 static const char *const partner_churn_names[] = {
-	[CHURN_MONITOR] = "PARTNER_CHURN_MONITOR",
-	[NO_CHURN] = "NO_PARTNER_CHURN",
-	[CHURN] = "PARTNER_CHURN",
+    [CHURN_MONITOR] = "PARTNER_CHURN_MONITOR",
+    [NO_CHURN] = "NO_PARTNER_CHURN",
+    [CHURN] = "PARTNER_CHURN",
 };
 _Static_assert(ARRAY_SIZE(actor_churn_names) == CHURN + 1, "churn names");
 _Static_assert(ARRAY_SIZE(partner_churn_names) == CHURN + 1, "churn names");
 
 struct lacp_agg {
-	unsigned id;                 /* 1..LACP_MAX_PORTS */
-	unsigned members;            /* ports whose agg points here */
+	unsigned id;	  /* 1..LACP_MAX_PORTS */
+	unsigned members; /* ports whose agg points here */
 	/* The Link Aggregation Group, copied from the first member: */
-	bool individual;             /* holds one port, never more */
+	bool individual; /* holds one port, never more */
 	uint16_t actor_key;
 	uint16_t partner_sys_priority;
 	uint8_t partner_sys_mac[6];
@@ -152,21 +148,21 @@ struct lacp_agg {
 
 struct lacp_port {
 	bool in_use;
-	unsigned index;                /* 0..LACP_MAX_PORTS-1 */
-	const char *name;              /* the bond's, for logs */
+	unsigned index;	  /* 0..LACP_MAX_PORTS-1 */
+	const char *name; /* the bond's, for logs */
 	struct lacp_port_config cfg;
 
 	/* 5.4.7 and 5.4.8 variables */
-	bool port_enabled;             /* link up */
-	bool lacp_enabled;             /* always TRUE: links are full duplex */
-	bool ntt;                      /* Need To Transmit */
-	bool port_moved;               /* partner seen on another port */
-	bool ready_n;                  /* wait_while_timer ran out */
+	bool port_enabled; /* link up */
+	bool lacp_enabled; /* always TRUE: links are full duplex */
+	bool ntt;	   /* Need To Transmit */
+	bool port_moved;   /* partner seen on another port */
+	bool ready_n;	   /* wait_while_timer ran out */
 	bool actor_churn;
 	bool partner_churn;
 	enum lacp_selected selected;
-	struct lacp_state actor;       /* Actor_Oper_Port_State */
-	struct lacp_peer partner;      /* Partner_Oper_* */
+	struct lacp_state actor;  /* Actor_Oper_Port_State */
+	struct lacp_peer partner; /* Partner_Oper_* */
 
 	/* 5.4.10 timers */
 	struct lacp_timer current_while;
@@ -181,14 +177,14 @@ struct lacp_port {
 	enum lacp_churn_state actor_churn_state;
 	enum lacp_churn_state partner_churn_state;
 
-	struct lacp_agg *agg;          /* chosen by the Selection Logic */
-	bool looped;                   /* received our own LACPDU */
+	struct lacp_agg *agg; /* chosen by the Selection Logic */
+	bool looped;	      /* received our own LACPDU */
 
 	/* Transmit machine's rate limit: send times, a ring of TX_LIMIT. */
 	uint64_t tx_times[TX_LIMIT];
-	unsigned tx_count;             /* entries used, <= TX_LIMIT */
-	unsigned tx_next;              /* oldest entry once full */
-	bool tx_held;                  /* NTT waiting for the window */
+	unsigned tx_count; /* entries used, <= TX_LIMIT */
+	unsigned tx_next;  /* oldest entry once full */
+	bool tx_held;	   /* NTT waiting for the window */
 
 	struct lacp_port_counters counters;
 };
@@ -199,7 +195,7 @@ struct lacp {
 	void *ctx;
 	struct lacp_port ports[LACP_MAX_PORTS];
 	struct lacp_agg aggs[LACP_MAX_PORTS]; /* aggs[i] is port i's own */
-	struct lacp_agg *active;              /* NULL = none */
+	struct lacp_agg *active;	      /* NULL = none */
 };
 
 /* What the bond distributes on, to tell whether to call ops->changed. */
@@ -258,25 +254,25 @@ static inline uint8_t state_to_octet(const struct lacp_state *s)
 static inline struct lacp_state state_from_octet(uint8_t o)
 {
 	return (struct lacp_state){
-		.lacp_activity = o & LACP_STATE_ACTIVITY,
-		.lacp_timeout = o & LACP_STATE_TIMEOUT,
-		.aggregation = o & LACP_STATE_AGGREGATION,
-		.synchronization = o & LACP_STATE_SYNCHRONIZATION,
-		.collecting = o & LACP_STATE_COLLECTING,
-		.distributing = o & LACP_STATE_DISTRIBUTING,
-		.defaulted = o & LACP_STATE_DEFAULTED,
-		.expired = o & LACP_STATE_EXPIRED,
+	    .lacp_activity = o & LACP_STATE_ACTIVITY,
+	    .lacp_timeout = o & LACP_STATE_TIMEOUT,
+	    .aggregation = o & LACP_STATE_AGGREGATION,
+	    .synchronization = o & LACP_STATE_SYNCHRONIZATION,
+	    .collecting = o & LACP_STATE_COLLECTING,
+	    .distributing = o & LACP_STATE_DISTRIBUTING,
+	    .defaulted = o & LACP_STATE_DEFAULTED,
+	    .expired = o & LACP_STATE_EXPIRED,
 	};
 }
 
 static inline struct lacp_peer peer_from_info(const struct lacp_info *info)
 {
 	struct lacp_peer peer = {
-		.sys_priority = info->sys_priority,
-		.key = info->key,
-		.port_priority = info->port_priority,
-		.port = info->port,
-		.state = state_from_octet(info->state),
+	    .sys_priority = info->sys_priority,
+	    .key = info->key,
+	    .port_priority = info->port_priority,
+	    .port = info->port,
+	    .state = state_from_octet(info->state),
 	};
 
 	memcpy(peer.sys_mac, info->sys_mac, 6);
@@ -286,11 +282,11 @@ static inline struct lacp_peer peer_from_info(const struct lacp_info *info)
 static inline struct lacp_info peer_to_info(const struct lacp_peer *peer)
 {
 	struct lacp_info info = {
-		.sys_priority = peer->sys_priority,
-		.key = peer->key,
-		.port_priority = peer->port_priority,
-		.port = peer->port,
-		.state = state_to_octet(&peer->state),
+	    .sys_priority = peer->sys_priority,
+	    .key = peer->key,
+	    .port_priority = peer->port_priority,
+	    .port = peer->port,
+	    .state = state_to_octet(&peer->state),
 	};
 
 	memcpy(info.sys_mac, peer->sys_mac, 6);
@@ -298,14 +294,14 @@ static inline struct lacp_info peer_to_info(const struct lacp_peer *peer)
 }
 
 static inline struct lacp_info actor_info(const struct lacp *lacp,
-				   const struct lacp_port *p)
+					  const struct lacp_port *p)
 {
 	struct lacp_info info = {
-		.sys_priority = lacp->cfg.sys_priority,
-		.key = lacp->cfg.key,
-		.port_priority = p->cfg.port_priority,
-		.port = p->cfg.port_number,
-		.state = state_to_octet(&p->actor),
+	    .sys_priority = lacp->cfg.sys_priority,
+	    .key = lacp->cfg.key,
+	    .port_priority = p->cfg.port_priority,
+	    .port = p->cfg.port_number,
+	    .state = state_to_octet(&p->actor),
 	};
 
 	memcpy(info.sys_mac, lacp->cfg.sys_mac, 6);
@@ -314,7 +310,8 @@ static inline struct lacp_info actor_info(const struct lacp *lacp,
 
 /* Same Link Aggregation Group identity on the partner side: system, key
  * and port (5.3.6), plus port priority, which 5.4.9 also compares. */
-static inline bool peer_same_port(const struct lacp_peer *a, const struct lacp_peer *b)
+static inline bool peer_same_port(const struct lacp_peer *a,
+				  const struct lacp_peer *b)
 {
 	return a->sys_priority == b->sys_priority &&
 	       !memcmp(a->sys_mac, b->sys_mac, 6) && a->key == b->key &&
@@ -329,38 +326,39 @@ static inline struct lacp_port *port_get(struct lacp *lacp, unsigned port)
 }
 
 static inline const struct lacp_port *port_get_const(const struct lacp *lacp,
-					      unsigned port)
+						     unsigned port)
 {
 	return port_get((struct lacp *)lacp, port);
 }
 
 /* One step of each machine; each returns whether its state changed. */
-bool lacp_rx_machine(struct lacp *lacp, struct lacp_port *p, const struct lacpdu *pdu,
-		     uint64_t now);
+bool lacp_rx_machine(struct lacp *lacp, struct lacp_port *p,
+		     const struct lacpdu *pdu, uint64_t now);
 bool lacp_periodic_machine(struct lacp_port *p, uint64_t now);
 bool lacp_selection_logic(struct lacp *lacp);
 void lacp_mux_update_ready_n(struct lacp_port *p, uint64_t now);
 bool lacp_mux_machine(struct lacp *lacp, struct lacp_port *p, uint64_t now);
 bool lacp_churn_machines(struct lacp_port *p, uint64_t now);
 void lacp_tx_machine(struct lacp *lacp, struct lacp_port *p, uint64_t now);
-void lacp_marker_respond(struct lacp *lacp, struct lacp_port *p, const struct lacpdu *pdu);
+void lacp_marker_respond(struct lacp *lacp, struct lacp_port *p,
+			 const struct lacpdu *pdu);
 
 /* Entry actions and queries that more than one file uses. */
 void lacp_rx_set_state(struct lacp *lacp, struct lacp_port *p,
-			 enum lacp_rx_state next, const struct lacpdu *pdu,
-			 uint64_t now);
-void lacp_periodic_set_state(struct lacp_port *p,
-			       enum lacp_periodic_state next, uint64_t now);
+		       enum lacp_rx_state next, const struct lacpdu *pdu,
+		       uint64_t now);
+void lacp_periodic_set_state(struct lacp_port *p, enum lacp_periodic_state next,
+			     uint64_t now);
 void lacp_mux_set_state(struct lacp *lacp, struct lacp_port *p,
-			  enum lacp_mux_state next, uint64_t now);
-void lacp_actor_churn_set_state(struct lacp_port *p,
-				  enum lacp_churn_state next, uint64_t now);
+			enum lacp_mux_state next, uint64_t now);
+void lacp_actor_churn_set_state(struct lacp_port *p, enum lacp_churn_state next,
+				uint64_t now);
 void lacp_partner_churn_set_state(struct lacp_port *p,
-				    enum lacp_churn_state next, uint64_t now);
+				  enum lacp_churn_state next, uint64_t now);
 void lacp_agg_leave(struct lacp *lacp, struct lacp_port *p);
 unsigned lacp_agg_ports(const struct lacp *lacp, const struct lacp_agg *agg);
 bool lacp_agg_meets_min_links(const struct lacp *lacp,
-				const struct lacp_agg *agg);
+			      const struct lacp_agg *agg);
 bool lacp_agg_ready(const struct lacp *lacp, const struct lacp_agg *agg);
 
 #endif

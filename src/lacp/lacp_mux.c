@@ -53,7 +53,7 @@ static bool mux_next(const struct lacp *lacp, const struct lacp_port *p,
 }
 
 void lacp_mux_set_state(struct lacp *lacp, struct lacp_port *p,
-			  enum lacp_mux_state next, uint64_t now)
+			enum lacp_mux_state next, uint64_t now)
 {
 	if (next != p->mux)
 		LOG_DBG(TAG, "%s port %u: mux: %s -> %s", p->name, p->index,
@@ -160,8 +160,8 @@ static bool churn_next(const struct lacp_port *p, enum lacp_churn_state cur,
 	return false;
 }
 
-void lacp_actor_churn_set_state(struct lacp_port *p,
-				  enum lacp_churn_state next, uint64_t now)
+void lacp_actor_churn_set_state(struct lacp_port *p, enum lacp_churn_state next,
+				uint64_t now)
 {
 	if (next != p->actor_churn_state)
 		LOG_DBG(TAG, "%s port %u: actor churn: %s -> %s", p->name,
@@ -180,7 +180,7 @@ void lacp_actor_churn_set_state(struct lacp_port *p,
 }
 
 void lacp_partner_churn_set_state(struct lacp_port *p,
-				    enum lacp_churn_state next, uint64_t now)
+				  enum lacp_churn_state next, uint64_t now)
 {
 	if (next != p->partner_churn_state)
 		LOG_DBG(TAG, "%s port %u: partner churn: %s -> %s", p->name,
@@ -210,8 +210,7 @@ bool lacp_churn_machines(struct lacp_port *p, uint64_t now)
 	if (churn_next(p, old_p, p->partner.state.synchronization,
 		       &p->partner_churn_timer, now, &next))
 		lacp_partner_churn_set_state(p, next, now);
-	return old_a != p->actor_churn_state ||
-	       old_p != p->partner_churn_state;
+	return old_a != p->actor_churn_state || old_p != p->partner_churn_state;
 }
 
 /* ---- Transmit machine (5.4.16) --------------------------------------- */
@@ -281,11 +280,11 @@ void lacp_tx_machine(struct lacp *lacp, struct lacp_port *p, uint64_t now)
 /* Answers out of the same port with the requester's fields unchanged. A
  * port that is down does not answer. */
 void lacp_marker_respond(struct lacp *lacp, struct lacp_port *p,
-			   const struct lacpdu *req)
+			 const struct lacpdu *req)
 {
 	struct lacpdu resp = {
-		.kind = LACPDU_KIND_MARKER_RESPONSE,
-		.marker = req->marker,
+	    .kind = LACPDU_KIND_MARKER_RESPONSE,
+	    .marker = req->marker,
 	};
 
 	if (!p->port_enabled)
@@ -294,4 +293,3 @@ void lacp_marker_respond(struct lacp *lacp, struct lacp_port *p,
 	if (port_send(lacp, p, &resp) == 0)
 		p->counters.marker_resp_tx++;
 }
-

@@ -78,12 +78,12 @@ static void record_pdu(const struct lacp *lacp, struct lacp_port *p,
 	struct lacp_state ps = state_from_octet(pdu->partner.state);
 	bool matched = pdu_partner_matches_actor(lacp, p, pdu) &&
 		       ps.aggregation == p->actor.aggregation;
-	bool maintained = as.lacp_activity ||
-			  (p->actor.lacp_activity && ps.lacp_activity);
+	bool maintained =
+	    as.lacp_activity || (p->actor.lacp_activity && ps.lacp_activity);
 
 	p->partner = peer_from_info(&pdu->actor);
-	p->partner.state.synchronization = as.synchronization && maintained &&
-					   (matched || !as.aggregation);
+	p->partner.state.synchronization =
+	    as.synchronization && maintained && (matched || !as.aggregation);
 	p->actor.defaulted = false;
 }
 
@@ -128,8 +128,8 @@ static bool rx_next(const struct lacp_port *p, bool pdu_rx, uint64_t now,
 }
 
 void lacp_rx_set_state(struct lacp *lacp, struct lacp_port *p,
-			 enum lacp_rx_state next, const struct lacpdu *pdu,
-			 uint64_t now)
+		       enum lacp_rx_state next, const struct lacpdu *pdu,
+		       uint64_t now)
 {
 	if (next != p->rx)
 		LOG_DBG(TAG, "%s port %u: rx: %s -> %s", p->name, p->index,
@@ -183,7 +183,7 @@ void lacp_rx_set_state(struct lacp *lacp, struct lacp_port *p,
 /* Runs one transition of the Receive machine; `pdu` is the "LACPDU
  * received" event or NULL. Returns whether the state changed. */
 bool lacp_rx_machine(struct lacp *lacp, struct lacp_port *p,
-		       const struct lacpdu *pdu, uint64_t now)
+		     const struct lacpdu *pdu, uint64_t now)
 {
 	enum lacp_rx_state old = p->rx, next;
 
@@ -228,8 +228,8 @@ static bool periodic_next(const struct lacp_port *p, uint64_t now,
 	return false;
 }
 
-void lacp_periodic_set_state(struct lacp_port *p,
-			       enum lacp_periodic_state next, uint64_t now)
+void lacp_periodic_set_state(struct lacp_port *p, enum lacp_periodic_state next,
+			     uint64_t now)
 {
 	if (next != p->periodic_state)
 		LOG_DBG(TAG, "%s port %u: periodic: %s -> %s", p->name,
@@ -262,4 +262,3 @@ bool lacp_periodic_machine(struct lacp_port *p, uint64_t now)
 	lacp_periodic_set_state(p, next, now);
 	return old != next;
 }
-

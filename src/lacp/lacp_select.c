@@ -49,7 +49,7 @@ static bool agg_has_partner(const struct lacp_agg *agg)
 }
 
 bool lacp_agg_meets_min_links(const struct lacp *lacp,
-				const struct lacp_agg *agg)
+			      const struct lacp_agg *agg)
 {
 	return lacp_agg_ports(lacp, agg) >= lacp->cfg.min_links;
 }
@@ -163,7 +163,8 @@ static struct lacp_agg *agg_find(struct lacp *lacp, const struct lacp_port *p)
 static int agg_cmp_class(const struct lacp *lacp, const struct lacp_agg *a,
 			 const struct lacp_agg *b)
 {
-	if (lacp_agg_meets_min_links(lacp, a) != lacp_agg_meets_min_links(lacp, b))
+	if (lacp_agg_meets_min_links(lacp, a) !=
+	    lacp_agg_meets_min_links(lacp, b))
 		return lacp_agg_meets_min_links(lacp, a) ? 1 : -1;
 	return 0;
 }
@@ -274,9 +275,9 @@ bool lacp_selection_logic(struct lacp *lacp)
 		if (!p->in_use || !p->agg || p->selected == UNSELECTED)
 			continue;
 		want = p->agg == lacp->active &&
-				       lacp_agg_meets_min_links(lacp, p->agg)
-			       ? SELECTED
-			       : STANDBY;
+			       lacp_agg_meets_min_links(lacp, p->agg)
+			   ? SELECTED
+			   : STANDBY;
 		if (want != p->selected) {
 			p->selected = want;
 			moved = true;
@@ -284,4 +285,3 @@ bool lacp_selection_logic(struct lacp *lacp)
 	}
 	return moved;
 }
-

@@ -91,13 +91,13 @@ _Static_assert(offsetof(struct wire_marker, terminator_type) == 18,
 	       "Marker PDU");
 
 static const char *const lacpdu_result_names[] = {
-	[LACPDU_OK] = "ok",
-	[LACPDU_TRUNCATED] = "truncated",
-	[LACPDU_NOT_SLOW] = "not slow protocol",
-	[LACPDU_UNKNOWN_SUBTYPE] = "unknown subtype",
-	[LACPDU_BAD_VERSION] = "bad version",
-	[LACPDU_BAD_TLV] = "bad TLV",
-	[LACPDU_BAD_SYSTEM] = "bad system ID",
+    [LACPDU_OK] = "ok",
+    [LACPDU_TRUNCATED] = "truncated",
+    [LACPDU_NOT_SLOW] = "not slow protocol",
+    [LACPDU_UNKNOWN_SUBTYPE] = "unknown subtype",
+    [LACPDU_BAD_VERSION] = "bad version",
+    [LACPDU_BAD_TLV] = "bad TLV",
+    [LACPDU_BAD_SYSTEM] = "bad system ID",
 };
 _Static_assert(ARRAY_SIZE(lacpdu_result_names) == LACPDU_BAD_SYSTEM + 1,
 	       "one name per result");
@@ -175,7 +175,7 @@ static enum lacpdu_result parse_marker(const uint8_t *pdu, struct lacpdu *out)
 	out->marker.requester_port = ntohs(w.requester_port);
 	memcpy(out->marker.requester_system, w.requester_system, 6);
 	out->marker.requester_transaction_id =
-		ntohl(w.requester_transaction_id);
+	    ntohl(w.requester_transaction_id);
 	return LACPDU_OK;
 }
 
@@ -243,13 +243,13 @@ size_t lacpdu_encode(const struct lacpdu *pdu, void *buf, size_t cap)
 		w.subtype = LACPDU_SUBTYPE_MARKER;
 		w.version = LACPDU_VERSION;
 		w.tlv_type = pdu->kind == LACPDU_KIND_MARKER
-				     ? TLV_MARKER_INFO
-				     : TLV_MARKER_RESPONSE;
+				 ? TLV_MARKER_INFO
+				 : TLV_MARKER_RESPONSE;
 		w.length = TLV_MARKER_LEN;
 		w.requester_port = htons(pdu->marker.requester_port);
 		memcpy(w.requester_system, pdu->marker.requester_system, 6);
 		w.requester_transaction_id =
-			htonl(pdu->marker.requester_transaction_id);
+		    htonl(pdu->marker.requester_transaction_id);
 		w.terminator_type = TLV_TERMINATOR;
 		memcpy(p + LACPDU_ETH_HLEN, &w, sizeof(w));
 	}

@@ -13,7 +13,7 @@
 #define LACPDU_ETHERTYPE_SLOW 0x8809
 #define LACPDU_SUBTYPE_LACP 1
 #define LACPDU_SUBTYPE_MARKER 2
-#define LACPDU_VERSION 1 /* what we send */
+#define LACPDU_VERSION 1   /* what we send */
 #define LACPDU_PDU_LEN 110 /* subtype .. end of Reserved, both PDUs */
 #define LACPDU_FRAME_LEN (LACPDU_ETH_HLEN + LACPDU_PDU_LEN)
 
@@ -41,8 +41,8 @@ struct lacp_info {
 extern const uint8_t lacpdu_slow_protocols_mac[6];
 
 enum lacpdu_kind {
-	LACPDU_KIND_LACP,            /* LACPDU */
-	LACPDU_KIND_MARKER,          /* Marker Information */
+	LACPDU_KIND_LACP,	     /* LACPDU */
+	LACPDU_KIND_MARKER,	     /* Marker Information */
 	LACPDU_KIND_MARKER_RESPONSE, /* Marker Response Information */
 };
 
@@ -56,9 +56,9 @@ struct lacpdu_marker {
 /* One decoded frame, host byte order. */
 struct lacpdu {
 	enum lacpdu_kind kind;
-	uint8_t src_mac[6];           /* Ethernet source */
-	uint8_t version;              /* as received; lacpdu_encode sends 1 */
-	struct lacp_info actor;       /* LACP only */
+	uint8_t src_mac[6];	      /* Ethernet source */
+	uint8_t version;	      /* as received; lacpdu_encode sends 1 */
+	struct lacp_info actor;	      /* LACP only */
 	struct lacp_info partner;     /* LACP only */
 	uint16_t collector_max_delay; /* LACP only, tens of microseconds */
 	struct lacpdu_marker marker;  /* Marker and Marker Response only */
@@ -66,12 +66,12 @@ struct lacpdu {
 
 enum lacpdu_result {
 	LACPDU_OK,
-	LACPDU_TRUNCATED,         /* shorter than its PDU */
-	LACPDU_NOT_SLOW,          /* wrong destination or ethertype */
-	LACPDU_UNKNOWN_SUBTYPE,   /* Slow Protocol other than LACP/Marker */
-	LACPDU_BAD_VERSION,       /* version 0 */
-	LACPDU_BAD_TLV,           /* a TLV type or length not as 5.4.2 */
-	LACPDU_BAD_SYSTEM,        /* actor system zero or multicast */
+	LACPDU_TRUNCATED,	/* shorter than its PDU */
+	LACPDU_NOT_SLOW,	/* wrong destination or ethertype */
+	LACPDU_UNKNOWN_SUBTYPE, /* Slow Protocol other than LACP/Marker */
+	LACPDU_BAD_VERSION,	/* version 0 */
+	LACPDU_BAD_TLV,		/* a TLV type or length not as 5.4.2 */
+	LACPDU_BAD_SYSTEM,	/* actor system zero or multicast */
 };
 
 /* Decodes one frame (Ethernet header included). Bytes after the 110-octet

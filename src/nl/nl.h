@@ -19,10 +19,10 @@ struct nl_link_info {
 	int ifindex;
 	char name[IF_NAMESIZE];
 	uint8_t mac[6];
-	bool admin_up;  /* IFF_UP */
-	bool carrier;   /* IFF_LOWER_UP */
+	bool admin_up; /* IFF_UP */
+	bool carrier;  /* IFF_LOWER_UP */
 	uint32_t mtu;
-	char kind[16];  /* IFLA_INFO_KIND ("veth", "tun", ...) or "" */
+	char kind[16]; /* IFLA_INFO_KIND ("veth", "tun", ...) or "" */
 };
 
 /* Opens a request socket in the caller's network namespace. */
@@ -59,10 +59,10 @@ int netns_open(const char *name);
 struct nl_link_event {
 	int ifindex;
 	char name[IF_NAMESIZE];
-	bool deleted;  /* RTM_DELLINK */
+	bool deleted; /* RTM_DELLINK */
 	bool admin_up;
 	bool carrier;
-	uint32_t mtu;  /* IFLA_MTU; 0 if the message lacked it */
+	uint32_t mtu; /* IFLA_MTU; 0 if the message lacked it */
 };
 typedef void (*nl_link_cb)(void *ctx, const struct nl_link_event *ev);
 

@@ -117,13 +117,16 @@ struct field_line {
 	bool optional;
 };
 
-static void print_fields(FILE *out, const json_t *obj, const struct field_line *f, size_t n)
+static void print_fields(FILE *out, const json_t *obj,
+			 const struct field_line *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (f[i].optional)
-			print_field_opt(out, f[i].indent, f[i].label, json_object_get(obj, f[i].key));
+			print_field_opt(out, f[i].indent, f[i].label,
+					json_object_get(obj, f[i].key));
 		else
-			print_field(out, f[i].indent, f[i].label, json_object_get(obj, f[i].key));
+			print_field(out, f[i].indent, f[i].label,
+				    json_object_get(obj, f[i].key));
 	}
 }
 
@@ -225,23 +228,36 @@ int vflagctl_print_pfs(FILE *out, json_t *data)
 	if (json_is_true(json_object_get(data, "adopted"))) {
 		json_t *n = json_object_get(data, "adopted_counts");
 
-		fprintf(out, "adopted from the previous vflagd: %lld PF(s), %lld VF(s), %lld bond(s)\n",
-			(long long)json_integer_value(json_object_get(n, "pfs")),
-			(long long)json_integer_value(json_object_get(n, "vfs")),
-			(long long)json_integer_value(json_object_get(n, "bonds")));
+		fprintf(
+		    out,
+		    "adopted from the previous vflagd: %lld PF(s), %lld VF(s), "
+		    "%lld bond(s)\n",
+		    (long long)json_integer_value(json_object_get(n, "pfs")),
+		    (long long)json_integer_value(json_object_get(n, "vfs")),
+		    (long long)json_integer_value(json_object_get(n, "bonds")));
 	}
 	return 0;
 }
 
 static const struct column vf_columns[] = {
-    {"PF", "pf"},   {"VF", "vf"},	{"IFNAME", "ifname"},
-    {"REP", "rep"}, {"TYPE", "type"},	{"MAC", "mac"},
-    {"PCI", "pci"}, {"NETNS", "netns"}, {"IN_USE", "in_use"},
+    {"PF", "pf"},
+    {"VF", "vf"},
+    {"IFNAME", "ifname"},
+    {"REP", "rep"},
+    {"TYPE", "type"},
+    {"MAC", "mac"},
+    {"PCI", "pci"},
+    {"NETNS", "netns"},
+    {"IN_USE", "in_use"},
     /* Tenant isolation, as ip link shows a VF's. */
-    {"VLAN", "vlan"}, {"QOS", "qos"}, {"PROTO", "vlan_proto"},
-    {"SPOOFCHK", "spoofchk"}, {"TRUST", "trust"},
+    {"VLAN", "vlan"},
+    {"QOS", "qos"},
+    {"PROTO", "vlan_proto"},
+    {"SPOOFCHK", "spoofchk"},
+    {"TRUST", "trust"},
     {"MAX_TX_RATE", "max_tx_rate"},
-    {"STATE", "state"}, {"LINK", "link_up"},
+    {"STATE", "state"},
+    {"LINK", "link_up"},
 };
 
 int vflagctl_print_vfs(FILE *out, json_t *data)
@@ -293,7 +309,6 @@ static const struct proc_bond_mode bond_modes[] = {
 
 #define BOND_MODE_AB 1
 
-
 /* By mode_num if it is a known number, else by the mode's name. */
 static const struct proc_bond_mode *bond_mode_find(const json_t *bond)
 {
@@ -311,7 +326,6 @@ static const struct proc_bond_mode *bond_mode_find(const json_t *bond)
 	}
 	return NULL;
 }
-
 
 /* "63 (activity short_timeout ...)": the raw octet and its words, from the
  * reply's "state" list or, lacking it, decoded from "state_raw". */
@@ -368,29 +382,29 @@ static void print_lacp_pdu(FILE *out, const char *who, const json_t *info,
 }
 
 static const struct field_line bond_lacp_lines[] = {
-	{ "", "LACP rate", "rate", false },
-	{ "", "Min links", "min_links", false },
-	{ "", "Aggregator selection policy (ad_select)", "ad_select", false },
-	{ "", "System priority", "sys_priority", false },
-	{ "", "System MAC address", "sys_mac", false },
+    {"", "LACP rate", "rate", false},
+    {"", "Min links", "min_links", false},
+    {"", "Aggregator selection policy (ad_select)", "ad_select", false},
+    {"", "System priority", "sys_priority", false},
+    {"", "System MAC address", "sys_mac", false},
 };
 
 static const struct field_line aggregator_lines[] = {
-	{ "\t", "Aggregator ID", "aggregator_id", false },
-	{ "\t", "Number of ports", "num_ports", false },
-	{ "\t", "Actor Key", "actor_key", false },
-	{ "\t", "Partner Key", "partner_key", false },
-	{ "\t", "Partner Mac Address", "partner_mac", false },
+    {"\t", "Aggregator ID", "aggregator_id", false},
+    {"\t", "Number of ports", "num_ports", false},
+    {"\t", "Actor Key", "actor_key", false},
+    {"\t", "Partner Key", "partner_key", false},
+    {"\t", "Partner Mac Address", "partner_mac", false},
 };
 
 static const struct field_line member_lacp_lines[] = {
-	{ "", "Aggregator ID", "aggregator_id", false },
-	{ "", "Selected", "selected", false },
-	{ "", "Actor Churn State", "actor_churn", false },
-	{ "", "Partner Churn State", "partner_churn", false },
-	{ "", "Receive State", "rx_state", true },
-	{ "", "Mux State", "mux_state", true },
-	{ "", "Periodic State", "periodic_state", true },
+    {"", "Aggregator ID", "aggregator_id", false},
+    {"", "Selected", "selected", false},
+    {"", "Actor Churn State", "actor_churn", false},
+    {"", "Partner Churn State", "partner_churn", false},
+    {"", "Receive State", "rx_state", true},
+    {"", "Mux State", "mux_state", true},
+    {"", "Periodic State", "periodic_state", true},
 };
 
 static void print_bond_lacp(FILE *out, const json_t *lacp)
@@ -412,7 +426,8 @@ static void print_member_lacp(FILE *out, json_t *lacp)
 	const char *key;
 	json_t *v;
 
-	print_fields(out, lacp, member_lacp_lines, ARRAY_SIZE(member_lacp_lines));
+	print_fields(out, lacp, member_lacp_lines,
+		     ARRAY_SIZE(member_lacp_lines));
 	print_lacp_pdu(out, "actor", json_object_get(lacp, "actor"),
 		       "port key");
 	print_lacp_pdu(out, "partner", json_object_get(lacp, "partner"),
@@ -480,7 +495,7 @@ static void print_bond(FILE *out, json_t *b)
 		/* devlink's lag_port_select_mode: which of the two spreads
 		 * the VFs' flows (queue_affinity ignores the policy above). */
 		print_field_opt(out, "", "Port Selection",
-			    json_object_get(b, "port_select"));
+				json_object_get(b, "port_select"));
 	}
 	fprintf(out, "MII Status: %s\n",
 		fmt_bool(json_object_get(b, "carrier"), "up", "down", buf,

@@ -33,9 +33,9 @@ struct vflagctl_verb {
 /* An object: the first command word. */
 struct vflagctl_object {
 	const char *name;
-	const char *synopsis_of;     /* whose lines of ctl_synopses help shows */
-	const char *notes;	     /* what the synopsis' words mean */
-	vflagctl_print_fn print;     /* for the reply to `OBJECT [ARGS]` */
+	const char *synopsis_of; /* whose lines of ctl_synopses help shows */
+	const char *notes;	 /* what the synopsis' words mean */
+	vflagctl_print_fn print; /* for the reply to `OBJECT [ARGS]` */
 	const struct vflagctl_verb *verbs; /* `OBJECT VERB ...`; ends at NULL */
 	bool alias;			   /* not listed in the overall usage */
 };

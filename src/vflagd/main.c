@@ -21,23 +21,32 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: vflagd [-s SOCKET] [-c CONFIG] [-l err|warn|info|debug]\n"
-		"              [-m ADDR:PORT|none] [--teardown-on-exit]\n"
-		"  -s SOCKET  control socket (default %s, or $%s)\n"
-		"  -c CONFIG  apply a config file (vflagctl command lines) before serving;\n"
-		"             replayed over what a restart adopted: the config wins\n"
-		"  -l LEVEL   log level (default info)\n"
-		"  -m, --metrics ADDR:PORT|none\n"
-		"             serve Prometheus metrics on http://ADDR:PORT/metrics\n"
-		"             (default %s; [ADDR6]:PORT for IPv6)\n"
-		"  --teardown-on-exit\n"
-		"             on SIGTERM/SIGINT remove everything (VFs, bonds, PFs, pins)\n"
-		"Runs in the foreground. A restart adopts the datapath, PFs, VFs and bonds\n"
-		"the previous vflagd of this network namespace left. SIGTERM or SIGINT stop\n"
-		"the control plane and leave the datapath forwarding (vflagctl teardown,\n"
-		"or --teardown-on-exit, removes everything).\n",
-		VFLAG_CTL_DEFAULT_SOCKET, VFLAG_CTL_SOCKET_ENV, METRICS_DEFAULT_ADDRESS);
+	fprintf(
+	    out,
+	    "Usage: vflagd [-s SOCKET] [-c CONFIG] [-l err|warn|info|debug]\n"
+	    "              [-m ADDR:PORT|none] [--teardown-on-exit]\n"
+	    "  -s SOCKET  control socket (default %s, or $%s)\n"
+	    "  -c CONFIG  apply a config file (vflagctl command lines) before "
+	    "serving;\n"
+	    "             replayed over what a restart adopted: the config "
+	    "wins\n"
+	    "  -l LEVEL   log level (default info)\n"
+	    "  -m, --metrics ADDR:PORT|none\n"
+	    "             serve Prometheus metrics on "
+	    "http://ADDR:PORT/metrics\n"
+	    "             (default %s; [ADDR6]:PORT for IPv6)\n"
+	    "  --teardown-on-exit\n"
+	    "             on SIGTERM/SIGINT remove everything (VFs, bonds, "
+	    "PFs, pins)\n"
+	    "Runs in the foreground. A restart adopts the datapath, PFs, VFs "
+	    "and bonds\n"
+	    "the previous vflagd of this network namespace left. SIGTERM or "
+	    "SIGINT stop\n"
+	    "the control plane and leave the datapath forwarding (vflagctl "
+	    "teardown,\n"
+	    "or --teardown-on-exit, removes everything).\n",
+	    VFLAG_CTL_DEFAULT_SOCKET, VFLAG_CTL_SOCKET_ENV,
+	    METRICS_DEFAULT_ADDRESS);
 }
 
 static void on_signal(void *arg, int fd)
@@ -65,10 +74,10 @@ int main(int argc, char **argv)
 	const char *config = NULL;
 	const char *metrics_addr = METRICS_DEFAULT_ADDRESS;
 	static const struct option long_opts[] = {
-		{ "metrics", required_argument, NULL, 'm' },
-		{ "teardown-on-exit", no_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"metrics", required_argument, NULL, 'm'},
+	    {"teardown-on-exit", no_argument, NULL, 'T'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct metrics_server *metrics = NULL;
 	struct ctl_server *srv = NULL;
@@ -80,7 +89,8 @@ int main(int argc, char **argv)
 	bool teardown_on_exit = false;
 	if (!sock_path || !*sock_path)
 		sock_path = VFLAG_CTL_DEFAULT_SOCKET;
-	while ((opt = getopt_long(argc, argv, "s:c:l:m:h", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:c:l:m:h", long_opts, NULL)) !=
+	       -1) {
 		switch (opt) {
 		case 'T':
 			teardown_on_exit = true;
@@ -108,7 +118,9 @@ int main(int argc, char **argv)
 		}
 		case 'l':
 			if (log_level_parse(optarg, &level)) {
-				fprintf(stderr, "vflagd: unknown log level '%s'\n", optarg);
+				fprintf(stderr,
+					"vflagd: unknown log level '%s'\n",
+					optarg);
 				return 2;
 			}
 			log_set_level(level);
@@ -144,7 +156,8 @@ int main(int argc, char **argv)
 	}
 	/* Before the config: it is replayed over what we adopt. */
 	if (vflagd_adopt(d, err, sizeof(err))) {
-		LOG_ERR(TAG, "cannot adopt the previous vflagd's state: %s", err);
+		LOG_ERR(TAG, "cannot adopt the previous vflagd's state: %s",
+			err);
 		goto close_daemon;
 	}
 	if (config && command_config_load(d, config, err, sizeof(err))) {
@@ -152,18 +165,22 @@ int main(int argc, char **argv)
 		status = 2;
 		goto teardown;
 	}
-	srv = ctl_server_open(vflagd_loop(d), sock_path, command_run, d, err, sizeof(err));
+	srv = ctl_server_open(vflagd_loop(d), sock_path, command_run, d, err,
+			      sizeof(err));
 	if (!srv) {
 		LOG_ERR(TAG, "%s", err);
 		goto teardown;
 	}
-	vflagd_add_timer(d, &(struct vflagd_timer){ server_next_deadline, server_run, srv });
+	vflagd_add_timer(
+	    d, &(struct vflagd_timer){server_next_deadline, server_run, srv});
 	/* Metrics are an extra: a port taken (another vflagd in the same
 	 * namespace) costs a warning, not the daemon. */
 	if (strcmp(metrics_addr, "none")) {
-		metrics = metrics_server_open(d, metrics_addr, err, sizeof(err));
+		metrics =
+		    metrics_server_open(d, metrics_addr, err, sizeof(err));
 		if (metrics)
-			LOG_INFO(TAG, "metrics on http://%s/metrics", metrics_addr);
+			LOG_INFO(TAG, "metrics on http://%s/metrics",
+				 metrics_addr);
 		else
 			LOG_WARN(TAG, "%s: going on without metrics", err);
 	}

@@ -61,7 +61,8 @@ int main(int argc, char **argv)
 
 			if (de->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", argv[i], de->d_name);
+			snprintf(path, sizeof(path), "%s/%s", argv[i],
+				 de->d_name);
 			failed += replay_file(path) < 0;
 			files++;
 		}

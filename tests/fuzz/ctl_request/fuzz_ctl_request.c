@@ -28,24 +28,25 @@
 #include "ctl/command.h"
 #endif
 
-#define CHECK(cond)                                                                     \
-	do {                                                                            \
-		if (!(cond)) {                                                          \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                        \
-		}                                                                       \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 /* What the handler was given and answered, for checking the reply. */
 struct call {
 	int calls;
-	int error;   /* what it answered */
+	int error; /* what it answered */
 	bool usage;
 	int argc;
 };
 
-static json_t *check_handler(void *ctx, int argc, char **argv, int *error, bool *usage, char *err,
-			     size_t errlen)
+static json_t *check_handler(void *ctx, int argc, char **argv, int *error,
+			     bool *usage, char *err, size_t errlen)
 {
 	struct call *c = ctx;
 	json_t *words;
@@ -92,15 +93,18 @@ static json_t *check_handler(void *ctx, int argc, char **argv, int *error, bool 
  * from ctl_request_parse. */
 static bool is_request(const uint8_t *data, size_t size)
 {
-	json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
+	json_t *j =
+	    json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
 	json_t *argv = json_object_get(j, "argv");
-	bool ok = json_is_object(j) && json_is_array(argv) && json_array_size(argv) >= 1 &&
+	bool ok = json_is_object(j) && json_is_array(argv) &&
+		  json_array_size(argv) >= 1 &&
 		  json_array_size(argv) <= VFLAG_CTL_MAX_ARGS;
 
 	for (size_t i = 0; ok && i < json_array_size(argv); i++) {
 		json_t *w = json_array_get(argv, i);
 
-		ok = json_is_string(w) && json_string_length(w) <= VFLAG_CTL_MAX_ARG_LEN;
+		ok = json_is_string(w) &&
+		     json_string_length(w) <= VFLAG_CTL_MAX_ARG_LEN;
 	}
 	json_decref(j);
 	return ok;
@@ -130,7 +134,8 @@ static void check_reply(const char *line, const struct call *c, bool request)
 
 		CHECK(json_object_size(j) == 4);
 		CHECK(json_is_string(e) && json_string_length(e) > 0);
-		CHECK(json_integer_value(json_object_get(j, "errno")) == want_errno);
+		CHECK(json_integer_value(json_object_get(j, "errno")) ==
+		      want_errno);
 		CHECK(json_is_true(json_object_get(j, "usage")) == want_usage);
 	}
 	json_decref(j);
@@ -148,7 +153,8 @@ static void fuzz_split(const uint8_t *data, size_t size)
 	memcpy(line, data, size);
 	line[size] = 0;
 	n = command_split(line, argv, VFLAG_CTL_MAX_ARGS);
-	CHECK(n == -EINVAL || n == -E2BIG || (n >= 0 && n <= VFLAG_CTL_MAX_ARGS));
+	CHECK(n == -EINVAL || n == -E2BIG ||
+	      (n >= 0 && n <= VFLAG_CTL_MAX_ARGS));
 	for (int i = 0; i < n; i++) {
 		/* every word lies within the line, NUL-terminated there */
 		CHECK(argv[i] >= line && argv[i] <= line + size);
@@ -160,7 +166,7 @@ static void fuzz_split(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct call c = { 0 };
+	struct call c = {0};
 	char *reply;
 
 	log_set_quiet(true);

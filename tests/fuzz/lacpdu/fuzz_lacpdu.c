@@ -78,8 +78,8 @@ static void check_invariants(const struct lacp *lacp, uint64_t now)
 			abort();
 		if (st.counters.illegal_rx !=
 		    st.counters.rx_truncated + st.counters.rx_bad_version +
-			    st.counters.rx_bad_tlv + st.counters.rx_bad_system +
-			    st.counters.rx_not_slow)
+			st.counters.rx_bad_tlv + st.counters.rx_bad_system +
+			st.counters.rx_not_slow)
 			abort();
 	}
 }
@@ -88,12 +88,12 @@ static void check_invariants(const struct lacp *lacp, uint64_t now)
  * argument. Events: the frame arrives; time passes; the link flips; the
  * frame arrives with its actor key (octets 26-27) replaced, a flapping
  * partner. */
-static uint64_t run_script(struct lacp *lacp, const uint8_t *data,
-			   size_t size, uint64_t now)
+static uint64_t run_script(struct lacp *lacp, const uint8_t *data, size_t size,
+			   uint64_t now)
 {
-	static const uint32_t waits[] = {0,    1,    10,   999,  1000, 2000,
-					 2999, 3000, 5000, 29999, 30000, 60000,
-					 90000, 100, 500, 250};
+	static const uint32_t waits[] = {0,	1,    10,   999,   1000,  2000,
+					 2999,	3000, 5000, 29999, 30000, 60000,
+					 90000, 100,  500,  250};
 	const uint8_t *script = data + LACPDU_FRAME_LEN;
 	size_t n = size - LACPDU_FRAME_LEN;
 	uint8_t frame[LACPDU_FRAME_LEN];
@@ -133,15 +133,15 @@ static void run_machines(const uint8_t *data, size_t size)
 	/* The partner in the seed corpus knows this system as
 	 * 02:00:00:00:00:01, key 10, ports 1 and 2. */
 	struct lacp_config cfg = {
-		.sys_mac = {0x02, 0, 0, 0, 0, 0x01},
-		.sys_priority = 32768,
-		.key = 10,
-		.rate = LACP_RATE_FAST,
-		.active = true,
-		.ad_select = LACP_SELECT_COUNT,
-		.min_links = 1,
-		.aggregate_wait_ms = 2000,
-		.name = "fuzz",
+	    .sys_mac = {0x02, 0, 0, 0, 0, 0x01},
+	    .sys_priority = 32768,
+	    .key = 10,
+	    .rate = LACP_RATE_FAST,
+	    .active = true,
+	    .ad_select = LACP_SELECT_COUNT,
+	    .min_links = 1,
+	    .aggregate_wait_ms = 2000,
+	    .name = "fuzz",
 	};
 	unsigned changed = 0;
 	struct lacp_ops ops = {.send = fuzz_send, .changed = fuzz_changed};
@@ -154,10 +154,10 @@ static void run_machines(const uint8_t *data, size_t size)
 		abort();
 	for (unsigned p = 0; p < 2; p++) {
 		struct lacp_port_config pc = {
-			.port_number = (uint16_t)(p + 1),
-			.port_priority = 255,
-			.mac = {0x02, 0, 0, 0, 1, (uint8_t)(p + 1)},
-			.speed_mbps = 10000,
+		    .port_number = (uint16_t)(p + 1),
+		    .port_priority = 255,
+		    .mac = {0x02, 0, 0, 0, 1, (uint8_t)(p + 1)},
+		    .speed_mbps = 10000,
 		};
 
 		if (lacp_port_add(lacp, p, &pc, now))

@@ -167,7 +167,7 @@ void bond_new(struct fx *fx, const char *opts)
 	bond_new_empty(fx, opts);
 	for (int i = 0; i < NUP; i++)
 		if (vflagd_bond_member_add(fx->d, fx->bond, fx->pf[i], fx->err,
-					 sizeof(fx->err)))
+					   sizeof(fx->err)))
 			fail_msg("member add %s: %s", pf_nm[i], fx->err);
 }
 

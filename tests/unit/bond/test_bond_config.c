@@ -345,10 +345,20 @@ static void test_enum_round_trip(void **state)
 static void test_option_table(void **state)
 {
 	static const char *const keys[] = {
-	    "mode",	 "miimon",	     "updelay",	  "downdelay",
-	    "primary",	 "xmit_hash_policy", "lacp_rate", "lacp_active",
-	    "ad_select", "min_links",	     "sys_prio",
-	    "lacp_wait_ms", "lacp_wait_shortcut", "port_select",
+	    "mode",
+	    "miimon",
+	    "updelay",
+	    "downdelay",
+	    "primary",
+	    "xmit_hash_policy",
+	    "lacp_rate",
+	    "lacp_active",
+	    "ad_select",
+	    "min_links",
+	    "sys_prio",
+	    "lacp_wait_ms",
+	    "lacp_wait_shortcut",
+	    "port_select",
 	};
 
 	(void)state;
@@ -377,22 +387,24 @@ static void test_convergence_options(void **state)
 	assert_true(cfg.lacp_wait_shortcut);
 	assert_int_equal(cfg.port_select, VFLAG_PORT_SELECT_QUEUE_AFFINITY);
 
-	assert_int_equal(bond_config_set(&cfg, "lacp_wait_ms", "0", err,
-					 sizeof(err)), 0);
+	assert_int_equal(
+	    bond_config_set(&cfg, "lacp_wait_ms", "0", err, sizeof(err)), 0);
 	assert_int_equal(cfg.lacp_wait_ms, 0);
-	assert_int_equal(bond_config_set(&cfg, "lacp_wait_ms", "60001", err,
-					 sizeof(err)), -EINVAL);
-	assert_int_equal(bond_config_set(&cfg, "lacp_wait_shortcut", "off",
-					 err, sizeof(err)), 0);
+	assert_int_equal(
+	    bond_config_set(&cfg, "lacp_wait_ms", "60001", err, sizeof(err)),
+	    -EINVAL);
+	assert_int_equal(bond_config_set(&cfg, "lacp_wait_shortcut", "off", err,
+					 sizeof(err)),
+			 0);
 	assert_false(cfg.lacp_wait_shortcut);
-	assert_int_equal(bond_config_set(&cfg, "port_select", "hash", err,
-					 sizeof(err)), 0);
+	assert_int_equal(
+	    bond_config_set(&cfg, "port_select", "hash", err, sizeof(err)), 0);
 	assert_int_equal(cfg.port_select, VFLAG_PORT_SELECT_HASH);
-	assert_int_equal(bond_config_set(&cfg, "port_select", "multiport",
-					 err, sizeof(err)), -EINVAL);
-	assert_string_equal(err,
-			    "port_select is queue_affinity or hash, not "
-			    "'multiport'");
+	assert_int_equal(
+	    bond_config_set(&cfg, "port_select", "multiport", err, sizeof(err)),
+	    -EINVAL);
+	assert_string_equal(err, "port_select is queue_affinity or hash, not "
+				 "'multiport'");
 }
 
 /* The LACP state-bit table, shared by vflagd and vflagctl. */

@@ -94,7 +94,8 @@ static void test_ab_member_del_active(void **state)
 	struct fx *fx = *state;
 
 	bond_new(fx, "mode active-backup miimon 0");
-	assert_int_equal(vflagd_bond_member_del(fx->d, fx->bond, fx->pf[A], fx->err, sizeof(fx->err)),
+	assert_int_equal(vflagd_bond_member_del(fx->d, fx->bond, fx->pf[A],
+						fx->err, sizeof(fx->err)),
 			 0);
 	assert_null(vflagd_pf_bond(fx->d, fx->pf[A]));
 	assert_int_equal(pf_lag_slot(fx->pf[A]), -1);
@@ -104,11 +105,13 @@ static void test_ab_member_del_active(void **state)
 
 	/* not a member (any more) */
 	fx->err[0] = 0;
-	assert_int_equal(vflagd_bond_member_del(fx->d, fx->bond, fx->pf[A], fx->err, sizeof(fx->err)),
+	assert_int_equal(vflagd_bond_member_del(fx->d, fx->bond, fx->pf[A],
+						fx->err, sizeof(fx->err)),
 			 -ENOENT);
 	assert_non_null(strstr(fx->err, "pfa"));
 
-	assert_int_equal(vflagd_bond_member_del(fx->d, fx->bond, fx->pf[B], fx->err, sizeof(fx->err)),
+	assert_int_equal(vflagd_bond_member_del(fx->d, fx->bond, fx->pf[B],
+						fx->err, sizeof(fx->err)),
 			 0);
 	BOND(fx, NULL, false, 0);
 }
@@ -139,9 +142,10 @@ static void test_member_uplink_deleted(void **state)
 	pfc = eswitch_pf_find(fx->sw, "pfc");
 	bond_new_empty(fx, "mode active-backup miimon 100");
 	assert_int_equal(vflagd_bond_member_add(fx->d, fx->bond, pfc, fx->err,
-					      sizeof(fx->err)),
+						sizeof(fx->err)),
 			 0);
-	assert_int_equal(vflagd_bond_member_add(fx->d, fx->bond, fx->pf[A], fx->err, sizeof(fx->err)),
+	assert_int_equal(vflagd_bond_member_add(fx->d, fx->bond, fx->pf[A],
+						fx->err, sizeof(fx->err)),
 			 0);
 	run_at(fx, 0);
 	BOND(fx, "pfc", true, 2);
@@ -164,7 +168,7 @@ static void test_member_uplink_deleted(void **state)
 	json_decref(j);
 
 	assert_int_equal(vflagd_bond_member_del(fx->d, fx->bond, pfc, fx->err,
-					      sizeof(fx->err)),
+						sizeof(fx->err)),
 			 0);
 	BOND(fx, "pfa", true, 1);
 	assert_int_equal(
@@ -193,10 +197,10 @@ static void test_member_uplink_back(void **state)
 	pfc = eswitch_pf_find(fx->sw, "pfc");
 	bond_new_empty(fx, "mode active-backup miimon 0");
 	assert_int_equal(vflagd_bond_member_add(fx->d, fx->bond, fx->pf[A],
-					      fx->err, sizeof(fx->err)),
+						fx->err, sizeof(fx->err)),
 			 0);
 	assert_int_equal(vflagd_bond_member_add(fx->d, fx->bond, pfc, fx->err,
-					      sizeof(fx->err)),
+						sizeof(fx->err)),
 			 0);
 	run_at(fx, 0);
 	BOND(fx, "pfa", true, 2);
@@ -234,7 +238,7 @@ static void test_member_uplink_back(void **state)
 	assert_true(st.members[1].tx);
 	cable(fx, A, true);
 	assert_int_equal(vflagd_bond_member_del(fx->d, fx->bond, pfc, fx->err,
-					      sizeof(fx->err)),
+						sizeof(fx->err)),
 			 0);
 	assert_int_equal(
 	    eswitch_pf_del(fx->sw, pfc, false, fx->err, sizeof(fx->err)), 0);
@@ -298,7 +302,8 @@ static void test_member_add_checks(void **state)
 	MEMBER(fx, B, "up", "active", true, true, 0);
 
 	fx->err[0] = 0;
-	assert_int_equal(vflagd_bond_member_add(fx->d, fx->bond, fx->pf[B], fx->err, sizeof(fx->err)),
+	assert_int_equal(vflagd_bond_member_add(fx->d, fx->bond, fx->pf[B],
+						fx->err, sizeof(fx->err)),
 			 -EBUSY);
 	assert_non_null(strstr(fx->err, "pfb"));
 	assert_int_equal(bond_member_count(vflagd_bond_bond(fx->bond)), 2);
@@ -510,7 +515,8 @@ static void test_member_del_announces_remaining_macs(void **state)
 	bond_new(fx, "mode active-backup miimon 0");
 	assert_int_equal(read_frames(wire, got, 8, 0), 0);
 
-	assert_int_equal(vflagd_bond_member_del(fx->d, fx->bond, fx->pf[A], fx->err, sizeof(fx->err)),
+	assert_int_equal(vflagd_bond_member_del(fx->d, fx->bond, fx->pf[A],
+						fx->err, sizeof(fx->err)),
 			 0);
 	BOND(fx, "pfb", true, 1);
 	check_rarps(got, read_frames(wire, got, 8, 1), macs, 1);

@@ -43,8 +43,8 @@ int test_private_netns_enter(const char *who)
 	 * verifier is a failure. */
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "probe", 4, 4, 1, NULL);
 	if (fd < 0) {
-		fprintf(stderr, "%s: skipped: cannot create a BPF map: %s\n", who,
-			strerror(errno));
+		fprintf(stderr, "%s: skipped: cannot create a BPF map: %s\n",
+			who, strerror(errno));
 		return TEST_SKIP_STATUS;
 	}
 	close(fd);

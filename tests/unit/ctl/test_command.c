@@ -54,7 +54,8 @@ static void assert_split(const char *line, int n, ...)
 
 static void test_split_words(void **state)
 {
-	assert_split("pf add pf0 dev eth1", 5, "pf", "add", "pf0", "dev", "eth1");
+	assert_split("pf add pf0 dev eth1", 5, "pf", "add", "pf0", "dev",
+		     "eth1");
 	assert_split("show", 1, "show");
 	assert_split("  pf   show  ", 2, "pf", "show");
 	assert_split("\tpf\tshow\r\n", 2, "pf", "show");
@@ -65,8 +66,8 @@ static void test_split_words(void **state)
 
 static void test_split_quotes(void **state)
 {
-	assert_split("vf set pf0 vf 0 netns \"my ns\"", 7, "vf", "set", "pf0", "vf", "0", "netns",
-		     "my ns");
+	assert_split("vf set pf0 vf 0 netns \"my ns\"", 7, "vf", "set", "pf0",
+		     "vf", "0", "netns", "my ns");
 	assert_split("\"a b\" c", 2, "a b", "c");
 	assert_split("\"\"", 1, "");
 	assert_split("a \"# not a comment\" b", 3, "a", "# not a comment", "b");
@@ -87,9 +88,12 @@ static void test_split_unterminated_quote(void **state)
 	char copy[64];
 	char *w[SPLIT_MAX];
 
-	assert_int_equal(split("vf set \"pf0", copy, sizeof(copy), w, SPLIT_MAX), -EINVAL);
-	assert_int_equal(split("\"", copy, sizeof(copy), w, SPLIT_MAX), -EINVAL);
-	assert_int_equal(split("a \"b\" \"c", copy, sizeof(copy), w, SPLIT_MAX), -EINVAL);
+	assert_int_equal(
+	    split("vf set \"pf0", copy, sizeof(copy), w, SPLIT_MAX), -EINVAL);
+	assert_int_equal(split("\"", copy, sizeof(copy), w, SPLIT_MAX),
+			 -EINVAL);
+	assert_int_equal(split("a \"b\" \"c", copy, sizeof(copy), w, SPLIT_MAX),
+			 -EINVAL);
 }
 
 static void test_split_too_many_words(void **state)
@@ -111,7 +115,8 @@ static void test_split_protocol_limit(void **state)
 
 	for (int i = 0; i < VFLAG_CTL_MAX_ARGS; i++)
 		strcat(line, "w ");
-	assert_int_equal(command_split(line, w, VFLAG_CTL_MAX_ARGS), VFLAG_CTL_MAX_ARGS);
+	assert_int_equal(command_split(line, w, VFLAG_CTL_MAX_ARGS),
+			 VFLAG_CTL_MAX_ARGS);
 	line[0] = 0;
 	for (int i = 0; i <= VFLAG_CTL_MAX_ARGS; i++)
 		strcat(line, "w ");
@@ -130,27 +135,29 @@ struct res {
 /* Runs the NULL-terminated words. */
 static struct res run_words(struct vflagd *ctx, char **words)
 {
-	struct res r = { .error = -1 };
+	struct res r = {.error = -1};
 	int argc = 0;
 
 	while (words[argc])
 		argc++;
-	r.data = command_run(ctx, argc, words, &r.error, &r.usage, r.err, sizeof(r.err));
+	r.data = command_run(ctx, argc, words, &r.error, &r.usage, r.err,
+			     sizeof(r.err));
 	return r;
 }
 
-#define RUN(ctx, ...) run_words((ctx), (char *[]){ __VA_ARGS__, NULL })
+#define RUN(ctx, ...) run_words((ctx), (char *[]){__VA_ARGS__, NULL})
 
 /* Runs the words and checks the failure: errno, usage flag, and that the
  * message contains `what`. */
-#define ASSERT_FAILS(ctx, error_, usage_, what, ...)                                 \
-	do {                                                                     \
-		struct res r_ = RUN(ctx, __VA_ARGS__);                            \
-		assert_null(r_.data);                                            \
-		assert_int_equal(r_.error, (error_));                            \
-		assert_int_equal(r_.usage, (usage_));                            \
-		if (!strstr(r_.err, (what)))                                     \
-			fail_msg("message '%s' does not mention '%s'", r_.err, (what)); \
+#define ASSERT_FAILS(ctx, error_, usage_, what, ...)                           \
+	do {                                                                   \
+		struct res r_ = RUN(ctx, __VA_ARGS__);                         \
+		assert_null(r_.data);                                          \
+		assert_int_equal(r_.error, (error_));                          \
+		assert_int_equal(r_.usage, (usage_));                          \
+		if (!strstr(r_.err, (what)))                                   \
+			fail_msg("message '%s' does not mention '%s'", r_.err, \
+				 (what));                                      \
 	} while (0)
 
 static void test_run_unknown_object_and_verb(void **state)
@@ -159,8 +166,10 @@ static void test_run_unknown_object_and_verb(void **state)
 
 	ASSERT_FAILS(ctx, EINVAL, true, "unknown object 'bogus'", "bogus");
 	ASSERT_FAILS(ctx, EINVAL, true, "unknown object 'PF'", "PF", "show");
-	ASSERT_FAILS(ctx, EINVAL, true, "unknown command 'pf frob'", "pf", "frob");
-	ASSERT_FAILS(ctx, EINVAL, true, "unknown command 'bond frob'", "bond", "frob", "b0");
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown command 'pf frob'", "pf",
+		     "frob");
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown command 'bond frob'", "bond",
+		     "frob", "b0");
 	ASSERT_FAILS(ctx, EINVAL, true, "unknown command 'vf", "vf");
 	ASSERT_FAILS(ctx, EINVAL, true, "vflagctl bond help", "bond");
 	vflagd_close(ctx);
@@ -172,12 +181,14 @@ static void test_run_log_level(void **state)
 	enum log_level old = log_get_level();
 	struct res r;
 
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level err|warn|info|debug", "log", "level",
-		     "bogus");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level err|warn|info|debug",
+		     "log", "level", "bogus");
 	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level", "log");
 	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level", "log", "level");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level", "log", "lvl", "debug");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level", "log", "level", "debug", "now");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level", "log", "lvl",
+		     "debug");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: log level", "log", "level",
+		     "debug", "now");
 	assert_int_equal(log_get_level(), old); /* refusals change nothing */
 
 	r = RUN(ctx, "log", "level", "debug");
@@ -196,28 +207,33 @@ static void test_run_bond_add_refusals(void **state)
 {
 	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
 
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond add NAME mode MODE", "bond", "add");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond add NAME mode MODE",
+		     "bond", "add");
 	ASSERT_FAILS(ctx, EINVAL, true, "needs a mode", "bond", "add", "b0");
-	ASSERT_FAILS(ctx, EINVAL, true, "unknown bond mode 'balance-rr'", "bond", "add", "b0",
-		     "mode", "balance-rr");
-	ASSERT_FAILS(ctx, EINVAL, true, "bad bond name 'B@D'", "bond", "add", "B@D", "mode", "1");
-	ASSERT_FAILS(ctx, EINVAL, true, "bad bond name '0bond'", "bond", "add", "0bond", "mode",
-		     "1");
-	ASSERT_FAILS(ctx, EINVAL, true, "bad bond name 'bondbond9'", "bond", "add", "bondbond9",
-		     "mode", "1");
-	ASSERT_FAILS(ctx, EINVAL, true, "mode needs a value", "bond", "add", "b0", "mode");
-	ASSERT_FAILS(ctx, EINVAL, true, "miimon wants milliseconds", "bond", "add", "b0", "mode",
-		     "1", "miimon", "soon");
-	ASSERT_FAILS(ctx, EINVAL, true, "unknown bond option 'speed'", "bond", "add", "b0", "mode",
-		     "4", "speed", "10");
-	ASSERT_FAILS(ctx, EINVAL, true, "unknown xmit_hash_policy 'layer5'", "bond", "add", "b0",
-		     "mode", "2", "xmit_hash_policy", "layer5");
-	ASSERT_FAILS(ctx, EINVAL, true, "lacp_rate is slow or fast, not 'medium'", "bond", "add",
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown bond mode 'balance-rr'",
+		     "bond", "add", "b0", "mode", "balance-rr");
+	ASSERT_FAILS(ctx, EINVAL, true, "bad bond name 'B@D'", "bond", "add",
+		     "B@D", "mode", "1");
+	ASSERT_FAILS(ctx, EINVAL, true, "bad bond name '0bond'", "bond", "add",
+		     "0bond", "mode", "1");
+	ASSERT_FAILS(ctx, EINVAL, true, "bad bond name 'bondbond9'", "bond",
+		     "add", "bondbond9", "mode", "1");
+	ASSERT_FAILS(ctx, EINVAL, true, "mode needs a value", "bond", "add",
+		     "b0", "mode");
+	ASSERT_FAILS(ctx, EINVAL, true, "miimon wants milliseconds", "bond",
+		     "add", "b0", "mode", "1", "miimon", "soon");
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown bond option 'speed'", "bond",
+		     "add", "b0", "mode", "4", "speed", "10");
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown xmit_hash_policy 'layer5'",
+		     "bond", "add", "b0", "mode", "2", "xmit_hash_policy",
+		     "layer5");
+	ASSERT_FAILS(ctx, EINVAL, true,
+		     "lacp_rate is slow or fast, not 'medium'", "bond", "add",
 		     "b0", "mode", "4", "lacp_rate", "medium");
-	ASSERT_FAILS(ctx, EINVAL, true, "sys_prio is 1..65535, not '0'", "bond", "add", "b0",
-		     "mode", "4", "sys_prio", "0");
-	ASSERT_FAILS(ctx, EINVAL, true, "members needs at least one PF", "bond", "add", "b0",
-		     "mode", "1", "members");
+	ASSERT_FAILS(ctx, EINVAL, true, "sys_prio is 1..65535, not '0'", "bond",
+		     "add", "b0", "mode", "4", "sys_prio", "0");
+	ASSERT_FAILS(ctx, EINVAL, true, "members needs at least one PF", "bond",
+		     "add", "b0", "mode", "1", "members");
 	vflagd_close(ctx);
 }
 
@@ -227,22 +243,29 @@ static void test_run_no_such_bond(void **state)
 	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
 	struct res r;
 
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond set NAME", "bond", "set", "b0");
-	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "set", "b0", "miimon", "50");
-	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "member", "add", "b0", "pf0");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond member add|del", "bond", "member", "swap",
-		     "b0", "pf0");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond member add|del", "bond", "member", "add",
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond set NAME", "bond", "set",
 		     "b0");
-	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "del", "b0");
-	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "del", "b0", "--force");
+	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "set",
+		     "b0", "miimon", "50");
+	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "member",
+		     "add", "b0", "pf0");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond member add|del", "bond",
+		     "member", "swap", "b0", "pf0");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond member add|del", "bond",
+		     "member", "add", "b0");
+	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "del",
+		     "b0");
+	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "del",
+		     "b0", "--force");
 	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond del NAME", "bond", "del");
-	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "show", "b0");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond show", "bond", "show", "a", "b");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond xmit-member NAME FLOW", "bond",
-		     "xmit-member", "b0");
-	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "xmit-member", "b0", "src",
-		     "10.0.0.1", "dst", "10.0.0.2");
+	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond", "show",
+		     "b0");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond show", "bond", "show", "a",
+		     "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: bond xmit-member NAME FLOW",
+		     "bond", "xmit-member", "b0");
+	ASSERT_FAILS(ctx, ENOENT, false, "no bond named b0", "bond",
+		     "xmit-member", "b0", "src", "10.0.0.1", "dst", "10.0.0.2");
 
 	r = RUN(ctx, "bond", "show");
 	assert_int_equal(r.error, 0);
@@ -256,68 +279,87 @@ static void test_run_pf_vf_refusals(void **state)
 {
 	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
 
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add NAME dev IFNAME", "pf", "add", "x", "dev");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add NAME dev IFNAME", "pf",
+		     "add", "x", "dev");
 	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add", "pf", "add");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add", "pf", "add", "x", "ifname", "eth1");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add", "pf", "add", "x", "dev", "eth1", "pci");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add", "pf", "add", "x", "dev", "eth1", "bus",
-		     "0000:61:00.0");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf set NAME numvfs N", "pf", "set");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf set NAME numvfs N", "pf", "set", "pf0",
-		     "numvfs");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf set", "pf", "set", "pf0", "--force");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add", "pf", "add", "x",
+		     "ifname", "eth1");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add", "pf", "add", "x",
+		     "dev", "eth1", "pci");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf add", "pf", "add", "x",
+		     "dev", "eth1", "bus", "0000:61:00.0");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf set NAME numvfs N", "pf",
+		     "set");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf set NAME numvfs N", "pf",
+		     "set", "pf0", "numvfs");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf set", "pf", "set", "pf0",
+		     "--force");
 	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf del NAME", "pf", "del");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf del NAME", "pf", "del", "a", "b");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf show [NAME]", "pf", "show", "a", "b");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf show [NAME]", "show", "a", "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf del NAME", "pf", "del", "a",
+		     "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf show [NAME]", "pf", "show",
+		     "a", "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: pf show [NAME]", "show", "a",
+		     "b");
 
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set", "pf0", "vf", "x");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set", "pf0", "vf", "0",
-		     "mac");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set", "pf0", "vfs", "0",
-		     "mac", "02:00:00:00:00:01");
-	ASSERT_FAILS(ctx, EINVAL, true, "VF number is 0..63, not 'x'", "vf", "set", "pf0", "vf",
-		     "x", "netns", "vm1");
-	ASSERT_FAILS(ctx, EINVAL, true, "VF number is 0..63, not '64'", "vf", "set", "pf0", "vf",
-		     "64", "netns", "-");
-	ASSERT_FAILS(ctx, EINVAL, true, "VF number is 0..63, not '-1'", "vf", "set", "pf0", "vf",
-		     "-1", "netns", "-");
-	ASSERT_FAILS(ctx, EINVAL, true, "bad MAC 'zz'", "vf", "set", "pf0", "vf", "0", "mac", "zz");
-	ASSERT_FAILS(ctx, EINVAL, true, "bad MAC '02:00:00:00:00:01:ff'", "vf", "set", "pf0", "vf",
-		     "0", "mac", "02:00:00:00:00:01:ff");
-	ASSERT_FAILS(ctx, EINVAL, true, "bad MAC '02:00:00:00:00'", "vf", "set", "pf0", "vf", "0",
-		     "netns", "vm1", "mac", "02:00:00:00:00");
-	ASSERT_FAILS(ctx, EINVAL, true, "unknown VF setting 'vlans'", "vf", "set", "pf0", "vf", "0",
-		     "vlans", "10");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set",
+		     "pf0", "vf", "x");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set",
+		     "pf0", "vf", "0", "mac");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set",
+		     "pf0", "vfs", "0", "mac", "02:00:00:00:00:01");
+	ASSERT_FAILS(ctx, EINVAL, true, "VF number is 0..63, not 'x'", "vf",
+		     "set", "pf0", "vf", "x", "netns", "vm1");
+	ASSERT_FAILS(ctx, EINVAL, true, "VF number is 0..63, not '64'", "vf",
+		     "set", "pf0", "vf", "64", "netns", "-");
+	ASSERT_FAILS(ctx, EINVAL, true, "VF number is 0..63, not '-1'", "vf",
+		     "set", "pf0", "vf", "-1", "netns", "-");
+	ASSERT_FAILS(ctx, EINVAL, true, "bad MAC 'zz'", "vf", "set", "pf0",
+		     "vf", "0", "mac", "zz");
+	ASSERT_FAILS(ctx, EINVAL, true, "bad MAC '02:00:00:00:00:01:ff'", "vf",
+		     "set", "pf0", "vf", "0", "mac", "02:00:00:00:00:01:ff");
+	ASSERT_FAILS(ctx, EINVAL, true, "bad MAC '02:00:00:00:00'", "vf", "set",
+		     "pf0", "vf", "0", "netns", "vm1", "mac", "02:00:00:00:00");
+	ASSERT_FAILS(ctx, EINVAL, true, "unknown VF setting 'vlans'", "vf",
+		     "set", "pf0", "vf", "0", "vlans", "10");
 	/* The isolation words: bad values are usage errors before any PF
 	 * is looked up. */
-	ASSERT_FAILS(ctx, EINVAL, true, "vlan is 1..4094, or 0 for none, not '4095'", "vf", "set",
+	ASSERT_FAILS(ctx, EINVAL, true,
+		     "vlan is 1..4094, or 0 for none, not '4095'", "vf", "set",
 		     "pf0", "vf", "0", "vlan", "4095");
-	ASSERT_FAILS(ctx, EINVAL, true, "qos is a PCP, 0..7, not '8'", "vf", "set", "pf0", "vf", "0",
-		     "vlan", "10", "qos", "8");
-	ASSERT_FAILS(ctx, EINVAL, true, "qos follows a vlan", "vf", "set", "pf0", "vf", "0", "qos",
-		     "3");
-	ASSERT_FAILS(ctx, EINVAL, true, "proto is 802.1Q or 802.1ad, not '802.1x'", "vf", "set",
+	ASSERT_FAILS(ctx, EINVAL, true, "qos is a PCP, 0..7, not '8'", "vf",
+		     "set", "pf0", "vf", "0", "vlan", "10", "qos", "8");
+	ASSERT_FAILS(ctx, EINVAL, true, "qos follows a vlan", "vf", "set",
+		     "pf0", "vf", "0", "qos", "3");
+	ASSERT_FAILS(ctx, EINVAL, true,
+		     "proto is 802.1Q or 802.1ad, not '802.1x'", "vf", "set",
 		     "pf0", "vf", "0", "vlan", "10", "proto", "802.1x");
-	ASSERT_FAILS(ctx, EINVAL, true, "spoofchk is on or off, not 'maybe'", "vf", "set", "pf0",
-		     "vf", "0", "spoofchk", "maybe");
-	ASSERT_FAILS(ctx, EINVAL, true, "trust is on or off, not '2'", "vf", "set", "pf0", "vf",
-		     "0", "trust", "2");
-	ASSERT_FAILS(ctx, EINVAL, true, "max_tx_rate is 0 (unlimited) to 1000000 Mbit/s, not '-5'",
+	ASSERT_FAILS(ctx, EINVAL, true, "spoofchk is on or off, not 'maybe'",
+		     "vf", "set", "pf0", "vf", "0", "spoofchk", "maybe");
+	ASSERT_FAILS(ctx, EINVAL, true, "trust is on or off, not '2'", "vf",
+		     "set", "pf0", "vf", "0", "trust", "2");
+	ASSERT_FAILS(ctx, EINVAL, true,
+		     "max_tx_rate is 0 (unlimited) to 1000000 Mbit/s, not '-5'",
 		     "vf", "set", "pf0", "vf", "0", "max_tx_rate", "-5");
-	ASSERT_FAILS(ctx, EINVAL, true, "storm_pps is 0..100000000 packets per second", "vf", "set",
-		     "pf0", "vf", "0", "storm_pps", "x");
-	ASSERT_FAILS(ctx, EINVAL, true, "bad state 'up': auto, enable or disable", "vf", "set",
+	ASSERT_FAILS(ctx, EINVAL, true,
+		     "storm_pps is 0..100000000 packets per second", "vf",
+		     "set", "pf0", "vf", "0", "storm_pps", "x");
+	ASSERT_FAILS(ctx, EINVAL, true,
+		     "bad state 'up': auto, enable or disable", "vf", "set",
 		     "pf0", "vf", "0", "state", "up");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set", "pf0", "vf", "0",
-		     "state");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf show [PF]", "vf", "show", "a", "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf set PF vf N", "vf", "set",
+		     "pf0", "vf", "0", "state");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: vf show [PF]", "vf", "show",
+		     "a", "b");
 
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: stats [PORT]", "stats", "a", "b");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: map-rep [PF]", "map-rep", "a", "b");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: teardown [--force]", "teardown", "now");
-	ASSERT_FAILS(ctx, EINVAL, true, "usage: teardown [--force]", "teardown", "--force",
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: stats [PORT]", "stats", "a",
+		     "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: map-rep [PF]", "map-rep", "a",
+		     "b");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: teardown [--force]", "teardown",
 		     "now");
+	ASSERT_FAILS(ctx, EINVAL, true, "usage: teardown [--force]", "teardown",
+		     "--force", "now");
 	vflagd_close(ctx);
 }
 
@@ -330,18 +372,22 @@ static void test_run_empty_eswitch(void **state)
 	struct res r;
 
 	assert_non_null(sw);
-	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "pf", "set", "pf0", "numvfs", "2");
-	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "pf", "set", "pf0", "spoofchk", "on");
-	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "pf", "del", "pf0", "--force");
-	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "vf", "set", "pf0", "vf", "0", "mac",
-		     "02:00:00:00:00:01");
-	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "vf", "set", "pf0", "vf", "0", "state",
-		     "disable");
-	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf9", "bond", "add", "b0", "mode", "1",
-		     "members", "pf9");
-	ASSERT_FAILS(ctx, EINVAL, true, "bad PF name 'PF0'", "pf", "add", "PF0", "dev", "eth1");
-	ASSERT_FAILS(ctx, EINVAL, true, "bad PCI address 'bogus'", "pf", "add", "pf0", "dev",
-		     "eth1", "pci", "bogus");
+	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "pf", "set", "pf0",
+		     "numvfs", "2");
+	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "pf", "set", "pf0",
+		     "spoofchk", "on");
+	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "pf", "del", "pf0",
+		     "--force");
+	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "vf", "set", "pf0",
+		     "vf", "0", "mac", "02:00:00:00:00:01");
+	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf0", "vf", "set", "pf0",
+		     "vf", "0", "state", "disable");
+	ASSERT_FAILS(ctx, ENOENT, false, "no PF named pf9", "bond", "add", "b0",
+		     "mode", "1", "members", "pf9");
+	ASSERT_FAILS(ctx, EINVAL, true, "bad PF name 'PF0'", "pf", "add", "PF0",
+		     "dev", "eth1");
+	ASSERT_FAILS(ctx, EINVAL, true, "bad PCI address 'bogus'", "pf", "add",
+		     "pf0", "dev", "eth1", "pci", "bogus");
 	ASSERT_FAILS(ctx, ENOENT, false, "eth9", "stats", "eth9");
 
 	r = RUN(ctx, "show");
@@ -372,7 +418,8 @@ static void test_run_empty_eswitch(void **state)
 static void test_run_through_ctl_handle_line(void **state)
 {
 	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
-	const char *bad = "{\"argv\":[\"bond\",\"add\",\"b0\",\"mode\",\"balance-rr\"]}";
+	const char *bad =
+	    "{\"argv\":[\"bond\",\"add\",\"b0\",\"mode\",\"balance-rr\"]}";
 	const char *good = "{\"argv\":[\"bond\",\"show\"]}";
 	char *reply;
 	json_t *j;
@@ -381,9 +428,11 @@ static void test_run_through_ctl_handle_line(void **state)
 	j = json_loads(reply, 0, NULL);
 	assert_non_null(j);
 	assert_false(json_is_true(json_object_get(j, "ok")));
-	assert_int_equal(json_integer_value(json_object_get(j, "errno")), EINVAL);
+	assert_int_equal(json_integer_value(json_object_get(j, "errno")),
+			 EINVAL);
 	assert_true(json_is_true(json_object_get(j, "usage")));
-	assert_non_null(strstr(json_string_value(json_object_get(j, "error")), "balance-rr"));
+	assert_non_null(strstr(json_string_value(json_object_get(j, "error")),
+			       "balance-rr"));
 	json_decref(j);
 	free(reply);
 
@@ -433,7 +482,8 @@ static void write_file(const char *path, const char *text)
 
 /* Loads `text` on an empty eswitch; checks the return and, for an
  * error, that err is exactly "PATH:<suffix>" (suffix NULL: success). */
-static void assert_load(struct cfx *c, const char *text, int ret, const char *suffix)
+static void assert_load(struct cfx *c, const char *text, int ret,
+			const char *suffix)
 {
 	struct eswitch *sw = eswitch_create(NULL, NULL);
 	struct vflagd *ctx = vflagd_open_on(NULL, sw, NULL);
@@ -441,11 +491,13 @@ static void assert_load(struct cfx *c, const char *text, int ret, const char *su
 
 	assert_non_null(sw);
 	write_file(c->path, text);
-	assert_int_equal(command_config_load(ctx, c->path, err, sizeof(err)), ret);
+	assert_int_equal(command_config_load(ctx, c->path, err, sizeof(err)),
+			 ret);
 	if (suffix) {
 		snprintf(want, sizeof(want), "%s:%s", c->path, suffix);
 		if (strncmp(err, want, strlen(want)))
-			fail_msg("got '%s', want it to start with '%s'", err, want);
+			fail_msg("got '%s', want it to start with '%s'", err,
+				 want);
 	}
 	vflagd_close(ctx);
 	eswitch_destroy(sw);
@@ -457,7 +509,8 @@ static void test_config_missing_file(void **state)
 	struct vflagd *ctx = vflagd_open_on(NULL, NULL, NULL);
 	char err[1024] = "", want[256];
 
-	assert_int_equal(command_config_load(ctx, c->path, err, sizeof(err)), -ENOENT);
+	assert_int_equal(command_config_load(ctx, c->path, err, sizeof(err)),
+			 -ENOENT);
 	snprintf(want, sizeof(want), "%s: %s", c->path, strerror(ENOENT));
 	assert_string_equal(err, want);
 	vflagd_close(ctx);
@@ -479,12 +532,15 @@ static void test_config_ok(void **state)
 			    "  # indented comment\n"
 			    "bond show\n"
 			    "log \"level\" debug");
-	assert_int_equal(command_config_load(ctx, c->path, err, sizeof(err)), 0);
-	assert_int_equal(log_get_level(), LOG_LVL_DEBUG); /* the last line ran */
+	assert_int_equal(command_config_load(ctx, c->path, err, sizeof(err)),
+			 0);
+	assert_int_equal(log_get_level(),
+			 LOG_LVL_DEBUG); /* the last line ran */
 	log_set_level(old);
 
 	write_file(c->path, "");
-	assert_int_equal(command_config_load(ctx, c->path, err, sizeof(err)), 0);
+	assert_int_equal(command_config_load(ctx, c->path, err, sizeof(err)),
+			 0);
 	vflagd_close(ctx);
 }
 
@@ -507,13 +563,14 @@ static void test_config_stops_at_first_error(void **state)
 
 static void test_config_refusal_keeps_errno(void **state)
 {
-	assert_load(*state, "\n\n\n\npf set pf0 numvfs 2\n", -ENOENT, "5: no PF named pf0");
+	assert_load(*state, "\n\n\n\npf set pf0 numvfs 2\n", -ENOENT,
+		    "5: no PF named pf0");
 }
 
 static void test_config_unterminated_quote(void **state)
 {
-	assert_load(*state, "log level info\nvf set pf0 vf 0 netns \"vm 1\n", -EINVAL,
-		    "2: unterminated quote");
+	assert_load(*state, "log level info\nvf set pf0 vf 0 netns \"vm 1\n",
+		    -EINVAL, "2: unterminated quote");
 }
 
 static void test_config_too_many_words(void **state)
@@ -541,27 +598,35 @@ static void test_config_line_too_long(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_split_words),
-		cmocka_unit_test(test_split_quotes),
-		cmocka_unit_test(test_split_comments),
-		cmocka_unit_test(test_split_unterminated_quote),
-		cmocka_unit_test(test_split_too_many_words),
-		cmocka_unit_test(test_split_protocol_limit),
-		cmocka_unit_test(test_run_unknown_object_and_verb),
-		cmocka_unit_test(test_run_log_level),
-		cmocka_unit_test(test_run_bond_add_refusals),
-		cmocka_unit_test(test_run_no_such_bond),
-		cmocka_unit_test(test_run_pf_vf_refusals),
-		cmocka_unit_test(test_run_empty_eswitch),
-		cmocka_unit_test(test_run_through_ctl_handle_line),
-		cmocka_unit_test_setup_teardown(test_config_missing_file, cfg_setup, cfg_teardown),
-		cmocka_unit_test_setup_teardown(test_config_ok, cfg_setup, cfg_teardown),
-		cmocka_unit_test_setup_teardown(test_config_bad_line_3, cfg_setup, cfg_teardown),
-		cmocka_unit_test_setup_teardown(test_config_stops_at_first_error, cfg_setup, cfg_teardown),
-		cmocka_unit_test_setup_teardown(test_config_refusal_keeps_errno, cfg_setup, cfg_teardown),
-		cmocka_unit_test_setup_teardown(test_config_unterminated_quote, cfg_setup, cfg_teardown),
-		cmocka_unit_test_setup_teardown(test_config_too_many_words, cfg_setup, cfg_teardown),
-		cmocka_unit_test_setup_teardown(test_config_line_too_long, cfg_setup, cfg_teardown),
+	    cmocka_unit_test(test_split_words),
+	    cmocka_unit_test(test_split_quotes),
+	    cmocka_unit_test(test_split_comments),
+	    cmocka_unit_test(test_split_unterminated_quote),
+	    cmocka_unit_test(test_split_too_many_words),
+	    cmocka_unit_test(test_split_protocol_limit),
+	    cmocka_unit_test(test_run_unknown_object_and_verb),
+	    cmocka_unit_test(test_run_log_level),
+	    cmocka_unit_test(test_run_bond_add_refusals),
+	    cmocka_unit_test(test_run_no_such_bond),
+	    cmocka_unit_test(test_run_pf_vf_refusals),
+	    cmocka_unit_test(test_run_empty_eswitch),
+	    cmocka_unit_test(test_run_through_ctl_handle_line),
+	    cmocka_unit_test_setup_teardown(test_config_missing_file, cfg_setup,
+					    cfg_teardown),
+	    cmocka_unit_test_setup_teardown(test_config_ok, cfg_setup,
+					    cfg_teardown),
+	    cmocka_unit_test_setup_teardown(test_config_bad_line_3, cfg_setup,
+					    cfg_teardown),
+	    cmocka_unit_test_setup_teardown(test_config_stops_at_first_error,
+					    cfg_setup, cfg_teardown),
+	    cmocka_unit_test_setup_teardown(test_config_refusal_keeps_errno,
+					    cfg_setup, cfg_teardown),
+	    cmocka_unit_test_setup_teardown(test_config_unterminated_quote,
+					    cfg_setup, cfg_teardown),
+	    cmocka_unit_test_setup_teardown(test_config_too_many_words,
+					    cfg_setup, cfg_teardown),
+	    cmocka_unit_test_setup_teardown(test_config_line_too_long,
+					    cfg_setup, cfg_teardown),
 	};
 
 	log_set_quiet(true);

@@ -35,13 +35,13 @@ struct fake {
 	/* the answer */
 	int error;
 	bool usage;
-	const char *msg;   /* copied into err when non-NULL */
-	json_t *data;      /* returned (reference handed over), NULL: none */
-	bool echo;         /* data = {"argv0": argv[0], "argc": argc} */
+	const char *msg; /* copied into err when non-NULL */
+	json_t *data;	 /* returned (reference handed over), NULL: none */
+	bool echo;	 /* data = {"argv0": argv[0], "argc": argc} */
 };
 
-static json_t *fake_handler(void *ctx, int argc, char **argv, int *error, bool *usage,
-			    char *err, size_t errlen)
+static json_t *fake_handler(void *ctx, int argc, char **argv, int *error,
+			    bool *usage, char *err, size_t errlen)
 {
 	struct fake *f = ctx;
 	json_t *data = f->data;
@@ -96,20 +96,23 @@ static json_t *reply_parse(const char *line)
 		assert_true(json_is_string(e));
 		assert_true(json_string_length(e) > 0);
 		assert_true(json_is_integer(json_object_get(j, "errno")));
-		assert_true(json_integer_value(json_object_get(j, "errno")) > 0);
+		assert_true(json_integer_value(json_object_get(j, "errno")) >
+			    0);
 		assert_true(json_is_boolean(json_object_get(j, "usage")));
 	}
 	return j;
 }
 
 /* Checks a failure reply: errno, usage and a message containing `what`. */
-static void assert_failure(const char *line, int error, bool usage, const char *what)
+static void assert_failure(const char *line, int error, bool usage,
+			   const char *what)
 {
 	json_t *j = reply_parse(line);
 	const char *msg;
 
 	assert_false(json_is_true(json_object_get(j, "ok")));
-	assert_int_equal(json_integer_value(json_object_get(j, "errno")), error);
+	assert_int_equal(json_integer_value(json_object_get(j, "errno")),
+			 error);
 	assert_int_equal(json_is_true(json_object_get(j, "usage")), usage);
 	msg = json_string_value(json_object_get(j, "error"));
 	if (!strstr(msg, what))
@@ -121,7 +124,7 @@ static void assert_failure(const char *line, int error, bool usage, const char *
  * with a usage error whose message contains `what`. */
 static void assert_refused_len(const char *req, size_t len, const char *what)
 {
-	struct fake f = { .echo = true };
+	struct fake f = {.echo = true};
 	char *reply = ctl_handle_line(req, len, fake_handler, &f);
 
 	assert_int_equal(f.calls, 0);
@@ -153,8 +156,9 @@ static char *request_of(int n, const char *word)
 
 static void test_valid_request_reaches_handler(void **state)
 {
-	const char *req = "{\"argv\": [\"pf\", \"add\", \"pf0\", \"dev\", \"eth1\"]}";
-	struct fake f = { .echo = true };
+	const char *req =
+	    "{\"argv\": [\"pf\", \"add\", \"pf0\", \"dev\", \"eth1\"]}";
+	struct fake f = {.echo = true};
 	char *reply = ctl_handle_line(req, strlen(req), fake_handler, &f);
 	json_t *j;
 
@@ -168,20 +172,25 @@ static void test_valid_request_reaches_handler(void **state)
 	assert_true(f.argv_terminated);
 	j = reply_parse(reply);
 	assert_true(json_is_true(json_object_get(j, "ok")));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "data"), "argv0")), "pf");
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(j, "data"), "argv0")),
+			    "pf");
 	json_decref(j);
 	free(reply);
 }
 
 static void test_parse_gives_argv(void **state)
 {
-	const char *req = "{\"argv\":[\"vf\",\"set\",\"pf0\",\"vf\",\"0\",\"netns\",\"my ns\"]}";
+	const char *req = "{\"argv\":[\"vf\",\"set\",\"pf0\",\"vf\",\"0\","
+			  "\"netns\",\"my ns\"]}";
 	const char *argv[VFLAG_CTL_MAX_ARGS + 1];
 	char err[256] = "";
 	json_t *j = NULL;
 	int argc = 0;
 
-	assert_int_equal(ctl_request_parse(req, strlen(req), &j, &argc, argv, err, sizeof(err)), 0);
+	assert_int_equal(ctl_request_parse(req, strlen(req), &j, &argc, argv,
+					   err, sizeof(err)),
+			 0);
 	assert_non_null(j);
 	assert_int_equal(argc, 7);
 	assert_string_equal(argv[6], "my ns");
@@ -189,7 +198,9 @@ static void test_parse_gives_argv(void **state)
 	json_decref(j);
 
 	/* refused: *req is left NULL and err says why */
-	assert_int_equal(ctl_request_parse("{}", 2, &j, &argc, argv, err, sizeof(err)), -EINVAL);
+	assert_int_equal(
+	    ctl_request_parse("{}", 2, &j, &argc, argv, err, sizeof(err)),
+	    -EINVAL);
 	assert_null(j);
 	assert_non_null(strstr(err, "argv"));
 }
@@ -198,8 +209,9 @@ static void test_parse_gives_argv(void **state)
 static void test_line_is_bounded_by_len(void **state)
 {
 	const char buf[] = "{\"argv\":[\"show\"]}GARBAGE";
-	struct fake f = { 0 };
-	char *reply = ctl_handle_line(buf, strlen("{\"argv\":[\"show\"]}"), fake_handler, &f);
+	struct fake f = {0};
+	char *reply = ctl_handle_line(buf, strlen("{\"argv\":[\"show\"]}"),
+				      fake_handler, &f);
 	json_t *j = reply_parse(reply);
 
 	assert_int_equal(f.calls, 1);
@@ -212,7 +224,7 @@ static void test_line_is_bounded_by_len(void **state)
 static void test_extra_keys_and_crlf_accepted(void **state)
 {
 	const char *req = " {\"argv\":[\"show\"],\"id\":7}\r";
-	struct fake f = { 0 };
+	struct fake f = {0};
 	char *reply = ctl_handle_line(req, strlen(req), fake_handler, &f);
 	json_t *j = reply_parse(reply);
 
@@ -232,16 +244,20 @@ static void test_malformed_refused(void **state)
 	assert_refused("\"show\"", "not JSON");
 	assert_refused("null", "not JSON");
 	assert_refused("{}", "object with an \"argv\" array");
-	assert_refused("{\"args\":[\"show\"]}", "object with an \"argv\" array");
-	assert_refused("{\"argv\":\"pf show\"}", "object with an \"argv\" array");
-	assert_refused("{\"argv\":{\"0\":\"show\"}}", "object with an \"argv\" array");
+	assert_refused("{\"args\":[\"show\"]}",
+		       "object with an \"argv\" array");
+	assert_refused("{\"argv\":\"pf show\"}",
+		       "object with an \"argv\" array");
+	assert_refused("{\"argv\":{\"0\":\"show\"}}",
+		       "object with an \"argv\" array");
 	assert_refused("{\"argv\":null}", "object with an \"argv\" array");
 	assert_refused("{\"argv\":[]}", "1 to 64 words");
 	assert_refused("{\"argv\":[\"pf\",1]}", "argv[1] must be a string");
 	assert_refused("{\"argv\":[\"pf\",null]}", "argv[1] must be a string");
 	assert_refused("{\"argv\":[[\"pf\"]]}", "argv[0] must be a string");
 	assert_refused("{\"argv\":[\"pf\",true]}", "argv[1] must be a string");
-	assert_refused("{\"argv\":[\"pf\"]} {\"argv\":[\"vf\"]}", "not JSON"); /* two in one line */
+	assert_refused("{\"argv\":[\"pf\"]} {\"argv\":[\"vf\"]}",
+		       "not JSON"); /* two in one line */
 	assert_refused("{\"argv\":[\"pf\"]}x", "not JSON");
 	assert_refused("{\"argv\":[\"pf\"]", "not JSON");
 	assert_refused("{\"argv\":[\"p\xff\"]}", "not JSON"); /* not UTF-8 */
@@ -268,12 +284,13 @@ static void test_error_text_not_utf8(void **state)
 
 static void test_duplicate_keys_refused(void **state)
 {
-	assert_refused("{\"argv\":[\"pf\",\"show\"],\"argv\":[\"teardown\"]}", "duplicate");
+	assert_refused("{\"argv\":[\"pf\",\"show\"],\"argv\":[\"teardown\"]}",
+		       "duplicate");
 }
 
 static void test_word_count_limits(void **state)
 {
-	struct fake f = { .echo = true };
+	struct fake f = {.echo = true};
 	char *req = request_of(VFLAG_CTL_MAX_ARGS, "w");
 	char *reply = ctl_handle_line(req, strlen(req), fake_handler, &f);
 	json_t *j = reply_parse(reply);
@@ -294,7 +311,7 @@ static void test_word_count_limits(void **state)
 static void test_word_length_limits(void **state)
 {
 	char word[VFLAG_CTL_MAX_ARG_LEN + 2];
-	struct fake f = { 0 };
+	struct fake f = {0};
 	char *req, *reply;
 	json_t *j;
 
@@ -321,7 +338,7 @@ static void test_word_length_limits(void **state)
 static void test_word_length_is_bytes(void **state)
 {
 	char word[VFLAG_CTL_MAX_ARG_LEN + 2] = "";
-	struct fake f = { 0 };
+	struct fake f = {0};
 	char *req, *reply;
 
 	for (int i = 0; i < VFLAG_CTL_MAX_ARG_LEN / 2; i++)
@@ -342,14 +359,17 @@ static void test_word_length_is_bytes(void **state)
 static void test_handler_error_mapped(void **state)
 {
 	const char *req = "{\"argv\":[\"pf\",\"del\",\"pf9\"]}";
-	struct fake f = { .error = ENOENT, .msg = "no PF named pf9 (see `vflagctl show`)" };
+	struct fake f = {.error = ENOENT,
+			 .msg = "no PF named pf9 (see `vflagctl show`)"};
 	char *reply = ctl_handle_line(req, strlen(req), fake_handler, &f);
 
 	assert_int_equal(f.calls, 1);
 	assert_failure(reply, ENOENT, false, "no PF named pf9");
 	free(reply);
 
-	f = (struct fake){ .error = EINVAL, .usage = true, .msg = "usage: pf del NAME [--force]" };
+	f = (struct fake){.error = EINVAL,
+			  .usage = true,
+			  .msg = "usage: pf del NAME [--force]"};
 	reply = ctl_handle_line(req, strlen(req), fake_handler, &f);
 	assert_failure(reply, EINVAL, true, "usage: pf del");
 	free(reply);
@@ -359,11 +379,13 @@ static void test_handler_error_mapped(void **state)
 static void test_handler_message_escaped(void **state)
 {
 	const char *req = "{\"argv\":[\"x\"]}";
-	struct fake f = { .error = EBUSY, .msg = "a \"quoted\"\\ line\nand another" };
+	struct fake f = {.error = EBUSY,
+			 .msg = "a \"quoted\"\\ line\nand another"};
 	char *reply = ctl_handle_line(req, strlen(req), fake_handler, &f);
 	json_t *j = reply_parse(reply);
 
-	assert_string_equal(json_string_value(json_object_get(j, "error")), f.msg);
+	assert_string_equal(json_string_value(json_object_get(j, "error")),
+			    f.msg);
 	json_decref(j);
 	free(reply);
 }
@@ -371,7 +393,7 @@ static void test_handler_message_escaped(void **state)
 static void test_handler_error_without_message(void **state)
 {
 	const char *req = "{\"argv\":[\"x\"]}";
-	struct fake f = { .error = EBUSY };
+	struct fake f = {.error = EBUSY};
 	char *reply = ctl_handle_line(req, strlen(req), fake_handler, &f);
 
 	assert_failure(reply, EBUSY, false, strerror(EBUSY));
@@ -382,7 +404,8 @@ static void test_handler_error_without_message(void **state)
 static void test_handler_error_drops_data(void **state)
 {
 	const char *req = "{\"argv\":[\"x\"]}";
-	struct fake f = { .error = EIO, .msg = "broken", .data = json_pack("{s:i}", "n", 1) };
+	struct fake f = {
+	    .error = EIO, .msg = "broken", .data = json_pack("{s:i}", "n", 1)};
 	char *reply = ctl_handle_line(req, strlen(req), fake_handler, &f);
 
 	assert_failure(reply, EIO, false, "broken");
@@ -392,14 +415,15 @@ static void test_handler_error_drops_data(void **state)
 static void test_handler_success_data(void **state)
 {
 	const char *req = "{\"argv\":[\"bond\",\"show\"]}";
-	struct fake f = { .data = json_pack("{s:[s]}", "bonds", "bond0") };
+	struct fake f = {.data = json_pack("{s:[s]}", "bonds", "bond0")};
 	char *reply = ctl_handle_line(req, strlen(req), fake_handler, &f);
 	json_t *j = reply_parse(reply);
 
 	assert_true(json_is_true(json_object_get(j, "ok")));
-	assert_string_equal(json_string_value(json_array_get(
-				    json_object_get(json_object_get(j, "data"), "bonds"), 0)),
-			    "bond0");
+	assert_string_equal(
+	    json_string_value(json_array_get(
+		json_object_get(json_object_get(j, "data"), "bonds"), 0)),
+	    "bond0");
 	assert_null(strchr(reply, ' ')); /* compact */
 	json_decref(j);
 	free(reply);
@@ -433,7 +457,8 @@ static int srv_setup(void **state)
 	fx->loop = loop_create();
 	assert_non_null(fx->loop);
 	fx->fake.echo = true;
-	fx->srv = ctl_server_open(fx->loop, fx->path, fake_handler, &fx->fake, err, sizeof(err));
+	fx->srv = ctl_server_open(fx->loop, fx->path, fake_handler, &fx->fake,
+				  err, sizeof(err));
 	if (!fx->srv)
 		fail_msg("ctl_server_open: %s", err);
 	*state = fx;
@@ -462,14 +487,15 @@ static void pump(struct fx *fx)
 
 static struct client *client_open(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct client *c = calloc(1, sizeof(*c));
 
 	assert_non_null(c);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	assert_true(c->fd >= 0);
-	assert_int_equal(connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)),
+			 0);
 	return c;
 }
 
@@ -480,12 +506,14 @@ static void client_close(struct client *c)
 }
 
 /* Writes all of buf, running the server whenever the socket is full. */
-static void client_write(struct fx *fx, struct client *c, const void *buf, size_t len)
+static void client_write(struct fx *fx, struct client *c, const void *buf,
+			 size_t len)
 {
 	size_t off = 0;
 
 	for (int tries = 0; off < len; tries++) {
-		ssize_t n = send(c->fd, (const char *)buf + off, len - off, MSG_NOSIGNAL);
+		ssize_t n = send(c->fd, (const char *)buf + off, len - off,
+				 MSG_NOSIGNAL);
 
 		assert_true(tries < 1000);
 		if (n < 0) {
@@ -519,7 +547,8 @@ static char *client_read_line(struct fx *fx, struct client *c)
 			return line;
 		}
 		assert_true(c->len < sizeof(c->buf));
-		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+		n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len,
+			 MSG_DONTWAIT);
 		if (n > 0) {
 			c->len += (size_t)n;
 			continue;
@@ -560,7 +589,8 @@ static void assert_echo(const char *line, const char *word)
 	assert_non_null(line);
 	j = reply_parse(line);
 	assert_true(json_is_true(json_object_get(j, "ok")));
-	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "data"), "argv0")),
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(j, "data"), "argv0")),
 			    word);
 	json_decref(j);
 }
@@ -584,7 +614,8 @@ static void test_server_roundtrip(void **state)
 	struct client *c = client_open(fx->path);
 
 	roundtrip(fx, c, "show");
-	roundtrip(fx, c, "stats"); /* the connection stays open between requests */
+	roundtrip(fx, c,
+		  "stats"); /* the connection stays open between requests */
 	assert_int_equal(fx->fake.calls, 2);
 	client_close(c);
 }
@@ -595,7 +626,8 @@ static void test_server_two_requests_one_write(void **state)
 	struct client *c = client_open(fx->path);
 	char *a, *b;
 
-	client_puts(fx, c, "{\"argv\":[\"first\"]}\n{\"argv\":[\"second\",\"x\"]}\n");
+	client_puts(fx, c,
+		    "{\"argv\":[\"first\"]}\n{\"argv\":[\"second\",\"x\"]}\n");
 	a = client_read_line(fx, c);
 	b = client_read_line(fx, c);
 	assert_echo(a, "first");
@@ -614,7 +646,8 @@ static void test_server_bad_line_between_good_ones(void **state)
 	struct client *c = client_open(fx->path);
 	char *l;
 
-	client_puts(fx, c, "{\"argv\":[\"a\"]}\nnot json\n\n{\"argv\":[\"b\"]}\n");
+	client_puts(fx, c,
+		    "{\"argv\":[\"a\"]}\nnot json\n\n{\"argv\":[\"b\"]}\n");
 	l = client_read_line(fx, c);
 	assert_echo(l, "a");
 	free(l);
@@ -635,11 +668,13 @@ static void test_server_request_split_over_writes(void **state)
 {
 	struct fx *fx = *state;
 	struct client *c = client_open(fx->path);
-	const char *parts[] = { "{\"ar", "gv\":[\"bond\",", "\"show\"]", "}", "\n" };
+	const char *parts[] = {"{\"ar", "gv\":[\"bond\",", "\"show\"]", "}",
+			       "\n"};
 	char *line;
 
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-		assert_int_equal(fx->fake.calls, 0); /* nothing before the '\n' */
+		assert_int_equal(fx->fake.calls,
+				 0); /* nothing before the '\n' */
 		client_puts(fx, c, parts[i]);
 		pump(fx);
 	}
@@ -746,7 +781,8 @@ static void test_server_socket_mode_any_umask(void **state)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/other.sock", fx->dir);
-	srv = ctl_server_open(fx->loop, path, fake_handler, &fx->fake, err, sizeof(err));
+	srv = ctl_server_open(fx->loop, path, fake_handler, &fx->fake, err,
+			      sizeof(err));
 	assert_int_equal(umask(old), 0);
 	assert_non_null(srv);
 	assert_int_equal(stat(path, &st), 0);
@@ -763,7 +799,8 @@ static void test_server_second_open_refused(void **state)
 	struct client *c;
 	struct stat st;
 
-	srv2 = ctl_server_open(loop2, fx->path, fake_handler, &fx->fake, err, sizeof(err));
+	srv2 = ctl_server_open(loop2, fx->path, fake_handler, &fx->fake, err,
+			       sizeof(err));
 	assert_null(srv2);
 	assert_non_null(strstr(err, "another vflagd"));
 	assert_non_null(strstr(err, fx->path));
@@ -779,9 +816,9 @@ static void test_server_second_open_refused(void **state)
 static void test_server_stale_socket_replaced(void **state)
 {
 	struct fx *fx = *state;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct loop *loop = loop_create();
-	struct fx fx2 = { .loop = loop, .fake = { .echo = true } };
+	struct fx fx2 = {.loop = loop, .fake = {.echo = true}};
 	char path[160], err[256] = "";
 	struct client *c;
 	int fd;
@@ -794,7 +831,8 @@ static void test_server_stale_socket_replaced(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	close(fd);
 
-	fx2.srv = ctl_server_open(loop, path, fake_handler, &fx2.fake, err, sizeof(err));
+	fx2.srv = ctl_server_open(loop, path, fake_handler, &fx2.fake, err,
+				  sizeof(err));
 	if (!fx2.srv)
 		fail_msg("stale socket not replaced: %s", err);
 	c = client_open(path);
@@ -827,7 +865,8 @@ static void test_server_path_too_long(void **state)
 	memset(path, 'p', sizeof(path) - 1);
 	path[0] = '/';
 	path[sizeof(path) - 1] = 0;
-	assert_null(ctl_server_open(fx->loop, path, fake_handler, &fx->fake, err, sizeof(err)));
+	assert_null(ctl_server_open(fx->loop, path, fake_handler, &fx->fake,
+				    err, sizeof(err)));
 	assert_non_null(strstr(err, "too long"));
 }
 
@@ -870,36 +909,51 @@ static void test_server_client_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_request_reaches_handler),
-		cmocka_unit_test(test_parse_gives_argv),
-		cmocka_unit_test(test_line_is_bounded_by_len),
-		cmocka_unit_test(test_extra_keys_and_crlf_accepted),
-		cmocka_unit_test(test_malformed_refused),
-		cmocka_unit_test(test_nul_in_word_refused),
-		cmocka_unit_test(test_error_text_not_utf8),
-		cmocka_unit_test(test_duplicate_keys_refused),
-		cmocka_unit_test(test_word_count_limits),
-		cmocka_unit_test(test_word_length_limits),
-		cmocka_unit_test(test_word_length_is_bytes),
-		cmocka_unit_test(test_handler_error_mapped),
-		cmocka_unit_test(test_handler_message_escaped),
-		cmocka_unit_test(test_handler_error_without_message),
-		cmocka_unit_test(test_handler_error_drops_data),
-		cmocka_unit_test(test_handler_success_data),
-		cmocka_unit_test_setup_teardown(test_server_roundtrip, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_two_requests_one_write, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_bad_line_between_good_ones, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_request_split_over_writes, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_reply_after_shutdown_wr, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_line_too_long, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_line_limit_boundary, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_socket_mode, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_socket_mode_any_umask, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_second_open_refused, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_stale_socket_replaced, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_close_removes_file, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_path_too_long, srv_setup, srv_teardown),
-		cmocka_unit_test_setup_teardown(test_server_client_limit, srv_setup, srv_teardown),
+	    cmocka_unit_test(test_valid_request_reaches_handler),
+	    cmocka_unit_test(test_parse_gives_argv),
+	    cmocka_unit_test(test_line_is_bounded_by_len),
+	    cmocka_unit_test(test_extra_keys_and_crlf_accepted),
+	    cmocka_unit_test(test_malformed_refused),
+	    cmocka_unit_test(test_nul_in_word_refused),
+	    cmocka_unit_test(test_error_text_not_utf8),
+	    cmocka_unit_test(test_duplicate_keys_refused),
+	    cmocka_unit_test(test_word_count_limits),
+	    cmocka_unit_test(test_word_length_limits),
+	    cmocka_unit_test(test_word_length_is_bytes),
+	    cmocka_unit_test(test_handler_error_mapped),
+	    cmocka_unit_test(test_handler_message_escaped),
+	    cmocka_unit_test(test_handler_error_without_message),
+	    cmocka_unit_test(test_handler_error_drops_data),
+	    cmocka_unit_test(test_handler_success_data),
+	    cmocka_unit_test_setup_teardown(test_server_roundtrip, srv_setup,
+					    srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_server_two_requests_one_write,
+					    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_server_bad_line_between_good_ones, srv_setup,
+		srv_teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_server_request_split_over_writes, srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_server_reply_after_shutdown_wr,
+					    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_server_line_too_long,
+					    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_server_line_limit_boundary,
+					    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_server_socket_mode, srv_setup,
+					    srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_server_socket_mode_any_umask,
+					    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_server_second_open_refused,
+					    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_server_stale_socket_replaced,
+					    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_server_close_removes_file,
+					    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_server_path_too_long,
+					    srv_setup, srv_teardown),
+	    cmocka_unit_test_setup_teardown(test_server_client_limit, srv_setup,
+					    srv_teardown),
 	};
 
 	log_set_quiet(true);

@@ -59,7 +59,8 @@ static void test_active_backup(void **state)
 	assert_json(
 	    reply_bond_json(&st),
 	    "{\"name\":\"bond0\",\"mode\":\"active-backup\",\"mode_num\":1,"
-	    "\"xmit_hash_policy\":\"layer2\",\"port_select\":\"queue_affinity\",\"miimon\":100,\"updelay\":0,"
+	    "\"xmit_hash_policy\":\"layer2\",\"port_select\":\"queue_"
+	    "affinity\",\"miimon\":100,\"updelay\":0,"
 	    "\"downdelay\":0,\"primary\":\"pfa\",\"carrier\":true,"
 	    "\"members\":[{\"name\":\"pfa\",\"dev\":\"up0\",\"link\":\"up\","
 	    "\"mac\":\"02:00:00:00:0a:01\",\"state\":\"active\",\"tx\":true,"
@@ -72,7 +73,8 @@ static void test_active_backup(void **state)
 	assert_json(
 	    reply_bond_json(&st),
 	    "{\"name\":\"bond0\",\"mode\":\"active-backup\",\"mode_num\":1,"
-	    "\"xmit_hash_policy\":\"layer2\",\"port_select\":\"queue_affinity\",\"miimon\":100,\"updelay\":0,"
+	    "\"xmit_hash_policy\":\"layer2\",\"port_select\":\"queue_"
+	    "affinity\",\"miimon\":100,\"updelay\":0,"
 	    "\"downdelay\":0,\"primary\":null,\"carrier\":false,"
 	    "\"members\":[],\"active\":null}");
 }
@@ -121,7 +123,8 @@ static void test_8023ad(void **state)
 	assert_json(
 	    reply_bond_json(&st),
 	    "{\"name\":\"bond0\",\"mode\":\"802.3ad\",\"mode_num\":4,"
-	    "\"xmit_hash_policy\":\"layer3+4\",\"port_select\":\"queue_affinity\",\"miimon\":100,\"updelay\":0,"
+	    "\"xmit_hash_policy\":\"layer3+4\",\"port_select\":\"queue_"
+	    "affinity\",\"miimon\":100,\"updelay\":0,"
 	    "\"downdelay\":0,\"primary\":null,\"carrier\":true,\"members\":["
 	    "{\"name\":\"pfa\",\"dev\":\"up0\",\"link\":\"up\",\"mac\":\"02:00:"
 	    "00:00:0a:01\","
@@ -176,7 +179,8 @@ static void test_xmit(void **state)
 	assert_json(reply_bond_xmit_json("bond0", &x),
 		    "{\"bond\":\"bond0\",\"xmit_hash_policy\":\"layer3+4\","
 		    "\"port_select\":\"queue_affinity\",\"hashed_by\":"
-		    "\"layer3+4\",\"hash\":305419896,\"member\":\"pfb\",\"usable\":[\"pfa\","
+		    "\"layer3+4\",\"hash\":305419896,\"member\":\"pfb\","
+		    "\"usable\":[\"pfa\","
 		    "\"pfb\"]}");
 	x = (struct bond_xmit){.hash = 7};
 	assert_json(

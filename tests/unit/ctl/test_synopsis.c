@@ -23,7 +23,8 @@ static int doc_commands(char lines[][512], int max)
 	FILE *f = fopen(doc_path, "r");
 	char buf[512];
 	int n = 0;
-	int state = 0; /* 0 before the heading, 1 in its prose, 2 in the block */
+	int state =
+	    0; /* 0 before the heading, 1 in its prose, 2 in the block */
 
 	assert_non_null(f);
 	while (fgets(buf, sizeof(buf), f)) {
@@ -65,7 +66,8 @@ static void test_table_in_doc(void **state)
 				break;
 		}
 		if (j == n)
-			fail_msg("doc/ctl.md lacks \"%s\"", ctl_synopses[i].line);
+			fail_msg("doc/ctl.md lacks \"%s\"",
+				 ctl_synopses[i].line);
 	}
 	for (int j = 0; j < n; j++) {
 		size_t i;
@@ -75,7 +77,8 @@ static void test_table_in_doc(void **state)
 				break;
 		}
 		if (i == ctl_synopses_count)
-			fail_msg("doc/ctl.md has \"%s\", the table does not", lines[j]);
+			fail_msg("doc/ctl.md has \"%s\", the table does not",
+				 lines[j]);
 	}
 }
 
@@ -89,7 +92,8 @@ static void test_usage_lines(void **state)
 	assert_string_equal(ctl_synopsis_usage("pf", "set", buf, sizeof(buf)),
 			    "usage: pf set NAME numvfs N [type veth|tap] | "
 			    "pf set NAME spoofchk on|off");
-	assert_string_equal(ctl_synopsis_usage("nosuch", NULL, buf, sizeof(buf)), "usage:");
+	assert_string_equal(
+	    ctl_synopsis_usage("nosuch", NULL, buf, sizeof(buf)), "usage:");
 	/* Truncation keeps a terminated string. */
 	ctl_synopsis_usage("bond", NULL, buf, 20);
 	assert_int_equal(strlen(buf), 6);
@@ -98,8 +102,8 @@ static void test_usage_lines(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_in_doc),
-		cmocka_unit_test(test_usage_lines),
+	    cmocka_unit_test(test_table_in_doc),
+	    cmocka_unit_test(test_usage_lines),
 	};
 
 	doc_path = argc > 1 ? argv[1] : "doc/ctl.md";

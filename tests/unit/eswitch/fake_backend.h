@@ -28,9 +28,9 @@ struct fake_dev {
 	bool admin_up;
 	bool carrier;
 	bool tap;
-	bool quiet; /* rep_quiet was called on it */
+	bool quiet;   /* rep_quiet was called on it */
 	uint32_t mtu; /* 0 reads as 1500 */
-	int peer;   /* a veth's other end; 0 = none */
+	int peer;     /* a veth's other end; 0 = none */
 };
 
 struct fake_port {
@@ -98,9 +98,8 @@ void fake_netns_add(struct fake *f, const char *name);
 const struct fake_fdb *fake_fdb_find(const struct fake *f, uint32_t domain,
 				     const uint8_t mac[6]);
 /* The fdb entry of (domain, vlan, mac), or NULL. */
-const struct fake_fdb *fake_fdb_find_vlan(const struct fake *f,
-					  uint32_t domain, uint16_t vlan,
-					  const uint8_t mac[6]);
+const struct fake_fdb *fake_fdb_find_vlan(const struct fake *f, uint32_t domain,
+					  uint16_t vlan, const uint8_t mac[6]);
 unsigned fake_fdb_count(const struct fake *f);
 unsigned fake_ports_attached(const struct fake *f);
 unsigned fake_devs_count(const struct fake *f);

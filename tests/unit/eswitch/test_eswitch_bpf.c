@@ -59,7 +59,6 @@
 #include "lag/xmit_hash.h"
 #include "nl/nl.h"
 
-
 #define LAG_SLOT 3u
 #define DOMAIN_A (ESWITCH_DOMAIN_LAG_BASE + LAG_SLOT)
 #define DOMAIN_B 2u
@@ -349,7 +348,8 @@ static int fx_setup(void **state)
 		struct vflag_flood *fl = dom == DOMAIN_A ? &fl_a : &fl_b;
 
 		if (dp_port_attach(fx->dp, ifindex[p], &e) ||
-		    dp_fdb_set(fx->dp, dom, 0, vf_mac[p], ifindex[p], port_id[p]))
+		    dp_fdb_set(fx->dp, dom, 0, vf_mac[p], ifindex[p],
+			       port_id[p]))
 			goto fail;
 		fl->ifindex[fl->count] = (uint32_t)ifindex[p];
 		fl->port_id[fl->count] = port_id[p];

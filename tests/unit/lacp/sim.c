@@ -16,14 +16,14 @@ static void sim_die(const char *what)
 struct lacp_config sim_default_cfg(unsigned id)
 {
 	struct lacp_config cfg = {
-		.sys_mac = {0x02, 0, 0, 0, 0, (uint8_t)(id + 1)},
-		.sys_priority = 32768,
-		.key = 10,
-		.rate = LACP_RATE_FAST,
-		.active = true,
-		.ad_select = LACP_SELECT_COUNT,
-		.min_links = 0,
-		.aggregate_wait_ms = 2000,
+	    .sys_mac = {0x02, 0, 0, 0, 0, (uint8_t)(id + 1)},
+	    .sys_priority = 32768,
+	    .key = 10,
+	    .rate = LACP_RATE_FAST,
+	    .active = true,
+	    .ad_select = LACP_SELECT_COUNT,
+	    .min_links = 0,
+	    .aggregate_wait_ms = 2000,
 	};
 
 	cfg.name[0] = (char)('A' + id);
@@ -33,10 +33,10 @@ struct lacp_config sim_default_cfg(unsigned id)
 struct lacp_port_config sim_port_cfg(unsigned sys, unsigned port)
 {
 	struct lacp_port_config cfg = {
-		.port_number = (uint16_t)(port + 1),
-		.port_priority = 255,
-		.mac = {0x02, 0, 0, 0, (uint8_t)(sys + 1), (uint8_t)(port + 1)},
-		.speed_mbps = 10000,
+	    .port_number = (uint16_t)(port + 1),
+	    .port_priority = 255,
+	    .mac = {0x02, 0, 0, 0, (uint8_t)(sys + 1), (uint8_t)(port + 1)},
+	    .speed_mbps = 10000,
 	};
 
 	return cfg;
@@ -119,8 +119,8 @@ unsigned sim_add_sys(struct sim *sim, const struct lacp_config *cfg,
 		     unsigned nports)
 {
 	static const struct lacp_ops ops = {
-		.send = sim_send,
-		.changed = sim_changed,
+	    .send = sim_send,
+	    .changed = sim_changed,
 	};
 	struct sim_sys *s;
 	unsigned id = sim->nsys;
@@ -261,10 +261,10 @@ size_t sim_craft_lacpdu(uint8_t *buf, const struct lacp_info *actor,
 			const struct lacp_info *partner)
 {
 	struct lacpdu pdu = {
-		.kind = LACPDU_KIND_LACP,
-		.src_mac = {0x02, 0xee, 0, 0, 0, 1},
-		.actor = *actor,
-		.partner = *partner,
+	    .kind = LACPDU_KIND_LACP,
+	    .src_mac = {0x02, 0xee, 0, 0, 0, 1},
+	    .actor = *actor,
+	    .partner = *partner,
 	};
 
 	return lacpdu_encode(&pdu, buf, LACPDU_FRAME_LEN);
@@ -273,8 +273,8 @@ size_t sim_craft_lacpdu(uint8_t *buf, const struct lacp_info *actor,
 void sim_restart_sys(struct sim *sim, unsigned sys)
 {
 	static const struct lacp_ops ops = {
-		.send = sim_send,
-		.changed = sim_changed,
+	    .send = sim_send,
+	    .changed = sim_changed,
 	};
 	struct sim_sys *s = &sim->sys[sys];
 

@@ -23,11 +23,11 @@
 struct sim;
 
 struct sim_port_log {
-	unsigned tx;                   /* frames sent */
-	uint64_t tx_time[SIM_TX_LOG];  /* when, the first SIM_TX_LOG */
+	unsigned tx;			/* frames sent */
+	uint64_t tx_time[SIM_TX_LOG];	/* when, the first SIM_TX_LOG */
 	uint8_t last[LACPDU_FRAME_LEN]; /* last frame sent */
 	size_t last_len;
-	uint64_t last_rx_time;         /* last frame delivered to it */
+	uint64_t last_rx_time; /* last frame delivered to it */
 	bool rx_any;
 };
 
@@ -38,7 +38,7 @@ struct sim_sys {
 	struct lacp_config cfg;
 	unsigned nports;
 	unsigned changed_calls;
-	int send_err;                  /* returned by send when nonzero */
+	int send_err; /* returned by send when nonzero */
 	struct sim_port_log log[LACP_MAX_PORTS];
 };
 
@@ -46,11 +46,11 @@ struct sim_link {
 	bool used;
 	bool up;
 	unsigned sys[2], port[2];
-	bool drop[2];                  /* drop frames sent by end i */
+	bool drop[2]; /* drop frames sent by end i */
 };
 
 struct sim_frame {
-	unsigned sys, port;            /* destination */
+	unsigned sys, port; /* destination */
 	size_t len;
 	uint8_t data[LACPDU_FRAME_LEN];
 };

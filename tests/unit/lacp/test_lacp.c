@@ -18,9 +18,9 @@
 #define B 1
 #define C 2
 
-#define ALL_SYNC                                                          \
-	(LACP_STATE_ACTIVITY | LACP_STATE_TIMEOUT | LACP_STATE_AGGREGATION | \
-	 LACP_STATE_SYNCHRONIZATION | LACP_STATE_COLLECTING |               \
+#define ALL_SYNC                                                               \
+	(LACP_STATE_ACTIVITY | LACP_STATE_TIMEOUT | LACP_STATE_AGGREGATION |   \
+	 LACP_STATE_SYNCHRONIZATION | LACP_STATE_COLLECTING |                  \
 	 LACP_STATE_DISTRIBUTING)
 
 /* The test's sim, freed by teardown if an assertion jumped out early. */
@@ -210,8 +210,8 @@ static void check_periodic(enum lacp_rate rate, uint64_t period_ms,
 	for (unsigned i = first + 1; i < log->tx; i++)
 		assert_in_range(log->tx_time[i] - log->tx_time[i - 1],
 				period_ms, period_ms + SIM_STEP_MS);
-	assert_string_equal(
-		rx_state(sim, B, 0), "CURRENT"); /* never timed out */
+	assert_string_equal(rx_state(sim, B, 0),
+			    "CURRENT"); /* never timed out */
 	assert_true(all_distributing(sim));
 	sim_free(sim);
 }
@@ -574,9 +574,9 @@ static void test_loop_own_pdu(void **state)
 	uint8_t own[LACPDU_FRAME_LEN];
 
 	memcpy(own, a1->last, sizeof(own));
-	assert_int_equal(lacp_rx(sim->sys[A].lacp, 0, own, sizeof(own),
-				 sim->now),
-			 LACP_RX_LACPDU);
+	assert_int_equal(
+	    lacp_rx(sim->sys[A].lacp, 0, own, sizeof(own), sim->now),
+	    LACP_RX_LACPDU);
 	sim_port_status(sim, A, 0, &st);
 	assert_int_equal(st.counters.rx_looped, 1);
 	assert_true(st.looped);
@@ -619,13 +619,12 @@ static void test_loop_cable(void **state)
 /* ---- transmit --------------------------------------------------------- */
 
 static const struct lacp_info rogue = {
-	.sys_priority = 100,
-	.sys_mac = {0x02, 0xbb, 0, 0, 0, 1},
-	.key = 5,
-	.port_priority = 1,
-	.port = 1,
-	.state = LACP_STATE_ACTIVITY | LACP_STATE_TIMEOUT |
-		 LACP_STATE_AGGREGATION,
+    .sys_priority = 100,
+    .sys_mac = {0x02, 0xbb, 0, 0, 0, 1},
+    .key = 5,
+    .port_priority = 1,
+    .port = 1,
+    .state = LACP_STATE_ACTIVITY | LACP_STATE_TIMEOUT | LACP_STATE_AGGREGATION,
 };
 
 static void test_tx_limit_three_per_second(void **state)
@@ -763,11 +762,11 @@ static void test_marker_response(void **state)
 	struct sim *sim = sim_new();
 	struct sim_port_log *log = &sim->sys[A].log[0];
 	struct lacpdu req = {
-		.kind = LACPDU_KIND_MARKER,
-		.src_mac = {0x02, 0xcc, 0, 0, 0, 9},
-		.marker = {.requester_port = 7,
-			   .requester_system = {0x02, 0xcc, 0, 0, 0, 1},
-			   .requester_transaction_id = 0xdeadbeef},
+	    .kind = LACPDU_KIND_MARKER,
+	    .src_mac = {0x02, 0xcc, 0, 0, 0, 9},
+	    .marker = {.requester_port = 7,
+		       .requester_system = {0x02, 0xcc, 0, 0, 0, 1},
+		       .requester_transaction_id = 0xdeadbeef},
 	};
 	struct lacp_port_config pc = sim_port_cfg(A, 0);
 	struct lacp_port_status st;
@@ -793,8 +792,8 @@ static void test_marker_response(void **state)
 	assert_memory_equal(log->last + 6, pc.mac, 6);
 	assert_int_equal(log->last[12], 0x88);
 	assert_int_equal(log->last[13], 0x09);
-	assert_int_equal(log->last[14], 2);  /* Marker */
-	assert_int_equal(log->last[16], 2);  /* Marker Response TLV */
+	assert_int_equal(log->last[14], 2); /* Marker */
+	assert_int_equal(log->last[16], 2); /* Marker Response TLV */
 	assert_int_equal(log->last[17], 16);
 	assert_int_equal(lacpdu_parse(log->last, log->last_len, &resp),
 			 LACPDU_OK);
@@ -823,16 +822,18 @@ static void test_marker_response(void **state)
 
 struct hostile {
 	const char *what;
-	size_t off;      /* byte to overwrite, or 0 */
+	size_t off; /* byte to overwrite, or 0 */
 	uint8_t val;
-	size_t len;      /* frame length passed in */
+	size_t len; /* frame length passed in */
 	enum lacp_rx_result want;
-	size_t counter;  /* offsetof in struct lacp_port_counters */
+	size_t counter; /* offsetof in struct lacp_port_counters */
 };
 
 #define CNT(f) offsetof(struct lacp_port_counters, f)
-#define BAD(what, off, val, len, cnt)                                     \
-	{ what, off, val, len, LACP_RX_ILLEGAL, CNT(cnt) }
+#define BAD(what, off, val, len, cnt)                                          \
+	{                                                                      \
+		what, off, val, len, LACP_RX_ILLEGAL, CNT(cnt)                 \
+	}
 
 static uint64_t counter_at(const struct lacp_port_counters *c, size_t off)
 {
@@ -845,17 +846,17 @@ static uint64_t counter_at(const struct lacp_port_counters *c, size_t off)
 static void test_hostile_frames_counted_and_harmless(void **state)
 {
 	static const struct hostile cases[] = {
-		BAD("truncated", 0, 0, 60, rx_truncated),
-		BAD("header only", 0, 0, 14, rx_truncated),
-		BAD("not slow", 13, 0x00, 124, rx_not_slow),
-		{"OAM subtype", 14, 3, 124, LACP_RX_UNKNOWN, CNT(unknown_rx)},
-		BAD("version 0", 15, 0, 124, rx_bad_version),
-		BAD("actor TLV type", 16, 9, 124, rx_bad_tlv),
-		BAD("actor TLV len", 17, 21, 124, rx_bad_tlv),
-		BAD("partner TLV len", 37, 2, 124, rx_bad_tlv),
-		BAD("collector len", 57, 0, 124, rx_bad_tlv),
-		BAD("terminator", 72, 7, 124, rx_bad_tlv),
-		BAD("multicast system", 20, 0x01, 124, rx_bad_system),
+	    BAD("truncated", 0, 0, 60, rx_truncated),
+	    BAD("header only", 0, 0, 14, rx_truncated),
+	    BAD("not slow", 13, 0x00, 124, rx_not_slow),
+	    {"OAM subtype", 14, 3, 124, LACP_RX_UNKNOWN, CNT(unknown_rx)},
+	    BAD("version 0", 15, 0, 124, rx_bad_version),
+	    BAD("actor TLV type", 16, 9, 124, rx_bad_tlv),
+	    BAD("actor TLV len", 17, 21, 124, rx_bad_tlv),
+	    BAD("partner TLV len", 37, 2, 124, rx_bad_tlv),
+	    BAD("collector len", 57, 0, 124, rx_bad_tlv),
+	    BAD("terminator", 72, 7, 124, rx_bad_tlv),
+	    BAD("multicast system", 20, 0x01, 124, rx_bad_system),
 	};
 	struct sim *sim = formed_pair(LACP_RATE_FAST, 2);
 	struct sim_port_log *b0 = &sim->sys[B].log[0];
@@ -906,16 +907,16 @@ static void test_hostile_frames_counted_and_harmless(void **state)
 	assert_int_equal(st.counters.illegal_rx, illegal);
 	assert_int_equal(st.counters.illegal_rx,
 			 st.counters.rx_truncated + st.counters.rx_bad_version +
-				 st.counters.rx_bad_tlv +
-				 st.counters.rx_bad_system +
-				 st.counters.rx_not_slow);
+			     st.counters.rx_bad_tlv +
+			     st.counters.rx_bad_system +
+			     st.counters.rx_not_slow);
 	assert_int_equal(st.counters.lacpdu_rx, rx0 + 1);
 	assert_int_equal(st.counters.partner_changes, 0);
 	assert_int_equal(lacp_rx(l, 7, good, sizeof(good), sim->now),
 			 LACP_RX_NO_PORT);
-	assert_int_equal(lacp_rx(l, LACP_MAX_PORTS + 1, good, sizeof(good),
-				 sim->now),
-			 LACP_RX_NO_PORT);
+	assert_int_equal(
+	    lacp_rx(l, LACP_MAX_PORTS + 1, good, sizeof(good), sim->now),
+	    LACP_RX_NO_PORT);
 
 	/* and the aggregation never noticed */
 	sim_run(sim, 10000);
@@ -1080,10 +1081,9 @@ static void test_api_contract(void **state)
 	assert_string_equal(st.mux_state, "DETACHED");
 	assert_string_equal(st.periodic_state, "NO_PERIODIC");
 	assert_string_equal(st.actor_churn, "ACTOR_CHURN_MONITOR");
-	assert_int_equal(st.actor.state, LACP_STATE_ACTIVITY |
-						 LACP_STATE_TIMEOUT |
-						 LACP_STATE_AGGREGATION |
-						 LACP_STATE_DEFAULTED);
+	assert_int_equal(st.actor.state,
+			 LACP_STATE_ACTIVITY | LACP_STATE_TIMEOUT |
+			     LACP_STATE_AGGREGATION | LACP_STATE_DEFAULTED);
 	assert_false(lacp_port_distributing(l, 5));
 	assert_false(lacp_port_collecting(l, LACP_MAX_PORTS));
 	lacp_port_set_enabled(l, 6, true, 0); /* no such port: ignored */
@@ -1102,10 +1102,10 @@ static void test_api_contract(void **state)
 	assert_int_equal(lacp_state_names(0xff, names), 8);
 	assert_string_equal(names[0], "activity");
 	assert_string_equal(names[7], "expired");
-	assert_int_equal(lacp_state_names(LACP_STATE_SYNCHRONIZATION |
-						  LACP_STATE_DEFAULTED,
-					  names),
-			 2);
+	assert_int_equal(
+	    lacp_state_names(LACP_STATE_SYNCHRONIZATION | LACP_STATE_DEFAULTED,
+			     names),
+	    2);
 	assert_string_equal(names[0], "in_sync");
 	assert_string_equal(names[1], "defaulted");
 	lacp_destroy(l);
@@ -1117,32 +1117,32 @@ static void test_api_contract(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(test_active_active_fast_forms),
-		TEST(test_aggregate_wait_is_configurable),
-		TEST(test_periodic_fast),
-		TEST(test_periodic_slow),
-		TEST(test_partner_silence_expires_then_defaults_then_recovers),
-		TEST(test_passive_passive_never_forms),
-		TEST(test_active_passive_forms),
-		TEST(test_other_system_separate_aggregator_count),
-		TEST(test_other_key_separate_aggregator),
-		TEST(test_ad_select_bandwidth),
-		TEST(test_ad_select_stable),
-		TEST(test_min_links),
-		TEST(test_port_disabled_stops_at_once),
-		TEST(test_port_remove),
-		TEST(test_loop_own_pdu),
-		TEST(test_loop_cable),
-		TEST(test_tx_limit_three_per_second),
-		TEST(test_immediate_ntt_on_state_change),
-		TEST(test_reconfigure_rate_sends_at_once),
-		TEST(test_send_failure_counted),
-		TEST(test_marker_response),
-		TEST(test_hostile_frames_counted_and_harmless),
-		TEST(test_flapping_partner_key),
-		TEST(test_churn_detection),
-		TEST(test_port_moved),
-		TEST(test_api_contract),
+	    TEST(test_active_active_fast_forms),
+	    TEST(test_aggregate_wait_is_configurable),
+	    TEST(test_periodic_fast),
+	    TEST(test_periodic_slow),
+	    TEST(test_partner_silence_expires_then_defaults_then_recovers),
+	    TEST(test_passive_passive_never_forms),
+	    TEST(test_active_passive_forms),
+	    TEST(test_other_system_separate_aggregator_count),
+	    TEST(test_other_key_separate_aggregator),
+	    TEST(test_ad_select_bandwidth),
+	    TEST(test_ad_select_stable),
+	    TEST(test_min_links),
+	    TEST(test_port_disabled_stops_at_once),
+	    TEST(test_port_remove),
+	    TEST(test_loop_own_pdu),
+	    TEST(test_loop_cable),
+	    TEST(test_tx_limit_three_per_second),
+	    TEST(test_immediate_ntt_on_state_change),
+	    TEST(test_reconfigure_rate_sends_at_once),
+	    TEST(test_send_failure_counted),
+	    TEST(test_marker_response),
+	    TEST(test_hostile_frames_counted_and_harmless),
+	    TEST(test_flapping_partner_key),
+	    TEST(test_churn_detection),
+	    TEST(test_port_moved),
+	    TEST(test_api_contract),
 	};
 
 	if (getenv("LACP_TEST_DEBUG"))

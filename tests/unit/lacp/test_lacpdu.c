@@ -11,30 +11,30 @@
 #include "lacp/lacpdu.h"
 
 static const struct lacp_info actor = {
-	.sys_priority = 0x1234,
-	.sys_mac = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55},
-	.key = 0xabcd,
-	.port_priority = 0x00ff,
-	.port = 0x0102,
-	.state = 0x3d,
+    .sys_priority = 0x1234,
+    .sys_mac = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55},
+    .key = 0xabcd,
+    .port_priority = 0x00ff,
+    .port = 0x0102,
+    .state = 0x3d,
 };
 static const struct lacp_info partner = {
-	.sys_priority = 0x8000,
-	.sys_mac = {0x02, 0x66, 0x77, 0x88, 0x99, 0xaa},
-	.key = 7,
-	.port_priority = 0x80,
-	.port = 9,
-	.state = 0xc7,
+    .sys_priority = 0x8000,
+    .sys_mac = {0x02, 0x66, 0x77, 0x88, 0x99, 0xaa},
+    .key = 7,
+    .port_priority = 0x80,
+    .port = 9,
+    .state = 0xc7,
 };
 
 static size_t valid_lacpdu(uint8_t *buf)
 {
 	struct lacpdu pdu = {
-		.kind = LACPDU_KIND_LACP,
-		.src_mac = {0x02, 0, 0, 0, 0, 0x42},
-		.actor = actor,
-		.partner = partner,
-		.collector_max_delay = 5,
+	    .kind = LACPDU_KIND_LACP,
+	    .src_mac = {0x02, 0, 0, 0, 0, 0x42},
+	    .actor = actor,
+	    .partner = partner,
+	    .collector_max_delay = 5,
 	};
 
 	return lacpdu_encode(&pdu, buf, LACPDU_FRAME_LEN);
@@ -43,11 +43,11 @@ static size_t valid_lacpdu(uint8_t *buf)
 static size_t valid_marker(uint8_t *buf, enum lacpdu_kind kind)
 {
 	struct lacpdu pdu = {
-		.kind = kind,
-		.src_mac = {0x02, 0, 0, 0, 0, 0x43},
-		.marker = {.requester_port = 0x0203,
-			   .requester_system = {0x02, 1, 2, 3, 4, 5},
-			   .requester_transaction_id = 0xdeadbeef},
+	    .kind = kind,
+	    .src_mac = {0x02, 0, 0, 0, 0, 0x43},
+	    .marker = {.requester_port = 0x0203,
+		       .requester_system = {0x02, 1, 2, 3, 4, 5},
+		       .requester_transaction_id = 0xdeadbeef},
 	};
 
 	return lacpdu_encode(&pdu, buf, LACPDU_FRAME_LEN);
@@ -76,9 +76,9 @@ static void test_lacpdu_layout(void **state)
 	assert_int_equal(f[6 + 5], 0x42);
 	assert_int_equal(f[12], 0x88);
 	assert_int_equal(f[13], 0x09);
-	assert_int_equal(f[14], 1);  /* subtype LACP */
-	assert_int_equal(f[15], 1);  /* version */
-	assert_int_equal(f[16], 1);  /* Actor TLV */
+	assert_int_equal(f[14], 1); /* subtype LACP */
+	assert_int_equal(f[15], 1); /* version */
+	assert_int_equal(f[16], 1); /* Actor TLV */
 	assert_int_equal(f[17], 20);
 	assert_int_equal(f[18], 0x12); /* system priority, big endian */
 	assert_int_equal(f[19], 0x34);
@@ -88,7 +88,7 @@ static void test_lacpdu_layout(void **state)
 	assert_int_equal(f[30], 0x01); /* port */
 	assert_int_equal(f[31], 0x02);
 	assert_int_equal(f[32], 0x3d); /* state */
-	assert_int_equal(f[36], 2); /* Partner TLV */
+	assert_int_equal(f[36], 2);    /* Partner TLV */
 	assert_int_equal(f[37], 20);
 	assert_memory_equal(&f[40], partner.sys_mac, 6);
 	assert_int_equal(f[52], 0xc7);
@@ -126,9 +126,9 @@ static void test_marker_layout_and_roundtrip(void **state)
 	struct lacpdu out;
 
 	assert_int_equal(valid_marker(f, LACPDU_KIND_MARKER), 124);
-	assert_int_equal(f[14], 2);  /* subtype Marker */
+	assert_int_equal(f[14], 2); /* subtype Marker */
 	assert_int_equal(f[15], 1);
-	assert_int_equal(f[16], 1);  /* Marker Information */
+	assert_int_equal(f[16], 1); /* Marker Information */
 	assert_int_equal(f[17], 16);
 	assert_int_equal(f[18], 0x02);
 	assert_int_equal(f[19], 0x03);
@@ -236,13 +236,15 @@ static void test_parse_bad_tlv(void **state)
 	static const struct {
 		size_t off;
 		uint8_t val;
-	} lacp_cases[] = {
-		{16, 2}, {16, 0}, {17, 19}, {17, 21}, {36, 1}, {36, 3},
-		{37, 0}, {37, 20 + 1}, {56, 0}, {56, 4}, {57, 15}, {57, 0},
-		{72, 1}, {73, 2},
-	}, marker_cases[] = {
-		{16, 0}, {16, 3}, {17, 15}, {17, 0}, {32, 1}, {33, 16},
-	};
+	} lacp_cases[] =
+	    {
+		{16, 2},  {16, 0}, {17, 19},	 {17, 21}, {36, 1},
+		{36, 3},  {37, 0}, {37, 20 + 1}, {56, 0},  {56, 4},
+		{57, 15}, {57, 0}, {72, 1},	 {73, 2},
+	    },
+	  marker_cases[] = {
+	      {16, 0}, {16, 3}, {17, 15}, {17, 0}, {32, 1}, {33, 16},
+	  };
 	uint8_t f[LACPDU_FRAME_LEN];
 	struct lacpdu out;
 
@@ -265,10 +267,10 @@ static void test_parse_bad_tlv(void **state)
 static void test_parse_bad_system(void **state)
 {
 	static const uint8_t systems[][6] = {
-		{0, 0, 0, 0, 0, 0},
-		{0x01, 0x80, 0xc2, 0, 0, 0x02},
-		{0x01, 0, 0x5e, 0, 0, 1},
-		{0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+	    {0, 0, 0, 0, 0, 0},
+	    {0x01, 0x80, 0xc2, 0, 0, 0x02},
+	    {0x01, 0, 0x5e, 0, 0, 1},
+	    {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
 	};
 	uint8_t f[LACPDU_FRAME_LEN];
 	struct lacpdu out;
@@ -296,17 +298,17 @@ static void test_result_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lacpdu_layout),
-		cmocka_unit_test(test_lacpdu_roundtrip),
-		cmocka_unit_test(test_marker_layout_and_roundtrip),
-		cmocka_unit_test(test_parse_truncated),
-		cmocka_unit_test(test_parse_trailing_bytes_ok),
-		cmocka_unit_test(test_parse_not_slow),
-		cmocka_unit_test(test_parse_unknown_subtype),
-		cmocka_unit_test(test_parse_version),
-		cmocka_unit_test(test_parse_bad_tlv),
-		cmocka_unit_test(test_parse_bad_system),
-		cmocka_unit_test(test_result_names),
+	    cmocka_unit_test(test_lacpdu_layout),
+	    cmocka_unit_test(test_lacpdu_roundtrip),
+	    cmocka_unit_test(test_marker_layout_and_roundtrip),
+	    cmocka_unit_test(test_parse_truncated),
+	    cmocka_unit_test(test_parse_trailing_bytes_ok),
+	    cmocka_unit_test(test_parse_not_slow),
+	    cmocka_unit_test(test_parse_unknown_subtype),
+	    cmocka_unit_test(test_parse_version),
+	    cmocka_unit_test(test_parse_bad_tlv),
+	    cmocka_unit_test(test_parse_bad_system),
+	    cmocka_unit_test(test_result_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -483,7 +483,8 @@ static void test_printers_chosen(void **state)
 static void test_local(void **state)
 {
 	static const char *const objects[] = {
-	    "pf", "vf", "bond", "stats", "map-rep", "monitor", "teardown", "log",
+	    "pf",      "vf",	  "bond",     "stats",
+	    "map-rep", "monitor", "teardown", "log",
 	};
 	struct fixture *f = *state;
 	char want[64];

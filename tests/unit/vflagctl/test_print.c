@@ -206,7 +206,8 @@ static void test_vfs(void **state)
 	    " \"mac\": \"6a:66:2d:48:92:c3\", \"pci\": \"0000:61:00.2\","
 	    " \"netns\": \"vm1\", \"in_use\": true, \"vlan\": 10, \"qos\": 3,"
 	    " \"vlan_proto\": \"802.1Q\", \"spoofchk\": true,"
-	    " \"trust\": false, \"max_tx_rate\": 100, \"state\": \"auto\", \"link_up\": false},"
+	    " \"trust\": false, \"max_tx_rate\": 100, \"state\": \"auto\", "
+	    "\"link_up\": false},"
 	    " {\"pf\": \"pf0\", \"vf\": 1, \"ifname\": \"pf0vf1\","
 	    " \"rep\": \"pf0_1\", \"type\": \"veth\", \"mac\": null,"
 	    " \"pci\": \"0000:61:00.3\", \"netns\": null, \"in_use\": false}]}",
@@ -221,21 +222,24 @@ static void test_vfs(void **state)
 				       "MAX_TX_RATE", "STATE", "LINK", NULL};
 	     *c; c++)
 		assert_contains(header, *c);
-	assert_string_equal(header, "PF   VF  IFNAME  REP    TYPE  MAC        "
-				    "        PCI           NETNS  IN_USE  VLAN  "
-				    "QOS  PROTO   SPOOFCHK  TRUST  MAX_TX_RATE  "
-				    "STATE  LINK");
+	assert_string_equal(header,
+			    "PF   VF  IFNAME  REP    TYPE  MAC        "
+			    "        PCI           NETNS  IN_USE  VLAN  "
+			    "QOS  PROTO   SPOOFCHK  TRUST  MAX_TX_RATE  "
+			    "STATE  LINK");
 	find_line(out, "pf0  0", row, sizeof(row));
-	assert_string_equal(row, "pf0  0   pf0vf0  pf0_0  veth  "
-				 "6a:66:2d:48:92:c3  0000:61:00.2  vm1    yes     "
-				 "10    3    802.1Q  yes       no     100          "
-				 "auto   no");
+	assert_string_equal(row,
+			    "pf0  0   pf0vf0  pf0_0  veth  "
+			    "6a:66:2d:48:92:c3  0000:61:00.2  vm1    yes     "
+			    "10    3    802.1Q  yes       no     100          "
+			    "auto   no");
 	find_line(out, "pf0  1", row, sizeof(row));
 	/* A daemon older than the isolation keys: dashes. */
-	assert_string_equal(row, "pf0  1   pf0vf1  pf0_1  veth  "
-				 "-                  0000:61:00.3  -      no      "
-				 "-     -    -       -         -      -            "
-				 "-      -");
+	assert_string_equal(row,
+			    "pf0  1   pf0vf1  pf0_1  veth  "
+			    "-                  0000:61:00.3  -      no      "
+			    "-     -    -       -         -      -            "
+			    "-      -");
 	free(out);
 }
 
