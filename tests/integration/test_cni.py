@@ -619,8 +619,11 @@ def test_gc(cni):
     a, b, c = cni.container(0), cni.container(1), cni.container(2)
     conf = cni.conf(version="1.1.0")
     for ns in (a, b, c):
-        cni.ok("ADD", conf, ns=ns)
+        # b's VF gets settings: GC resets them as DEL does
+        cni.ok("ADD", dict(conf, vlan=7, trust="on") if ns == b else conf,
+               ns=ns)
     assert cni.in_use() == [0, 1, 2]
+    assert settings(cni)[1]["vlan"] == 7
     leased = set(os.listdir(os.path.join(cni.ipam_dir, cni.network)))
     gc = dict(conf, **{"cni.dev/valid-attachments": [
         {"containerID": cni.cid(a), "ifname": "net1"},
@@ -628,6 +631,7 @@ def test_gc(cni):
     cni.ok("GC", gc)
     still = [v for v in cni.vfs() if v["in_use"]]
     assert len(still) == 2
+    assert settings(cni)[1] == DEFAULTS
     # b's VF and IP are free again; a's and c's are untouched
     assert len(set(os.listdir(os.path.join(cni.ipam_dir, cni.network)))) \
         == len(leased) - 1
