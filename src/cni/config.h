@@ -41,6 +41,10 @@ struct cni_env {
 	const char *path;	  /* CNI_PATH or NULL */
 };
 
+/* vflagd's bound on `vf set ... max_tx_rate` (doc/ctl.md): a larger value
+ * is a bad configuration here rather than a refusal from vflagd later. */
+#define CNI_MAX_TX_RATE 1000000 /* Mbit/s */
+
 /* sriov-cni's per-VF keys, as given ("unset" values are -1 / NULL). */
 struct cni_vf_opts {
 	bool have_mac;
@@ -51,7 +55,7 @@ struct cni_vf_opts {
 	int trust;	/* "trust" "on" 1 / "off" 0, -1 unset */
 	const char *link_state; /* "link_state" auto|enable|disable or NULL */
 	long long min_tx_rate;	/* Mbps, -1 unset */
-	long long max_tx_rate;	/* Mbps, -1 unset */
+	long long max_tx_rate;	/* Mbps 0..CNI_MAX_TX_RATE, -1 unset */
 };
 
 /* An attachment the runtime still holds ("cni.dev/valid-attachments"). */
@@ -88,7 +92,8 @@ int cni_env_parse(const char *(*get)(const char *name), struct cni_env *env,
 /* Parses the configuration `text` (len bytes) for `env`. `socket_env` is
  * $VFLAG_SOCKET or NULL. Takes no ownership; free with cni_config_free().
  * Returns 0, or fills *err: 6 (not JSON), 1 (cniVersion), 7 (a bad or
- * missing value), 2 (a key this plugin cannot honour yet). */
+ * missing value, or vlanQoS without a vlan), 2 (a key this plugin cannot
+ * honour yet: a non-zero min_tx_rate, on ADD only). */
 int cni_config_parse(const char *text, size_t len, const struct cni_env *env,
 		     const char *socket_env, struct cni_config *cfg,
 		     struct cni_err *err);

@@ -107,9 +107,9 @@ static int ipam_apply(int ns_fd, int ifindex, const json_t *res,
 
 /* Gives the VF of `rec` back to vflagd and forgets it: renames it back to
  * its own name in the pinned namespace, `vf set ... netns -` (restoring
- * its MAC), unpins. Tolerates every piece being gone already; fails only
- * when vflagd cannot be reached or the rename fails, keeping the record
- * so a later DEL can finish. */
+ * its MAC and the settings ADD changed), unpins. Tolerates every piece
+ * being gone already; fails only when vflagd cannot be reached or the
+ * rename fails, keeping the record so a later DEL can finish. */
 static int vf_release(const struct op *op, const struct cni_record *rec,
 		      struct cni_err *err)
 {
@@ -142,13 +142,20 @@ static int vf_release(const struct op *op, const struct cni_record *rec,
 		close(ns);
 	}
 	ret = cni_vf_set(op->cfg.socket, rec->pf, rec->vf,
-			 rec->orig_mac[0] ? rec->orig_mac : NULL, "-", &refused,
-			 &scratch);
-	if (ret && scratch.code == CNI_ERR_REFUSED && rec->orig_mac[0])
-		/* The MAC is set in the namespace: without it, still try to
-		 * bring the VF back. */
+			 rec->orig_mac[0] ? rec->orig_mac : NULL, "-",
+			 &rec->orig, &refused, &scratch);
+	if (ret && scratch.code == CNI_ERR_REFUSED &&
+	    (rec->orig_mac[0] || cni_vf_settings_any(&rec->orig))) {
+		/* The MAC is set in the namespace, or a setting no longer
+		 * fits: without them, still bring the VF back, then put the
+		 * settings back on their own (best effort: the VF is free
+		 * either way, and `vf show` tells what it has). */
 		ret = cni_vf_set(op->cfg.socket, rec->pf, rec->vf, NULL, "-",
-				 &refused, &scratch);
+				 NULL, &refused, &scratch);
+		if (!ret && cni_vf_settings_any(&rec->orig))
+			cni_vf_set(op->cfg.socket, rec->pf, rec->vf, NULL, NULL,
+				   &rec->orig, NULL, &scratch);
+	}
 	if (ret && scratch.code != CNI_ERR_REFUSED) {
 		*err = scratch;
 		return -1;
@@ -173,22 +180,6 @@ static void rollback_note(struct cni_err *err, const char *what,
 		 "%srollback: %s: %s", n ? "; " : "", what, rb->msg);
 }
 
-static int check_spoofchk(const struct op *op, const struct cni_vf *vf,
-			  struct cni_err *err)
-{
-	int want = op->cfg.vf.spoofchk;
-
-	if (want < 0 || (bool)want == vf->pf_spoofchk)
-		return 0;
-	return cni_err_set(err, CNI_ERR_UNSUPPORTED,
-			   "\"spoofchk\": \"%s\" per VF is not supported yet; "
-			   "%s has it %s for all its VFs (vflagctl pf set %s "
-			   "spoofchk %s)",
-			   want ? "on" : "off", vf->pf,
-			   vf->pf_spoofchk ? "on" : "off", vf->pf,
-			   want ? "on" : "off");
-}
-
 static int cmd_add(struct op *op, json_t **out, struct cni_err *err)
 {
 	const struct cni_env *env = op->env;
@@ -196,6 +187,7 @@ static int cmd_add(struct op *op, json_t **out, struct cni_err *err)
 	json_t *ipam_res = NULL;
 	struct cni_iface iface;
 	struct cni_link link;
+	struct cni_vf_settings want;
 	struct cni_err rb;
 	char mac[18];
 	const char *why;
@@ -229,7 +221,7 @@ static int cmd_add(struct op *op, json_t **out, struct cni_err *err)
 			    env->ifname);
 		goto unlock;
 	}
-	if (cni_vf_pick(&op->cfg, &vf, err) || check_spoofchk(op, &vf, err))
+	if (cni_vf_pick(&op->cfg, &vf, err))
 		goto unlock;
 
 	memset(&rec, 0, sizeof(rec));
@@ -243,6 +235,8 @@ static int cmd_add(struct op *op, json_t **out, struct cni_err *err)
 	snprintf(rec.vf_ifname, sizeof(rec.vf_ifname), "%s", vf.ifname);
 	if (op->cfg.vf.have_mac)
 		snprintf(rec.orig_mac, sizeof(rec.orig_mac), "%s", vf.mac);
+	cni_vf_settings_from_opts(&op->cfg.vf, &want);
+	cni_vf_settings_undo(&want, &vf.settings, &rec.orig);
 
 	ret = cni_pin(env->netns, rec.pin);
 	if (ret == -EEXIST) {
@@ -267,12 +261,14 @@ static int cmd_add(struct op *op, json_t **out, struct cni_err *err)
 		ret = -1;
 		goto unpin;
 	}
+	/* One command: vflagd sets the settings and the MAC, and moves the
+	 * VF, or undoes them (but a link state) if the move fails. */
 	ret = cni_vf_set(
 	    op->cfg.socket, vf.pf, vf.vf,
 	    op->cfg.vf.have_mac ? cni_mac_format(op->cfg.vf.mac, mac) : NULL,
-	    rec.pin, NULL, err);
+	    rec.pin, &want, NULL, err);
 	if (ret)
-		goto vf_back; /* the MAC may have been set before the move */
+		goto vf_back; /* the MAC or link state may have been set */
 	ret = cni_link_get(ns, vf.ifname, 0, &link);
 	if (!ret)
 		ret = cni_link_rename(ns, link.ifindex, env->ifname, true);
@@ -423,9 +419,10 @@ static int cmd_check(struct op *op, struct cni_err *err)
 	const struct cni_env *env = op->env;
 	struct cni_record rec;
 	struct cni_link link;
+	struct cni_vf_settings settings;
 	struct cni_vf vf;
 	int ns, pin, index, lock, ret = -1;
-	char mac[18];
+	char mac[18], why[128];
 	const char *want;
 
 	if (!op->cfg.prev_result)
@@ -471,6 +468,13 @@ static int cmd_check(struct op *op, struct cni_err *err)
 		cni_err_set(err, CNI_ERR_CHECK,
 			    "vflagd says VF %u of %s is %s, not in %s", rec.vf,
 			    rec.pf, vf.gone ? "gone" : "elsewhere", rec.pin);
+		goto close_pin;
+	}
+	cni_vf_settings_from_opts(&op->cfg.vf, &settings);
+	if (!cni_vf_settings_match(&settings, &vf.settings, why, sizeof(why))) {
+		cni_err_set(err, CNI_ERR_CHECK,
+			    "vflagd says VF %u of %s has %s", rec.vf, rec.pf,
+			    why);
 		goto close_pin;
 	}
 	if (cni_link_get(ns, env->ifname, 0, &link) ||

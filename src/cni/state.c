@@ -82,6 +82,7 @@ int cni_record_save(const char *data_dir, const char *network,
 		    const struct cni_record *r)
 {
 	char dir[4096], path[4096], tmp[4200];
+	const struct cni_vf_settings *os = &r->orig;
 	json_t *o;
 	int ret;
 
@@ -92,11 +93,16 @@ int cni_record_save(const char *data_dir, const char *network,
 	ret = mkdir_p(dir, 0700);
 	if (ret)
 		return ret;
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i}",
+	/* -1 and "" in "orig": a setting ADD left alone. */
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, "
+		      "s:{s:i, s:i, s:s, s:i, s:i, s:I, s:s}}",
 		      "containerID", r->container_id, "ifname", r->ifname,
 		      "netns", r->netns, "pin", r->pin, "pf", r->pf, "vf",
 		      (int)r->vf, "vf_ifname", r->vf_ifname, "orig_mac",
-		      r->orig_mac, "ifindex", r->ifindex);
+		      r->orig_mac, "ifindex", r->ifindex, "orig", "vlan",
+		      os->vlan, "qos", os->qos, "proto", os->proto, "spoofchk",
+		      os->spoofchk, "trust", os->trust, "max_tx_rate",
+		      (json_int_t)os->max_tx_rate, "state", os->state);
 	if (!o)
 		return -ENOMEM;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -116,6 +122,39 @@ static int copy_str(json_t *o, const char *key, char *dst, size_t len)
 	if (!s || strlen(s) >= len)
 		return -EBADMSG;
 	strcpy(dst, s);
+	return 0;
+}
+
+/* The "orig" object; absent in the records of older plugins, which
+ * changed no setting. */
+static int orig_read(json_t *o, struct cni_vf_settings *s)
+{
+	const struct {
+		const char *key;
+		int *dst;
+	} ints[] = {
+	    {"vlan", &s->vlan},
+	    {"qos", &s->qos},
+	    {"spoofchk", &s->spoofchk},
+	    {"trust", &s->trust},
+	};
+	json_t *v;
+
+	cni_vf_settings_none(s);
+	if (!o)
+		return 0;
+	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		v = json_object_get(o, ints[i].key);
+		if (!json_is_integer(v))
+			return -EBADMSG;
+		*ints[i].dst = (int)json_integer_value(v);
+	}
+	v = json_object_get(o, "max_tx_rate");
+	if (!json_is_integer(v) ||
+	    copy_str(o, "proto", s->proto, sizeof(s->proto)) ||
+	    copy_str(o, "state", s->state, sizeof(s->state)))
+		return -EBADMSG;
+	s->max_tx_rate = json_integer_value(v);
 	return 0;
 }
 
@@ -149,6 +188,7 @@ static int record_read(const char *path, struct cni_record *r)
 		r->vf = (unsigned)json_integer_value(json_object_get(o, "vf"));
 		r->ifindex =
 		    (int)json_integer_value(json_object_get(o, "ifindex"));
+		ret = orig_read(json_object_get(o, "orig"), &r->orig);
 	}
 	json_decref(o);
 	return ret;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "cni/netns.h"
+#include "cni/vfpool.h"
 
 #define CNI_LOCK_NAME "cni.lock"
 
@@ -22,6 +23,10 @@ struct cni_record {
 	char vf_ifname[IF_NAMESIZE]; /* its name outside (pf0vf0) */
 	char orig_mac[18];	     /* its MAC before ADD set one, or "" */
 	int ifindex;		     /* its ifindex in the container */
+	struct cni_vf_settings orig; /* what ADD changed, as it was before:
+					DEL puts it back, as sriov-cni
+					resets a VF (none in records of
+					older plugins) */
 };
 
 /* Takes the lock of the vflagd at `socket` (an flock on cni.lock in the

@@ -46,8 +46,10 @@ static void copy(char *dst, size_t len, json_t *o, const char *key)
 	snprintf(dst, len, "%s", s ? s : "");
 }
 
-static void vf_from_json(json_t *row, bool spoofchk, struct cni_vf *out)
+static void vf_from_json(json_t *row, struct cni_vf *out)
 {
+	struct cni_vf_settings *st = &out->settings;
+
 	memset(out, 0, sizeof(*out));
 	copy(out->pf, sizeof(out->pf), row, "pf");
 	out->vf = (unsigned)json_integer_value(json_object_get(row, "vf"));
@@ -57,7 +59,102 @@ static void vf_from_json(json_t *row, bool spoofchk, struct cni_vf *out)
 	copy(out->netns, sizeof(out->netns), row, "netns");
 	out->in_use = json_is_true(json_object_get(row, "in_use"));
 	out->gone = json_is_true(json_object_get(row, "gone"));
-	out->pf_spoofchk = spoofchk;
+	out->link_up = json_is_true(json_object_get(row, "link_up"));
+	st->vlan = (int)json_integer_value(json_object_get(row, "vlan"));
+	st->qos = (int)json_integer_value(json_object_get(row, "qos"));
+	copy(st->proto, sizeof(st->proto), row, "vlan_proto");
+	st->spoofchk = json_is_true(json_object_get(row, "spoofchk"));
+	st->trust = json_is_true(json_object_get(row, "trust"));
+	st->max_tx_rate =
+	    json_integer_value(json_object_get(row, "max_tx_rate"));
+	copy(st->state, sizeof(st->state), row, "state");
+}
+
+void cni_vf_settings_none(struct cni_vf_settings *s)
+{
+	*s = (struct cni_vf_settings){
+	    .vlan = -1,
+	    .qos = -1,
+	    .spoofchk = -1,
+	    .trust = -1,
+	    .max_tx_rate = -1,
+	};
+}
+
+void cni_vf_settings_from_opts(const struct cni_vf_opts *o,
+			       struct cni_vf_settings *s)
+{
+	cni_vf_settings_none(s);
+	if (o->vlan >= 0) {
+		s->vlan = o->vlan;
+		s->qos = o->vlan_qos > 0 ? o->vlan_qos : 0;
+	}
+	s->spoofchk = o->spoofchk;
+	s->trust = o->trust;
+	s->max_tx_rate = o->max_tx_rate;
+	if (o->link_state)
+		snprintf(s->state, sizeof(s->state), "%s", o->link_state);
+}
+
+void cni_vf_settings_undo(const struct cni_vf_settings *want,
+			  const struct cni_vf_settings *cur,
+			  struct cni_vf_settings *undo)
+{
+	cni_vf_settings_none(undo);
+	if (want->vlan >= 0) {
+		undo->vlan = cur->vlan;
+		undo->qos = cur->qos;
+		snprintf(undo->proto, sizeof(undo->proto), "%s", cur->proto);
+	}
+	if (want->spoofchk >= 0)
+		undo->spoofchk = cur->spoofchk;
+	if (want->trust >= 0)
+		undo->trust = cur->trust;
+	if (want->max_tx_rate >= 0)
+		undo->max_tx_rate = cur->max_tx_rate;
+	if (want->state[0])
+		snprintf(undo->state, sizeof(undo->state), "%s", cur->state);
+}
+
+bool cni_vf_settings_any(const struct cni_vf_settings *s)
+{
+	return s->vlan >= 0 || s->spoofchk >= 0 || s->trust >= 0 ||
+	       s->max_tx_rate >= 0 || s->state[0];
+}
+
+bool cni_vf_settings_match(const struct cni_vf_settings *want,
+			   const struct cni_vf_settings *cur, char *why,
+			   size_t why_len)
+{
+	if (want->vlan >= 0 && (cur->vlan != want->vlan ||
+				(want->qos >= 0 && cur->qos != want->qos))) {
+		snprintf(why, why_len, "vlan %d qos %d, not vlan %d qos %d",
+			 cur->vlan, cur->qos, want->vlan,
+			 want->qos >= 0 ? want->qos : 0);
+		return false;
+	}
+	if (want->spoofchk >= 0 && cur->spoofchk != want->spoofchk) {
+		snprintf(why, why_len, "spoofchk %s, not %s",
+			 cur->spoofchk ? "on" : "off",
+			 want->spoofchk ? "on" : "off");
+		return false;
+	}
+	if (want->trust >= 0 && cur->trust != want->trust) {
+		snprintf(why, why_len, "trust %s, not %s",
+			 cur->trust ? "on" : "off", want->trust ? "on" : "off");
+		return false;
+	}
+	if (want->max_tx_rate >= 0 && cur->max_tx_rate != want->max_tx_rate) {
+		snprintf(why, why_len, "max_tx_rate %lld, not %lld",
+			 cur->max_tx_rate, want->max_tx_rate);
+		return false;
+	}
+	if (want->state[0] && strcmp(cur->state, want->state)) {
+		snprintf(why, why_len, "link state %s, not %s", cur->state,
+			 want->state);
+		return false;
+	}
+	return true;
 }
 
 static bool vf_free(json_t *row)
@@ -87,10 +184,7 @@ static int pick_in_pf(const char *socket, json_t *pfrow, struct cni_vf *out,
 	{
 		(*total)++;
 		if (vf_free(row)) {
-			vf_from_json(
-			    row,
-			    json_is_true(json_object_get(pfrow, "spoofchk")),
-			    out);
+			vf_from_json(row, out);
 			json_decref(data);
 			return 1;
 		}
@@ -154,7 +248,7 @@ int cni_vf_get(const char *socket, const char *pf, unsigned vf,
 	json_array_foreach(json_object_get(data, "vfs"), i, row)
 	{
 		if (json_integer_value(json_object_get(row, "vf")) == vf) {
-			vf_from_json(row, false, out);
+			vf_from_json(row, out);
 			json_decref(data);
 			return 0;
 		}
@@ -163,24 +257,50 @@ int cni_vf_get(const char *socket, const char *pf, unsigned vf,
 	return -ENOENT;
 }
 
-int cni_vf_set(const char *socket, const char *pf, unsigned vf, const char *mac,
-	       const char *netns, int *refused_errno, struct cni_err *err)
+/* Appends word and value to argv (its room is checked by the caller). */
+static void word(char **argv, int *argc, const char *w, const char *v)
 {
-	char num[16];
-	char *argv[9] = {"vf", "set", (char *)pf, "vf", num}; /* + mac, netns */
+	argv[(*argc)++] = (char *)w;
+	argv[(*argc)++] = (char *)v;
+}
+
+int cni_vf_set(const char *socket, const char *pf, unsigned vf, const char *mac,
+	       const char *netns, const struct cni_vf_settings *set,
+	       int *refused_errno, struct cni_err *err)
+{
+	char num[16], vlan[16], qos[16], rate[24];
+	/* "vf set PF vf N" and at most 9 pairs */
+	char *argv[5 + 2 * 9] = {"vf", "set", (char *)pf, "vf", num};
 	int argc = 5;
 	json_t *data;
 	int ret;
 
 	snprintf(num, sizeof(num), "%u", vf);
-	if (mac) {
-		argv[argc++] = "mac";
-		argv[argc++] = (char *)mac;
+	if (mac)
+		word(argv, &argc, "mac", mac);
+	if (set && set->vlan >= 0) {
+		snprintf(vlan, sizeof(vlan), "%d", set->vlan);
+		word(argv, &argc, "vlan", vlan);
+		/* qos and proto only after a vlan (vflagd's grammar) */
+		if (set->qos >= 0) {
+			snprintf(qos, sizeof(qos), "%d", set->qos);
+			word(argv, &argc, "qos", qos);
+		}
+		if (set->proto[0])
+			word(argv, &argc, "proto", set->proto);
 	}
-	if (netns) {
-		argv[argc++] = "netns";
-		argv[argc++] = (char *)netns;
+	if (set && set->spoofchk >= 0)
+		word(argv, &argc, "spoofchk", set->spoofchk ? "on" : "off");
+	if (set && set->trust >= 0)
+		word(argv, &argc, "trust", set->trust ? "on" : "off");
+	if (set && set->max_tx_rate >= 0) {
+		snprintf(rate, sizeof(rate), "%lld", set->max_tx_rate);
+		word(argv, &argc, "max_tx_rate", rate);
 	}
+	if (set && set->state[0])
+		word(argv, &argc, "state", set->state);
+	if (netns)
+		word(argv, &argc, "netns", netns);
 	ret = cni_vflagd(socket, argc, argv, &data, refused_errno, err);
 	json_decref(data);
 	return ret;

@@ -342,6 +342,64 @@ def test_mac_from_config_and_restored(cni):
     assert {v["vf"]: v["mac"] for v in cni.vfs()} == before
 
 
+SETTINGS = ("vlan", "qos", "vlan_proto", "spoofchk", "trust", "max_tx_rate",
+            "state")
+DEFAULTS = {"vlan": 0, "qos": 0, "vlan_proto": "802.1Q", "spoofchk": True,
+            "trust": False, "max_tx_rate": 0, "state": "auto"}
+
+
+def settings(cni):
+    return {v["vf"]: {k: v[k] for k in SETTINGS} for v in cni.vfs()}
+
+
+def test_vf_settings_applied_and_restored(cni):
+    """sriov-cni's per-VF keys go through `vf set`; DEL (and a failed
+    ADD's rollback) puts back what the VF had."""
+    ns = cni.container(0)
+    assert all(s == DEFAULTS for s in settings(cni).values())
+    conf = cni.conf(vlan=10, vlanQoS=3, trust="on", spoofchk="off",
+                    max_tx_rate=100, link_state="disable")
+    res = cni.ok("ADD", conf, ns=ns)
+    vf = next(v for v in cni.vfs() if v["in_use"])
+    assert {k: vf[k] for k in SETTINGS} == {
+        "vlan": 10, "qos": 3, "vlan_proto": "802.1Q", "spoofchk": False,
+        "trust": True, "max_tx_rate": 100, "state": "disable"}
+    # link_state disable: up inside the container, but no carrier
+    assert vf["link_up"] is False
+    l = link(ns, "net1")
+    assert "UP" in l["flags"] and "LOWER_UP" not in l["flags"], l
+    assert "NO-CARRIER" in l["flags"], l
+    conf_check = dict(conf, prevResult=res)
+    cni.ok("CHECK", conf_check, ns=ns)
+    # changed behind the plugin's back: CHECK says so
+    cni.ctl("vf", "set", "pf0", "vf", vf["vf"], "trust", "off")
+    out = cni.err("CHECK", conf_check, E_CHECK, ns=ns)
+    assert "trust" in out["msg"]
+    cni.ctl("vf", "set", "pf0", "vf", vf["vf"], "trust", "on")
+    cni.ok("CHECK", conf_check, ns=ns)
+    cni.ok("DEL", conf_check, ns=ns)
+    assert cni.in_use() == []
+    assert all(s == DEFAULTS for s in settings(cni).values())
+
+    # only what a key names is restored: a setting made by hand stays
+    cni.ctl("vf", "set", "pf0", "vf", 0, "max_tx_rate", 50)
+    cni.ok("ADD", cni.conf(trust="on", link_state="enable"), ns=ns)
+    v0 = cni.vfs()[0]
+    assert v0["in_use"] and v0["trust"] and v0["state"] == "enable"
+    assert v0["max_tx_rate"] == 50
+    assert "LOWER_UP" in link(ns, "net1")["flags"]
+    cni.ok("DEL", cni.conf(), ns=ns)  # the record, not DEL's config, says
+    assert settings(cni)[0] == dict(DEFAULTS, max_tx_rate=50)
+    cni.ctl("vf", "set", "pf0", "vf", 0, "max_tx_rate", 0)
+
+    # a failed ADD rolls the settings back too
+    before = settings(cni)
+    cni.err("ADD", cni.conf(vlan=20, trust="on", link_state="disable",
+                            ipam={"type": "no-such-ipam"}), E_CONFIG, ns=ns)
+    assert cni.in_use() == [] and settings(cni) == before
+    assert "net1" not in sh(["ip", "link"], ns=ns).stdout
+
+
 def test_del_after_netns_deleted(cni):
     ns = cni.container(0)
     conf = cni.conf()
@@ -392,13 +450,16 @@ def test_bad_input(cni):
     cni.err("ADD", cni.conf(bond="bond0"), E_CONFIG, ns=ns)  # pf and bond
     cni.err("ADD", cni.conf(mac="not-a-mac"), E_CONFIG, ns=ns)
     cni.err("ADD", cni.conf(ipam={"subnet": "10.0.0.0/24"}), E_CONFIG, ns=ns)
-    # sriov-cni keys that need features vflag lacks yet
-    for key, val in (("vlan", 10), ("vlanQoS", 3), ("trust", "on"),
-                     ("link_state", "disable"), ("max_tx_rate", 100),
-                     ("min_tx_rate", 10)):
-        cni.err("ADD", cni.conf(**{key: val}), E_UNSUPPORTED, ns=ns)
-    cni.err("ADD", cni.conf(spoofchk="off"), E_UNSUPPORTED, ns=ns)  # PF: on
-    cni.err("ADD", cni.conf(vlan=5000), E_CONFIG, ns=ns)
+    # the one sriov-cni key that needs a feature vflag lacks yet
+    cni.err("ADD", cni.conf(min_tx_rate=10), E_UNSUPPORTED, ns=ns)
+    # bad values of the sriov-cni keys: invalid configuration
+    for key, val in (("vlan", 5000), ("vlan", -1), ("vlan", "10"),
+                     ("vlanQoS", 8), ("vlanQoS", 3),  # QoS without a VLAN
+                     ("spoofchk", True), ("trust", "yes"),
+                     ("link_state", "down"), ("max_tx_rate", -1),
+                     ("max_tx_rate", 1000001), ("min_tx_rate", -1)):
+        cni.err("ADD", cni.conf(**{key: val}), E_CONFIG, ns=ns)
+    assert cni.in_use() == []
     # the accepted no-op values of those keys
     res = cni.ok("ADD", cni.conf(vlan=0, vlanQoS=0, spoofchk="on",
                                  trust="off", link_state="auto",
@@ -558,8 +619,11 @@ def test_gc(cni):
     a, b, c = cni.container(0), cni.container(1), cni.container(2)
     conf = cni.conf(version="1.1.0")
     for ns in (a, b, c):
-        cni.ok("ADD", conf, ns=ns)
+        # b's VF gets settings: GC resets them as DEL does
+        cni.ok("ADD", dict(conf, vlan=7, trust="on") if ns == b else conf,
+               ns=ns)
     assert cni.in_use() == [0, 1, 2]
+    assert settings(cni)[1]["vlan"] == 7
     leased = set(os.listdir(os.path.join(cni.ipam_dir, cni.network)))
     gc = dict(conf, **{"cni.dev/valid-attachments": [
         {"containerID": cni.cid(a), "ifname": "net1"},
@@ -567,6 +631,7 @@ def test_gc(cni):
     cni.ok("GC", gc)
     still = [v for v in cni.vfs() if v["in_use"]]
     assert len(still) == 2
+    assert settings(cni)[1] == DEFAULTS
     # b's VF and IP are free again; a's and c's are untouched
     assert len(set(os.listdir(os.path.join(cni.ipam_dir, cni.network)))) \
         == len(leased) - 1

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "cni/config.h"
+#include "cni/vfpool.h"
 #include "vflag/ctl.h"
 
 /* A fake environment: NULL-terminated name, value pairs. */
@@ -283,29 +284,144 @@ static void test_bad(void **state)
 		    CNI_ERR_CONFIG);
 }
 
-/* Keys whose meaning vflag cannot honour yet: code 2 on ADD only. */
-static void test_not_supported_yet(void **state)
+/* Parses the sriov-cni key(s) `keys` for ADD; returns the options. */
+static struct cni_vf_opts vf_keys(const char *keys)
 {
-	static const char *const keys[] = {
-	    "\"vlan\":10",	  "\"vlanQoS\":1",
-	    "\"trust\":\"on\"",	  "\"link_state\":\"disable\"",
-	    "\"min_tx_rate\":10", "\"max_tx_rate\":100",
-	};
-	struct cni_env del = add_env;
+	struct cni_vf_opts vf;
 	struct cni_config cfg;
 	struct cni_err err;
 	char text[256];
 
+	snprintf(text, sizeof(text), "{" BASE ",\"pf\":\"p\",%s}", keys);
+	if (parse(&add_env, text, &cfg, &err))
+		fail_msg("refused (%d %s): %s", err.code, err.msg, text);
+	vf = cfg.vf;
+	vf.link_state = NULL; /* points into cfg */
+	cni_config_free(&cfg);
+	return vf;
+}
+
+/* Each sriov-cni key vflagd now honours, with its values and bounds. */
+static void test_vf_keys(void **state)
+{
+	struct cni_vf_opts vf;
+
+	(void)state;
+	vf = vf_keys("\"vlan\":10,\"vlanQoS\":3");
+	assert_int_equal(vf.vlan, 10);
+	assert_int_equal(vf.vlan_qos, 3);
+	assert_int_equal(vf_keys("\"vlan\":4094").vlan, 4094);
+	assert_int_equal(vf_keys("\"vlan\":0").vlan, 0);
+	assert_int_equal(vf_keys("\"vlan\":0,\"vlanQoS\":0").vlan_qos, 0);
+	assert_int_equal(vf_keys("\"vlan\":1,\"vlanQoS\":7").vlan_qos, 7);
+	assert_int_equal(vf_keys("\"spoofchk\":\"off\"").spoofchk, 0);
+	assert_int_equal(vf_keys("\"spoofchk\":\"on\"").spoofchk, 1);
+	assert_int_equal(vf_keys("\"trust\":\"on\"").trust, 1);
+	assert_int_equal(vf_keys("\"trust\":\"off\"").trust, 0);
+	assert_int_equal(vf_keys("\"max_tx_rate\":100").max_tx_rate, 100);
+	assert_int_equal(vf_keys("\"max_tx_rate\":1000000").max_tx_rate,
+			 CNI_MAX_TX_RATE);
+	assert_int_equal(vf_keys("\"min_tx_rate\":0").min_tx_rate, 0);
+	assert_int_equal(vf_keys("\"link_state\":\"auto\"").vlan, -1);
+
+	/* malformed or out of range: code 7 */
+	static const char *const bad[] = {
+	    "\"vlan\":-1",
+	    "\"vlan\":4095",
+	    "\"vlan\":\"10\"",
+	    "\"vlan\":1.5",
+	    "\"vlanQoS\":8",
+	    "\"vlan\":1,\"vlanQoS\":-1",
+	    "\"vlanQoS\":1",		/* sriov-cni: QoS needs a VLAN */
+	    "\"vlan\":0,\"vlanQoS\":3", /* ... a non-zero one */
+	    "\"spoofchk\":true",
+	    "\"spoofchk\":\"On\"",
+	    "\"trust\":\"yes\"",
+	    "\"trust\":1",
+	    "\"link_state\":\"down\"",
+	    "\"link_state\":0",
+	    "\"max_tx_rate\":1000001", /* over vflagd's bound */
+	    "\"max_tx_rate\":\"100\"",
+	    "\"min_tx_rate\":-5",
+	};
+	char text[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "{" BASE ",\"pf\":\"p\",%s}",
+			 bad[i]);
+		expect_code(text, CNI_ERR_CONFIG);
+	}
+}
+
+/* min_tx_rate has no eswitch feature yet: code 2 on ADD only. */
+static void test_not_supported_yet(void **state)
+{
+	const char *text = "{" BASE ",\"pf\":\"p\",\"min_tx_rate\":10}";
+	struct cni_env del = add_env;
+	struct cni_config cfg;
+	struct cni_err err;
+
 	(void)state;
 	del.cmd = CNI_CMD_DEL;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		snprintf(text, sizeof(text), "{" BASE ",\"pf\":\"p\",%s}",
-			 keys[i]);
-		expect_code(text, CNI_ERR_UNSUPPORTED);
-		/* DEL must clean up whatever the config says */
-		assert_int_equal(parse(&del, text, &cfg, &err), 0);
-		cni_config_free(&cfg);
-	}
+	expect_code(text, CNI_ERR_UNSUPPORTED);
+	/* DEL must clean up whatever the config says */
+	assert_int_equal(parse(&del, text, &cfg, &err), 0);
+	cni_config_free(&cfg);
+}
+
+/* The `vf set` request the keys make, its undo, and CHECK's match. */
+static void test_vf_settings(void **state)
+{
+	struct cni_vf_settings want, cur, undo;
+	struct cni_vf_opts vf;
+	char why[128];
+
+	(void)state;
+	/* nothing asked: nothing set, nothing to undo */
+	vf = vf_keys("\"mac\":\"02:00:00:00:00:01\"");
+	cni_vf_settings_from_opts(&vf, &want);
+	assert_false(cni_vf_settings_any(&want));
+
+	/* a vlan without vlanQoS sets priority 0 */
+	vf = vf_keys("\"vlan\":10");
+	cni_vf_settings_from_opts(&vf, &want);
+	assert_int_equal(want.vlan, 10);
+	assert_int_equal(want.qos, 0);
+	assert_int_equal(want.trust, -1);
+
+	vf = vf_keys("\"vlan\":10,\"vlanQoS\":3,\"trust\":\"on\","
+		     "\"max_tx_rate\":100");
+	cni_vf_settings_from_opts(&vf, &want);
+	snprintf(want.state, sizeof(want.state), "disable");
+	cur = (struct cni_vf_settings){.vlan = 0,
+				       .qos = 0,
+				       .proto = "802.1Q",
+				       .spoofchk = 1,
+				       .trust = 0,
+				       .max_tx_rate = 0,
+				       .state = "auto"};
+	cni_vf_settings_undo(&want, &cur, &undo);
+	assert_int_equal(undo.vlan, 0);
+	assert_int_equal(undo.qos, 0);
+	assert_string_equal(undo.proto, "802.1Q");
+	assert_int_equal(undo.spoofchk, -1); /* not asked: left alone */
+	assert_int_equal(undo.trust, 0);
+	assert_int_equal(undo.max_tx_rate, 0);
+	assert_string_equal(undo.state, "auto");
+
+	assert_false(cni_vf_settings_match(&want, &cur, why, sizeof(why)));
+	assert_non_null(strstr(why, "vlan"));
+	cur.vlan = 10;
+	cur.qos = 3;
+	cur.trust = 1;
+	cur.max_tx_rate = 100;
+	assert_false(cni_vf_settings_match(&want, &cur, why, sizeof(why)));
+	assert_non_null(strstr(why, "disable"));
+	snprintf(cur.state, sizeof(cur.state), "disable");
+	assert_true(cni_vf_settings_match(&want, &cur, why, sizeof(why)));
+	/* what was not asked for may be anything */
+	cur.spoofchk = 0;
+	assert_true(cni_vf_settings_match(&want, &cur, why, sizeof(why)));
 }
 
 static void test_gc_attachments(void **state)
@@ -370,7 +486,9 @@ int main(void)
 	    cmocka_unit_test(test_socket_env),
 	    cmocka_unit_test(test_mac_sources),
 	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_vf_keys),
 	    cmocka_unit_test(test_not_supported_yet),
+	    cmocka_unit_test(test_vf_settings),
 	    cmocka_unit_test(test_gc_attachments),
 	    cmocka_unit_test(test_versions),
 	};

@@ -65,6 +65,40 @@ static void test_round_trip(void **state)
 			 -ENOENT);
 }
 
+/* The settings ADD changed survive in "orig"; -1 and "" stay "left
+ * alone". A record of an older plugin (no "orig") changed none. */
+static void test_orig_settings(void **state)
+{
+	struct cni_record r = sample("o1", "net1"), back;
+	char path[256];
+	FILE *f;
+
+	(void)state;
+	cni_vf_settings_none(&r.orig);
+	r.orig.vlan = 0;
+	r.orig.qos = 0;
+	snprintf(r.orig.proto, sizeof(r.orig.proto), "802.1Q");
+	r.orig.trust = 0;
+	snprintf(r.orig.state, sizeof(r.orig.state), "auto");
+	assert_int_equal(cni_record_save(dir, "net", &r), 0);
+	assert_int_equal(cni_record_load(dir, "net", "o1", "net1", &back), 0);
+	assert_memory_equal(&r, &back, sizeof(r));
+	assert_int_equal(back.orig.spoofchk, -1);
+	assert_int_equal(back.orig.max_tx_rate, -1);
+
+	snprintf(path, sizeof(path), "%s/net/old:net1", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"containerID\":\"old\",\"ifname\":\"net1\",\"netns\":"
+	      "\"/n\",\"pin\":\"p\",\"pf\":\"pf0\",\"vf\":1,"
+	      "\"vf_ifname\":\"pf0vf1\",\"orig_mac\":\"\",\"ifindex\":7}",
+	      f);
+	fclose(f);
+	assert_int_equal(cni_record_load(dir, "net", "old", "net1", &back), 0);
+	assert_false(cni_vf_settings_any(&back.orig));
+	unlink(path);
+}
+
 static void test_damaged(void **state)
 {
 	struct cni_record back;
@@ -139,9 +173,12 @@ static void test_lock(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip), cmocka_unit_test(test_damaged),
-	    cmocka_unit_test(test_foreach),    cmocka_unit_test(test_pin_names),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_damaged),
+	    cmocka_unit_test(test_foreach),
+	    cmocka_unit_test(test_pin_names),
 	    cmocka_unit_test(test_lock),
+	    cmocka_unit_test(test_orig_settings),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
