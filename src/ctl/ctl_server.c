@@ -32,7 +32,7 @@
 
 #define TAG "ctl"
 #define CTL_ACCEPTS_PER_TURN 4	 /* connections taken per wake-up */
-#define CTL_TURN_MS 5		 /* a turn ends after this much handler time */
+#define CTL_TURN_MS 2		 /* a turn ends after this much handler time */
 #define CTL_PEEK_CHUNK 4096	 /* bytes looked at per peek for a '\n' */
 #define CTL_OUT_KEEP (16 * 1024) /* output buffer kept when emptied */
 

@@ -31,14 +31,14 @@ struct ctl_server;
 #define CTL_SERVER_MAX_CLIENTS_LIMIT 128 /* the loop watches 256 fds in all */
 #define CTL_SERVER_IDLE_TIMEOUT_MS 10000
 #define CTL_SERVER_MAX_OUTPUT (256 * 1024)
-#define CTL_SERVER_REQUESTS_PER_TURN 8
+#define CTL_SERVER_REQUESTS_PER_TURN 2
 
 /* The server's limits; a zero member takes the default above. */
 struct ctl_server_opts {
 	unsigned max_clients;	  /* 1..CTL_SERVER_MAX_CLIENTS_LIMIT */
 	uint32_t idle_timeout_ms; /* no request, no reply byte taken: closed */
 	size_t max_output;	  /* owing more, a new request disconnects it */
-	unsigned requests_per_turn; /* per client per wake-up (and <= 5 ms) */
+	unsigned requests_per_turn; /* per client per wake-up (and <= 2 ms) */
 };
 
 /* What the server did, since it was opened. */
