@@ -1,8 +1,13 @@
 """QEMU on a TAP VF (doc/qemu.md): the libvirt XML validates, and frames
 cross the LAG into QEMU's TAP and back.
 
-No guest boots: QEMU runs with `-machine none` (TCG, no CPU) and its own
-network stack, slirp (`-netdev user`), joined to the VF's TAP by a hub.
+The VM's command line (TCG, a virtio-net NIC with the VF's MAC, no disk)
+boots only its firmware: SeaBIOS runs the NIC's iPXE ROM, whose DHCP
+DISCOVER must reach the client through the LAG.
+
+For traffic both ways no guest boots: QEMU runs with `-machine none` (no
+CPU) and its own network stack, slirp (`-netdev user`), joined to the
+VF's TAP by a hub.
 Slirp answers ARP and ICMP echo for its host address, so a ping from the
 client namespace, through the switch namespace's bridge and the
 active-backup bond, to that address proves the path a guest's NIC would
@@ -24,6 +29,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from vflaglab import linkfail
+from vflaglab.capture import Capture
 from vflaglab.netns import wait_for
 from vflaglab.topo import VfLagTopo
 from vflaglab.traffic import log, ping, wait_ping
@@ -66,9 +72,10 @@ def test_libvirt_xml_validates(tmp_path):
 
 class QemuLab:
     """The recipe of doc/qemu.md with the topology's names: two PFs, one
-    TAP VF with slirp's MAC, an active-backup bond, QEMU on the TAP."""
+    TAP VF (with slirp's MAC unless mac is None), an active-backup bond;
+    start() runs QEMU on the TAP."""
 
-    def __init__(self, lab, vflagd):
+    def __init__(self, lab, vflagd, mac=SLIRP_MAC):
         self.lab, self.d = lab, vflagd
         self.t = VfLagTopo(lab, vflagd, peer="bridge", mode="active-backup",
                            bond_opts=("miimon", 100), configure_vflag=False)
@@ -79,13 +86,33 @@ class QemuLab:
         vflagd.ctl("pf", "set", a, "numvfs", 1, "type", "tap")
         vflagd.ctl("bond", "add", self.t.bond, "mode", "active-backup",
                    "miimon", 100, "members", a, b)
-        vflagd.ctl("vf", "set", a, "vf", 0, "mac", SLIRP_MAC)
+        if mac:
+            vflagd.ctl("vf", "set", a, "vf", 0, "mac", mac)
         (vf,) = vflagd.ctl("vf", "show", a)["vfs"]
-        assert (vf["ifname"], vf["type"], vf["mac"]) == \
-            (self.tap, "tap", SLIRP_MAC)
-        self.qemu = lab.popen(self.argv(), name="qemu")
+        assert (vf["ifname"], vf["type"]) == (self.tap, "tap")
+        self.mac = vf["mac"]
+        assert mac in (None, self.mac)
+        self.qemu = None
 
-    def argv(self):
+    def start(self, argv):
+        self.qemu = self.lab.popen(argv, name="qemu")
+        return self
+
+    def stop(self):
+        if self.qemu:
+            self.qemu.stop(signal.SIGTERM)
+
+    def vm_argv(self):
+        """doc/qemu.md's VM, less the disk: TCG, one virtio-net NIC with
+        the VF's MAC on the VF's TAP; -boot n runs the NIC's iPXE ROM."""
+        return [QEMU, "-accel", "tcg", "-m", "128", "-nodefaults",
+                "-display", "none", "-boot", "n",
+                "-netdev", f"tap,id=n0,ifname={self.tap},script=no,"
+                "downscript=no",
+                "-device", f"virtio-net-pci,netdev=n0,mac={self.mac}"]
+
+    def slirp_argv(self):
+        """No guest: QEMU's slirp on a hub with the TAP."""
         return [QEMU, "-machine", "none", "-accel", "tcg", "-nodefaults",
                 "-display", "none",
                 "-netdev", f"tap,id=t0,ifname={self.tap},script=no,"
@@ -111,16 +138,53 @@ class QemuLab:
 
 
 @pytest.fixture
-def qlab(lab, vflagd):
-    """A QemuLab whose QEMU stops before vflagd does: vflagd cannot delete
-    a TAP that QEMU holds open (the seed's teardown order, doc/qemu.md)."""
+def qemu_stopper():
+    """Stops the QemuLabs a test made before vflagd stops: vflagd cannot
+    delete a TAP that QEMU holds open (the seed's teardown order)."""
+    made = []
+    yield made.append
+    for q in made:
+        q.stop()
+
+
+def slirp_lab(lab, vflagd, qemu_stopper):
     q = QemuLab(lab, vflagd)
-    yield q
-    q.qemu.stop(signal.SIGTERM)
+    qemu_stopper(q)
+    return q.start(q.slirp_argv())
 
 
-def test_qemu_slirp_answers_through_the_lag(qlab, vflagd):
-    q = qlab
+def is_dhcp_discover_from(frame, mac):
+    """An IPv4 UDP 68 -> 67 broadcast from mac (a DHCP client's first)."""
+    return (frame[0:6] == b"\xff" * 6 and frame[6:12] == mac and
+            frame[12:14] == b"\x08\x00" and frame[14] == 0x45 and
+            frame[23] == 17 and frame[34:38] == b"\x00\x44\x00\x43")
+
+
+def test_vm_firmware_frames_cross_the_lag(lab, vflagd, qemu_stopper):
+    q = QemuLab(lab, vflagd, mac=None)  # the VF's own, derived MAC
+    qemu_stopper(q)
+    cap = Capture(lab, q.t.client, [q.t.cl_if]).start()
+    t0 = time.monotonic()
+    q.start(q.vm_argv())
+
+    def sent():
+        assert q.qemu.running(), f"QEMU exited:\n{q.qemu.log()}"
+        return vflagd.counters(q.tap)["tx_packets"] >= 2
+    # 2.3 s on an idle 2-core machine without KVM
+    wait_for(sent, 90, interval=0.25, what="iPXE to send on the VF")
+    log(f"the VM's firmware sent on {q.tap} after "
+        f"{time.monotonic() - t0:.1f} s")
+    time.sleep(0.2)
+    frames = [f for _, f in cap.stop()]
+    mac = bytes.fromhex(q.mac.replace(":", ""))
+    assert any(is_dhcp_discover_from(f, mac) for f in frames), \
+        f"no DHCP DISCOVER from {q.mac} at the client: " \
+        f"{[f[:14].hex() for f in frames]}"
+    assert vflagd.counters(q.tap)["tx_drop_spoof"] == 0
+
+
+def test_qemu_slirp_answers_through_the_lag(lab, vflagd, qemu_stopper):
+    q = slirp_lab(lab, vflagd, qemu_stopper)
     log(f"QEMU's slirp answered after {q.wait_ping():.2f} s")
     before = vflagd.counters(q.tap)
     uplinks = q.t.uplink_counters()
@@ -136,13 +200,13 @@ def test_qemu_slirp_answers_through_the_lag(qlab, vflagd):
     assert after["tx_drop_spoof"] == 0
     assert up[active] >= 10, up
     # The answers are QEMU's: they stop with it.
-    q.qemu.stop(signal.SIGTERM)
+    q.stop()
     assert not ping(q.t.client, SLIRP_HOST, count=2, interval=0.2), \
         "answers with QEMU stopped: not QEMU's"
 
 
-def test_qemu_ping_survives_failover(qlab, lab):
-    q = qlab
+def test_qemu_ping_survives_failover(lab, vflagd, qemu_stopper):
+    q = slirp_lab(lab, vflagd, qemu_stopper)
     q.wait_ping()
     active = q.active()
     backup = next(p for p in q.t.pfs if p != active)
