@@ -30,10 +30,10 @@ import pytest
 
 from vflaglab import linkfail
 from vflaglab.capture import Capture
-from vflaglab.netns import wait_for
+from vflaglab.netns import link_exists, wait_for
 from vflaglab.topo import VfLagTopo
 from vflaglab.traffic import log, ping, wait_ping
-from vflaglab.vflagd import REPO
+from vflaglab.vflagd import EXIT_REFUSED, REPO
 
 QEMU = "qemu-system-x86_64"
 XML = os.path.join(REPO, "dist", "libvirt", "vflag-vf-interface.xml")
@@ -199,10 +199,16 @@ def test_qemu_slirp_answers_through_the_lag(lab, vflagd, qemu_stopper):
     assert after["tx_packets"] - before["tx_packets"] >= 10
     assert after["tx_drop_spoof"] == 0
     assert up[active] >= 10, up
+    # While QEMU holds the TAP, the VF is in use and stays.
+    a = q.t.pfs[0]
+    rc, out, err = vflagd.ctl_rc("pf", "set", a, "numvfs", 0)
+    assert rc == EXIT_REFUSED and "open by a VM" in err + out, (rc, err)
     # The answers are QEMU's: they stop with it.
     q.stop()
     assert not ping(q.t.client, SLIRP_HOST, count=2, interval=0.2), \
         "answers with QEMU stopped: not QEMU's"
+    vflagd.ctl("pf", "set", a, "numvfs", 0)
+    assert not link_exists(q.tap)
 
 
 def test_qemu_ping_survives_failover(lab, vflagd, qemu_stopper):
