@@ -25,6 +25,9 @@ PACKAGES=(
 	systemd groff-base mandoc man-db bash-completion
 	# vflag-cni tests: host-local (IPAM) and tuning (chaining)
 	containernetworking-plugins
+	# QEMU on a TAP VF (doc/qemu.md, test_qemu.py): QEMU with slirp (TCG
+	# is enough), virt-xml-validate and the xmllint it runs
+	qemu-system-x86 libvirt-clients libxml2-utils
 )
 
 if [ "$(id -u)" -ne 0 ]; then
