@@ -138,7 +138,8 @@ def start(net, metrics=f"127.0.0.1:{PORT}", miimon=100):
         run("ip", "link", "set", p, "master", "br0", ns=sw)
     run("ip", "link", "set", "br0", "up", ns=sw)
     run("ip", "addr", "add", f"{CL_IP}/24", "dev", "mcl", ns=net.ns["cl"])
-    d = net.popen([VFLAGD, "-s", net.sock, "-m", metrics], h, "vflagd.log")
+    d = net.popen([VFLAGD, "-s", net.sock, "-m", metrics, "--teardown-on-exit"],
+                  h, "vflagd.log")
     wait_for(lambda: d.poll() is not None or
              ctl(net, "show", check=False).returncode == 0, 15,
              "vflagd to serve")
@@ -377,7 +378,7 @@ def test_lacp_metrics_between_two_vflagds(net):
     ds = []
     for ns, sock, log in ((h, net.sock, "vflagd.log"),
                           (sw, sock2, "vflagd2.log")):
-        d = net.popen([VFLAGD, "-s", sock], ns, log)
+        d = net.popen([VFLAGD, "-s", sock, "--teardown-on-exit"], ns, log)
         wait_for(lambda: d.poll() is not None or run(
             VFLAGCTL, "-s", sock, "show", check=False).returncode == 0, 15,
             "vflagd to serve")
