@@ -104,3 +104,16 @@ int hex_parse(const char *s, uint8_t *buf, size_t cap)
 	}
 	return (int)n;
 }
+
+bool util_short_name_valid(const char *name, size_t max)
+{
+	size_t len = strlen(name);
+
+	if (len < 1 || len > max || name[0] < 'a' || name[0] > 'z')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= '0' && name[i] <= '9')))
+			return false;
+	return true;
+}

@@ -27,6 +27,11 @@ int parse_bool(const char *s, bool *out);
  * than cap. */
 int hex_parse(const char *s, uint8_t *buf, size_t cap);
 
+/* The name rule of PFs and bonds: 1..max of [a-z0-9], a letter first, so
+ * the device names derived from them (pf0vf12, pf0_12) fit IFNAMSIZ. One
+ * rule for the eswitch and the bond, which do not know each other. */
+bool util_short_name_valid(const char *name, size_t max);
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "eswitch/eswitch_impl.h"
 
 #define TAG ESWITCH_TAG
@@ -80,16 +81,7 @@ struct dp *eswitch_dp(struct eswitch *sw)
 
 bool eswitch_name_valid(const char *name)
 {
-	size_t len = strlen(name);
-
-	if (len < 1 || len > ESWITCH_PF_NAME_MAX || name[0] < 'a' ||
-	    name[0] > 'z')
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-		      (name[i] >= '0' && name[i] <= '9')))
-			return false;
-	return true;
+	return util_short_name_valid(name, ESWITCH_PF_NAME_MAX);
 }
 
 /* The lowest free id: ids index per-port counters, so a reused id gets

@@ -118,15 +118,7 @@ const char *bond_mode_name(enum bond_mode mode)
 
 bool bond_name_valid(const char *name)
 {
-	size_t len = strlen(name);
-
-	if (len < 1 || len > BOND_NAME_MAX || name[0] < 'a' || name[0] > 'z')
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!((name[i] >= 'a' && name[i] <= 'z') ||
-		      (name[i] >= '0' && name[i] <= '9')))
-			return false;
-	return true;
+	return util_short_name_valid(name, BOND_NAME_MAX);
 }
 
 /* Enum fields are written as uint32_t: they must be that size. */
