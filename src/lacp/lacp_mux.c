@@ -18,7 +18,20 @@
  *     Synchronization alone does not mean the partner's datapath takes
  *     our frames yet.
  * Collecting without Distributing is what independent control's
- * COLLECTING state announces, so every partner understands the bits. */
+ * COLLECTING state announces, so every partner understands the bits.
+ *
+ * A partner whose state says Expired (its Receive machine timed out on
+ * us, 5.4.12) is not taken at its word for Collecting: Open vSwitch
+ * claims Collecting while expired, right after a link comes back, and
+ * drops our frames until it has heard us again. Waiting for one of its
+ * LACPDUs without Expired costs at most its periodic interval, on a
+ * member that carried nothing yet, and loses nothing. */
+
+/* Whether the partner takes frames we send on p. */
+static bool partner_collects(const struct lacp_port *p)
+{
+	return p->partner.state.collecting && !p->partner.state.expired;
+}
 
 static bool mux_next(const struct lacp *lacp, const struct lacp_port *p,
 		     enum lacp_mux_state *next)
@@ -89,7 +102,7 @@ void lacp_mux_set_state(struct lacp *lacp, struct lacp_port *p,
 		 * coupled control's: a partner checking our bits (Open
 		 * vSwitch, the integration tests) hears Distributing now. */
 		p->actor.collecting = true;
-		p->actor.distributing = p->partner.state.collecting;
+		p->actor.distributing = partner_collects(p);
 		p->ntt = true;
 		break;
 	}
@@ -119,8 +132,8 @@ bool lacp_mux_machine(struct lacp *lacp, struct lacp_port *p, uint64_t now)
 	 * the partner need not know, and the 3-per-second budget is better
 	 * spent on what it must know. */
 	if (p->mux == MUX_COLLECTING_DISTRIBUTING &&
-	    p->actor.distributing != p->partner.state.collecting) {
-		p->actor.distributing = p->partner.state.collecting;
+	    p->actor.distributing != partner_collects(p)) {
+		p->actor.distributing = partner_collects(p);
 		LOG_DBG(TAG, "%s port %u: mux: distributing %s", p->name,
 			p->index, p->actor.distributing ? "on" : "off");
 		return true;

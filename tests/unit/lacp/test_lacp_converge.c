@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "lacp/lacp.h"
+#include "lacp/lacpdu.h"
 #include "sim.h"
 
 #define A 0
@@ -299,6 +300,33 @@ static void test_heal_under_two_seconds(void **state)
 	sim_free(sim);
 }
 
+/* A partner that says Collecting while Expired (Open vSwitch does, right
+ * after a link comes back) is not distributed to until one of its
+ * LACPDUs comes without Expired; collecting goes on meanwhile. */
+static void test_expired_partner_not_distributed_to(void **state)
+{
+	struct sim *sim = pair(1, true);
+	struct sim_port_log *b0 = &sim->sys[B].log[0];
+	struct lacp_port_status st;
+	uint8_t f[LACPDU_FRAME_LEN];
+	struct lacpdu pdu;
+
+	(void)state;
+	assert_true(sim_run_until(sim, all_distributing, 5000) >= 0);
+	assert_int_equal(lacpdu_parse(b0->last, b0->last_len, &pdu), LACPDU_OK);
+	pdu.actor.state |= LACP_STATE_EXPIRED;
+	assert_true(pdu.actor.state & LACP_STATE_COLLECTING);
+	assert_int_equal(lacpdu_encode(&pdu, f, sizeof(f)), sizeof(f));
+	assert_int_equal(lacp_rx(sim->sys[A].lacp, 0, f, sizeof(f), sim->now),
+			 LACP_RX_LACPDU);
+	sim_port_status(sim, A, 0, &st);
+	assert_true(st.collecting);
+	assert_false(st.distributing);
+	/* B's next periodic LACPDU says Collecting without Expired. */
+	assert_true(sim_run_until(sim, all_distributing, 1500) >= 0);
+	sim_free(sim);
+}
+
 #define TEST(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
@@ -312,6 +340,7 @@ int main(void)
 	    TEST(test_defaulted_stays_fast),
 	    TEST(test_defaulted_slow_stays_slow),
 	    TEST(test_heal_under_two_seconds),
+	    TEST(test_expired_partner_not_distributed_to),
 	};
 
 	if (getenv("LACP_TEST_DEBUG"))
