@@ -156,10 +156,11 @@ void dp_unpin(struct dp *dp)
 
 	if (!dp->pin_dir[0])
 		return;
-	bpf_object__for_each_map(map,
-				 dp->skel->obj) if (map_pinnable(map) &&
-						    bpf_map__is_pinned(map))
-	    bpf_map__unpin(map, NULL);
+	bpf_object__for_each_map(map, dp->skel->obj)
+	{
+		if (map_pinnable(map) && bpf_map__is_pinned(map))
+			bpf_map__unpin(map, NULL);
+	}
 	snprintf(path, sizeof(path), "%s/prog_ingress", dp->pin_dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/prog_egress", dp->pin_dir);
@@ -167,6 +168,13 @@ void dp_unpin(struct dp *dp)
 	if (rmdir(dp->pin_dir) && errno != ENOENT)
 		LOG_WARN(TAG, "cannot remove %s: %s", dp->pin_dir,
 			 strerror(errno));
+	/* The root all instances share (.../vflag) goes with the last one:
+	 * a teardown leaves nothing of vflag in bpffs. */
+	snprintf(path, sizeof(path), "%s", dp->pin_dir);
+	if (strrchr(path, '/')) {
+		*strrchr(path, '/') = '\0';
+		rmdir(path); /* ENOTEMPTY while another instance has pins */
+	}
 }
 
 int dp_repin(struct dp *dp)
