@@ -85,8 +85,12 @@ _Static_assert((VFLAG_MAX_FLOOD & (VFLAG_MAX_FLOOD - 1)) == 0,
 #define VFLAG_NO_LAG 0xffffffffu
 
 enum vflag_port_kind {
-	VFLAG_PORT_UPLINK = 1, /* a PF: the wire side */
-	VFLAG_PORT_VF = 2,     /* the eswitch end of a VF (veth peer or TAP) */
+	VFLAG_PORT_UPLINK = 1,	/* a PF: the wire side */
+	VFLAG_PORT_VF = 2,	/* the eswitch end of a VF (veth peer or TAP) */
+	VFLAG_PORT_LAG_REP = 3, /* the eswitch end of a bond's LAG
+				   representor (switchdev): what the host
+				   sends on the bond's netdev arrives here
+				   and leaves through the LAG */
 };
 
 /* Per-port flags. */
@@ -95,6 +99,13 @@ enum vflag_port_kind {
 	(1u << 1) /* VF: may send LLDP and 802.1X, and                         \
 		     tagged frames when it has no                              \
 		     vlan_id (VGT) */
+/* The port's PF is in switchdev mode (see "switchdev" below): a frame no
+ * offloaded rule takes goes to the port's representor, never through the
+ * legacy fdb/flood. */
+#define VFLAG_PORT_F_SWITCHDEV (1u << 2)
+/* hw-tc-offload on for the port's PF: frames arriving here are looked up
+ * in the flow table (switchdev only; off: every frame is a miss). */
+#define VFLAG_PORT_F_OFFLOAD (1u << 3)
 
 /* Default broadcast/multicast storm limit vflagd should put in a VF's
  * entry (storm_pps/storm_burst; 0 in the entry means no limit). */
@@ -142,9 +153,20 @@ struct vflag_port {
 			      per second, 0 = unlimited */
 	__u32 storm_burst; /* VF: bucket of the storm limit, packets;
 			      0 = storm_pps (one second) */
+	/* Appended for switchdev. */
+	__u32 flow_port;   /* the in_port the flow table matches frames
+			      arriving here with: a VF's own id, a LAG
+			      member's LAG representor's id, a lone
+			      uplink's own id */
+	__u32 rep_ifindex; /* uplink in switchdev: where its misses go,
+			      the eswitch end of its LAG representor
+			      (bpf_redirect to it: they arrive on the
+			      bond's netdev); 0 = the host on the uplink
+			      itself (a lone PF is its own uplink
+			      representor, as on mlx5) */
 };
 
-_Static_assert(sizeof(struct vflag_port) == 60, "vflag_port: appended only");
+_Static_assert(sizeof(struct vflag_port) == 68, "vflag_port: appended only");
 
 /* vlan is the VLAN the MAC lives in (0: untagged). vflagd must write a
  * VST VF's MAC with its vlan_id; in the bytes of the former `pad`, so an
@@ -236,6 +258,21 @@ struct vflag_port_stats {
 	__u64 runt_padded;	/* VF: frames padded to 60 bytes */
 	__u64 vlan_pushed;	/* VF: frames tagged with its VST VLAN */
 	__u64 vlan_popped;	/* VF: frames untagged on their way to it */
+	/* Appended for switchdev: slow path against offloaded. */
+	__u64 slow_packets; /* arrived here, matched no rule, went to
+			       the representor (a VF's rep, or the
+			       LAG representor for an uplink) */
+	__u64 slow_bytes;
+	__u64 offload_packets; /* arrived here, a rule took them */
+	__u64 offload_bytes;
+	__u64 offload_rx_packets; /* handed to this port by a rule (the
+				     rest of rx/tx came by the host or
+				     the legacy path) */
+	__u64 offload_rx_bytes;
+	__u64 flow_drop;     /* dropped by a rule's action drop */
+	__u64 flow_act_fail; /* a rule's action failed (vlan
+				push/pop, no LAG member, redirect
+				to a port gone): dropped */
 };
 
 /* Token buckets of one VF, under lock (ARRAY values with a
@@ -251,6 +288,108 @@ struct vflag_police {
 	__u64 rate_tokens;
 	__u64 storm_last_ns;
 	__u64 storm_tokens;
+};
+
+/* --- switchdev and the offload table ---
+ *
+ * A PF in switchdev mode (VFLAG_PORT_F_SWITCHDEV on its uplink and its
+ * VFs' ports): frames arriving on a port are looked up in the flow table
+ * (if VFLAG_PORT_F_OFFLOAD); a hit applies the rule's action, a miss goes
+ * to the port's representor:
+ *   - VF: TC_ACT_OK on the VF's eswitch end, so the host receives it on
+ *     that netdev (`<pf>_<n>`, the VF's representor) after the isolation
+ *     rules (which apply in both modes);
+ *   - uplink: bpf_redirect to rep_ifindex (the LAG representor's eswitch
+ *     end, so it arrives on the bond's netdev), or TC_ACT_OK for a lone
+ *     PF; slow protocols stay on the uplink for vflagd, as in legacy.
+ * What the host sends on a representor goes to its VF (veth); what it
+ * sends on the LAG representor arrives on the VFLAG_PORT_LAG_REP port
+ * and leaves through the LAG (wire_xmit, no isolation rules: the host is
+ * trusted).
+ *
+ * The flow table is a tuple-space search (Open vSwitch's megaflow
+ * classifier): one hash map per mask in use (`flow_tables`, ARRAY_OF_MAPS
+ * of HASH vflag_flow_key -> vflag_flow_act, indexed by mask slot), the
+ * masks in `flow_masks` (ARRAY, slot -> vflag_flow_key), and the slots
+ * to search, in order, in `flow_mask_list` (ARRAY[1]). A frame's key is
+ * extracted once (bpf/vflag_flow.h), then for each listed slot masked and
+ * looked up; the hit with the lowest prio wins, and the search stops at
+ * the first slot whose best_prio cannot beat the hit so far (vflagd
+ * keeps the list sorted by best_prio). Rule counters are in `flow_stats`
+ * (ARRAY, rule_id -> vflag_flow_stats, atomic adds).
+ *
+ * vflagd changes the table without pausing traffic: a rule is one hash
+ * update in its mask's table; a new mask gets its table and mask written
+ * before the list names it; a mask leaves the list before its table is
+ * emptied. A reader of a stale list finds nothing wrong: a table holds
+ * only keys masked with its own mask. */
+#define VFLAG_FLOW_MAX_MASKS 32
+#define VFLAG_FLOW_MAX_RULES (1u << 20) /* rule ids, and per mask table */
+
+/* In the key, vlan_tci is the outer tag's VID | VFLAG_FLOW_VLAN_PRESENT
+ * (tagged frames only; 0 = untagged). Addresses and ports are in network
+ * order, eth_type in host order (after the tags); IPv4 addresses are in
+ * src_ip[0]/dst_ip[0] with the rest 0. Fields a frame lacks are 0. The
+ * size is a multiple of 8: masking goes a __u64 at a time. */
+#define VFLAG_FLOW_VLAN_PRESENT 0x1000
+
+struct vflag_flow_key {
+	__u32 in_port; /* vflag_port.flow_port of the port it arrived on */
+	__u16 vlan_tci;
+	__u16 eth_type;
+	__u8 dst[6];
+	__u8 src[6];
+	__u8 ip_proto;
+	__u8 pad[3];
+	__u16 src_port;
+	__u16 dst_port;
+	__u32 src_ip[4];
+	__u32 dst_ip[4];
+	__u32 pad2;
+};
+
+_Static_assert(sizeof(struct vflag_flow_key) == 64, "a multiple of 8");
+
+/* Actions, applied in this order: pop, push, then drop or redirect; a
+ * rule with neither drop nor redirect goes on as a miss (to the
+ * representor) after its VLAN actions. */
+#define VFLAG_FLOW_ACT_DROP (1u << 0)
+#define VFLAG_FLOW_ACT_REDIRECT (1u << 1)
+#define VFLAG_FLOW_ACT_VLAN_PUSH (1u << 2)
+#define VFLAG_FLOW_ACT_VLAN_POP (1u << 3)
+
+/* out_ifindex with this bit: out through the LAG of slot (the low bits),
+ * member picked as wire_xmit picks it. */
+#define VFLAG_FLOW_OUT_LAG 0x80000000u
+
+/* Where a rule came from (flags), for `flow show` and adoption. */
+#define VFLAG_FLOW_F_BRIDGE (1u << 0) /* learned from a kernel bridge */
+
+struct vflag_flow_act {
+	__u32 rule_id;	   /* index in flow_stats */
+	__u32 prio;	   /* lower wins, as tc */
+	__u32 actions;	   /* VFLAG_FLOW_ACT_* */
+	__u32 out_ifindex; /* REDIRECT: a port's ifindex (a VF's eswitch
+			      end: delivered to the VF; a lone uplink: out
+			      of it), or VFLAG_FLOW_OUT_LAG | slot */
+	__u32 out_port_id; /* REDIRECT: its port id, for offload_rx_* */
+	__u16 vlan_id;	   /* VLAN_PUSH */
+	__u16 vlan_proto;  /* VLAN_PUSH: 0x8100 or 0x88a8, host order */
+	__u8 vlan_prio;	   /* VLAN_PUSH: PCP */
+	__u8 pad[3];
+	__u32 flags; /* VFLAG_FLOW_F_* */
+};
+
+struct vflag_flow_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 last_used_ns; /* bpf_ktime_get_ns() of the last hit */
+};
+
+struct vflag_flow_mask_list {
+	__u32 count;
+	__u32 slot[VFLAG_FLOW_MAX_MASKS];      /* searched in this order */
+	__u32 best_prio[VFLAG_FLOW_MAX_MASKS]; /* lowest prio in slot[i] */
 };
 
 #endif

@@ -54,6 +54,9 @@ const struct stat_field stat_field[] = {
 	FIELD(drop_bad_src),        FIELD(drop_vlan),          FIELD(drop_runt),
 	FIELD(drop_oversize),       FIELD(drop_rate),          FIELD(drop_storm),
 	FIELD(runt_padded),         FIELD(vlan_pushed),        FIELD(vlan_popped),
+	FIELD(slow_packets),        FIELD(slow_bytes),         FIELD(offload_packets),
+	FIELD(offload_bytes),       FIELD(offload_rx_packets), FIELD(offload_rx_bytes),
+	FIELD(flow_drop),           FIELD(flow_act_fail),
 };
 /* clang-format on */
 const size_t stat_field_count = sizeof(stat_field) / sizeof(stat_field[0]);
