@@ -201,6 +201,43 @@ static __always_inline int fdb_lookup(__u32 domain, __u32 vlan, const __u8 *mac,
 	return 0;
 }
 
+/* switchdev: the offload table (vflag_dp.h). Returns a TC verdict when a
+ * rule took the frame, or -1 for a miss. */
+static __always_inline int flow_offload(struct __sk_buff *skb,
+					const struct vflag_port *port,
+					struct vflag_port_stats *st,
+					const struct vflag_frame *f)
+{
+	return -1;
+}
+
+/* switchdev: a miss goes to the port's representor (vflag_dp.h). */
+static __always_inline int to_representor(struct __sk_buff *skb,
+					  const struct vflag_port *port,
+					  struct vflag_port_stats *st)
+{
+	st->slow_packets++;
+	st->slow_bytes += skb->len;
+	if (port->kind == VFLAG_PORT_UPLINK && port->rep_ifindex)
+		return bpf_redirect(port->rep_ifindex, 0);
+	return TC_ACT_OK;
+}
+
+/* switchdev: the flow table when offload is on, else the representor. */
+static __always_inline int switchdev_ingress(struct __sk_buff *skb,
+					     const struct vflag_port *port,
+					     struct vflag_port_stats *st,
+					     const struct vflag_frame *f)
+{
+	if (port->flags & VFLAG_PORT_F_OFFLOAD) {
+		int ret = flow_offload(skb, port, st, f);
+
+		if (ret >= 0)
+			return ret;
+	}
+	return to_representor(skb, port, st);
+}
+
 static __always_inline int uplink_ingress(struct __sk_buff *skb,
 					  const struct vflag_port *port,
 					  struct vflag_port_stats *st,
@@ -235,6 +272,8 @@ static __always_inline int uplink_ingress(struct __sk_buff *skb,
 			return TC_ACT_SHOT;
 		}
 	}
+	if (port->flags & VFLAG_PORT_F_SWITCHDEV)
+		return switchdev_ingress(skb, port, st, f);
 	vlan = vflag_frame_vid(f);
 	if (f->flags & VFLAG_FRAME_F_DST_GROUP) {
 		flood_vfs(skb, port->domain, vlan, 0, st);
@@ -481,6 +520,8 @@ static __always_inline int vf_ingress(struct __sk_buff *skb,
 		}
 		st->runt_padded++;
 	}
+	if (port->flags & VFLAG_PORT_F_SWITCHDEV)
+		return switchdev_ingress(skb, port, st, f);
 	vlan = port->vlan_id ? port->vlan_id : vflag_frame_vid(f);
 	if (group) {
 		flood_vfs(skb, port->domain, vlan, skb->ifindex, st);
@@ -522,6 +563,10 @@ int vflag_ingress(struct __sk_buff *skb)
 	}
 	if (port->kind == VFLAG_PORT_UPLINK)
 		return uplink_ingress(skb, port, st, &f);
+	/* What the host sends on a bond's netdev (the LAG representor)
+	 * leaves through the LAG; the host is trusted. */
+	if (port->kind == VFLAG_PORT_LAG_REP)
+		return wire_xmit(skb, port, st, &f);
 	return vf_ingress(skb, port, st, &f);
 }
 

@@ -155,9 +155,9 @@ struct vflag_port {
 			      0 = storm_pps (one second) */
 	/* Appended for switchdev. */
 	__u32 flow_port;   /* the in_port the flow table matches frames
-			      arriving here with: a VF's own id, a LAG
-			      member's LAG representor's id, a lone
-			      uplink's own id */
+			      arriving here with: a VF's own port id, a
+			      LAG member's VFLAG_FLOW_OUT_LAG | lag_slot
+			      (`dev BOND`), a lone uplink's own id */
 	__u32 rep_ifindex; /* uplink in switchdev: where its misses go,
 			      the eswitch end of its LAG representor
 			      (bpf_redirect to it: they arrive on the
