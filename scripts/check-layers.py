@@ -22,6 +22,7 @@ LAYERS = [
     ("nl/", "nl"),                 # rtnetlink
     ("dp/", "dp"),                 # the loaded datapath
     ("eswitch/", "eswitch"),       # PFs, VFs, domains
+    ("bridge/", "bridge"),         # the kernel bridge's decisions as rules
     ("daemon/", "daemon"),         # the daemon object: owns all the above
     ("metrics/", "metrics"),       # Prometheus exposition and endpoint
     ("ctl/", "ctl"),               # protocol, replies, commands, server
@@ -29,14 +30,14 @@ LAYERS = [
     ("vflagctl/", "vflagctl"),     # the CLI
     ("cni/", "cni"),               # the CNI plugin, a client of vflagd
 ]
-ORDER = ["contract", "common", "histogram", "lacp", "lag", "bpf", "nl", "dp",
+ORDER = ["contract", "common", "histogram", "lacp", "lag", "bpf", "nl", "bridge", "dp",
          "eswitch", "daemon", "metrics", "ctl", "vflagd", "vflagctl", "cni"]
 # What a layer may not use although it is below; vflagctl talks to vflagd
 # only through the contract, and shares with it only the tables of names
 # (synopses, bond option words, LACP state bits), never the daemon's model.
-NOT_BELOW = {"vflagctl": {"lacp", "lag", "bpf", "nl", "dp", "eswitch", "daemon", "metrics",
+NOT_BELOW = {"vflagctl": {"lacp", "lag", "bpf", "nl", "bridge", "dp", "eswitch", "daemon", "metrics",
                           "vflagd"},
-             "cni": {"lacp", "lag", "bpf", "dp", "eswitch", "daemon", "metrics", "ctl", "vflagd"}}
+             "cni": {"lacp", "lag", "bpf", "bridge", "dp", "eswitch", "daemon", "metrics", "ctl", "vflagd"}}
 ALLOWED_FROM_ABOVE = {("vflagctl", "ctl/synopsis.h"), ("vflagctl", "lacp/lacp.h"),
                       ("vflagctl", "lag/bond_config.h")}
 MAX_LINES = 800

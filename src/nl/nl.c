@@ -32,28 +32,16 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "nl/nl_impl.h"
 
 #define NL_TAG "nl"
-#define NL_REQ_SIZE 512	   /* our largest request, veth create, is ~130 B */
-#define NL_RECV_SIZE 32768 /* a link reply with VF info outgrows 8 KiB */
-#define NL_MON_RCVBUF (4 << 20) /* a burst of VF link events must fit */
 #define NL_NETNS_DIR "/run/netns"
-
-struct nl {
-	struct mnl_socket *sock; /* NETLINK_ROUTE, no groups */
-	uint32_t portid;	 /* our address: replies carry it */
-	uint32_t seq;		 /* sequence number of the last request */
-	alignas(struct nlmsghdr) char buf[NL_RECV_SIZE]; /* replies */
-};
 
 struct nl_monitor {
 	struct mnl_socket *sock; /* non-blocking, member of RTNLGRP_LINK */
 	size_t buf_size;	 /* MNL_SOCKET_BUFFER_SIZE */
 	char *buf;		 /* one datagram */
 };
-
-/* Called for each reply message of a request other than the ack. */
-typedef int (*nl_reply_cb)(const struct nlmsghdr *nlh, void *data);
 
 static int nl_name_check(const char *name)
 {
@@ -179,10 +167,7 @@ out:
 	return e->error;
 }
 
-/* Sends `req` with a fresh sequence number and reads until its ack.
- * Returns the ack's error, else the first error `cb` returned. */
-static int nl_transact(struct nl *nl, struct nlmsghdr *req, nl_reply_cb cb,
-		       void *data)
+int nl_transact(struct nl *nl, struct nlmsghdr *req, nl_reply_cb cb, void *data)
 {
 	uint32_t seq = ++nl->seq;
 	int cb_err = 0;
