@@ -223,6 +223,7 @@ static bool rule_equal(const struct bro_rule *a, const struct bro_rule *b)
 	return a->in_port == b->in_port && a->match_src == b->match_src &&
 	       (!a->match_src || !memcmp(a->src, b->src, 6)) &&
 	       !memcmp(a->dst, b->dst, 6) && a->out.kind == b->out.kind &&
+	       !strcmp(a->out.name, b->out.name) &&
 	       a->out.out_ifindex == b->out.out_ifindex &&
 	       a->out.out_port_id == b->out.out_port_id;
 }

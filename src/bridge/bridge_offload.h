@@ -50,6 +50,7 @@ enum bro_port_kind { BRO_PORT_VF = 1, BRO_PORT_LAG = 2 };
 /* A bridge port as the eswitch knows it. */
 struct bro_port {
 	enum bro_port_kind kind;
+	char name[16];	      /* the representor (a flow rule's dev) */
 	uint32_t flow_port;   /* in_port of frames arriving from it */
 	uint32_t out_ifindex; /* redirect target (vflag_flow_act) */
 	uint32_t out_port_id;

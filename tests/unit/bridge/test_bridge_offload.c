@@ -42,12 +42,14 @@ static bool fake_resolve(void *ctx, int ifindex, struct bro_port *out)
 	switch (ifindex) {
 	case REP1:
 	case REP2:
-		*out = (struct bro_port){BRO_PORT_VF, (uint32_t)ifindex - 10,
-					 (uint32_t)ifindex + 100,
-					 (uint32_t)ifindex - 10};
+		*out = (struct bro_port){
+		    BRO_PORT_VF, "rep", (uint32_t)ifindex - 10,
+		    (uint32_t)ifindex + 100, (uint32_t)ifindex - 10};
+		out->name[3] = (char)('0' + ifindex - 10);
 		return true;
 	case LAGREP:
-		*out = (struct bro_port){BRO_PORT_LAG, VFLAG_FLOW_OUT_LAG | 0,
+		*out = (struct bro_port){BRO_PORT_LAG, "bond0",
+					 VFLAG_FLOW_OUT_LAG | 0,
 					 VFLAG_FLOW_OUT_LAG | 0, 0};
 		return true;
 	}
