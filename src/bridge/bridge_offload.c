@@ -271,6 +271,7 @@ static void want_to(struct bridge_offload *bo, const struct bro_entry *d,
 					 &q) ||
 			    q.kind != BRO_PORT_LAG)
 				continue;
+			memcpy(r.in_dev, q.name, sizeof(r.in_dev));
 			r.in_port = q.flow_port;
 			r.match_src = false;
 			want(bo, &r);
@@ -285,6 +286,7 @@ static void want_to(struct bridge_offload *bo, const struct bro_entry *d,
 		    !port_usable(bo, s->port, s->bridge, &q) ||
 		    q.kind != BRO_PORT_VF)
 			continue;
+		memcpy(r.in_dev, q.name, sizeof(r.in_dev));
 		r.in_port = q.flow_port;
 		r.match_src = true;
 		memcpy(r.src, s->mac, 6);

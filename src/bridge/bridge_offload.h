@@ -57,6 +57,7 @@ struct bro_port {
 };
 
 struct bro_rule {
+	char in_dev[16]; /* the representor frames arrive from */
 	uint32_t in_port;
 	bool match_src;
 	uint8_t src[6];
