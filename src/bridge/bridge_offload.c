@@ -92,6 +92,13 @@ void bridge_offload_destroy(struct bridge_offload *bo)
 		return;
 	for (size_t i = 0; i < bo->nrules; i++)
 		bo->ops->rule_del(bo->ctx, bo->rules[i].handle);
+	bridge_offload_release(bo);
+}
+
+void bridge_offload_release(struct bridge_offload *bo)
+{
+	if (!bo)
+		return;
 	free(bo->links);
 	free(bo->entries);
 	free(bo->rules);

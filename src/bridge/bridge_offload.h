@@ -96,6 +96,9 @@ struct bridge_offload *
 bridge_offload_create(const struct bridge_offload_ops *ops, void *ctx);
 /* Removes every rule it installed. NULL ok. */
 void bridge_offload_destroy(struct bridge_offload *bo);
+/* Frees the model and leaves its rules where they are (a restart: the
+ * datapath forwards on). NULL ok. */
+void bridge_offload_release(struct bridge_offload *bo);
 
 /* Events (from the monitor or a dump). They change the model only;
  * bridge_offload_sync() then makes the rules agree. */
