@@ -161,7 +161,8 @@ static void test_pfs_malformed(void **state)
 	assert_contains(out, "\n5     -    -    -     x       -     -        - "
 			     "             1.5\n");
 	assert_contains(out,
-			"\n-     -    -    -     -       -     -        -\n");
+			"\n-     -    -    -     -       -     -        -    "
+			"          -\n");
 	assert_not_contains(out, "bonds:");
 	free(out);
 }
