@@ -3,6 +3,7 @@
  * (daemon/daemon.h) and its replies (reply_eswitch, reply_bond). Usage
  * errors quote the shared synopsis table (synopsis.h). */
 #include "ctl/command.h"
+#include "ctl/command_impl.h"
 #include "eswitch/eswitch_state.h"
 
 #include <errno.h>
@@ -22,20 +23,7 @@
 
 #define TAG "cmd"
 
-/* A handler's result: reply data, or an error (errno, usage, message). */
-struct cmd_res {
-	int error;
-	bool usage;
-	char *err;
-	size_t errlen;
-};
-
-static json_t *cmd_fail(struct cmd_res *r, int error, bool usage,
-			const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static json_t *cmd_fail(struct cmd_res *r, int error, bool usage,
-			const char *fmt, ...)
+json_t *cmd_fail(struct cmd_res *r, int error, bool usage, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -50,14 +38,14 @@ static json_t *cmd_fail(struct cmd_res *r, int error, bool usage,
 }
 
 /* Turns a -errno from a module (which wrote r->err) into a result. */
-static json_t *cmd_check(struct cmd_res *r, int ret)
+json_t *cmd_check(struct cmd_res *r, int ret)
 {
 	if (ret)
 		return cmd_fail(r, ret, ret == -EINVAL, NULL);
 	return NULL;
 }
 
-static struct pf *cmd_pf(struct vflagd *d, const char *name, struct cmd_res *r)
+struct pf *cmd_pf(struct vflagd *d, const char *name, struct cmd_res *r)
 {
 	struct pf *pf =
 	    vflagd_eswitch(d) ? eswitch_pf_find(vflagd_eswitch(d), name) : NULL;
@@ -68,8 +56,8 @@ static struct pf *cmd_pf(struct vflagd *d, const char *name, struct cmd_res *r)
 	return pf;
 }
 
-static struct vflagd_bond *cmd_bond(struct vflagd *d, const char *name,
-				    struct cmd_res *r)
+struct vflagd_bond *cmd_bond(struct vflagd *d, const char *name,
+			     struct cmd_res *r)
 {
 	struct vflagd_bond *b = vflagd_bond_find(d, name);
 
@@ -80,8 +68,7 @@ static struct vflagd_bond *cmd_bond(struct vflagd *d, const char *name,
 }
 
 /* A usage error quoting the synopsis table's lines for object [verb]. */
-static json_t *cmd_usage(struct cmd_res *r, const char *object,
-			 const char *verb)
+json_t *cmd_usage(struct cmd_res *r, const char *object, const char *verb)
 {
 	ctl_synopsis_usage(object, verb, r->err, r->errlen);
 	return cmd_fail(r, EINVAL, true, NULL);
@@ -253,8 +240,12 @@ static json_t *pf_set(struct vflagd *d, int argc, char **argv,
 		return cmd_check(
 		    r, eswitch_pf_set_spoofchk(vflagd_eswitch(d), pf, on));
 	}
+	if (!strcmp(argv[1], "hw-tc-offload") && argc == 3)
+		return cmd_pf_hw_tc_offload(d, pf, argv[2], r);
 	return cmd_fail(r, EINVAL, true,
-			"unknown PF setting '%s': numvfs or spoofchk", argv[1]);
+			"unknown PF setting '%s': numvfs, spoofchk or "
+			"hw-tc-offload",
+			argv[1]);
 }
 
 static json_t *pf_del(struct vflagd *d, int argc, char **argv,
@@ -589,8 +580,12 @@ static json_t *bond_show(struct vflagd *d, int argc, char **argv,
 		if (!argc || !strcmp(argv[0], vflagd_bond_name(b))) {
 			struct bond_status st;
 
+			json_t *j;
+
 			bond_get_status(vflagd_bond_bond(b), &st);
-			json_array_append_new(bonds, reply_bond_json(&st));
+			j = reply_bond_json(&st);
+			cmd_bond_switchdev(d, b, j);
+			json_array_append_new(bonds, j);
 		}
 	return json_pack("{s:o}", "bonds", bonds);
 }
@@ -683,6 +678,8 @@ static const struct {
     {"bond", "xmit-member", bond_xmit},
     {"stats", NULL, stats},
     {"map-rep", NULL, map_rep},
+    {"eswitch", "set", cmd_eswitch_set},
+    {"eswitch", "show", cmd_eswitch_show},
     {"teardown", NULL, teardown},
     {"log", NULL, log_cmd},
 };

@@ -24,8 +24,9 @@ static json_t *pf_json(const struct eswitch_pf_status *st, const char *bond)
 	    : st->carrier ? "up"
 			  : "down",
 	    "numvfs", (int)st->numvfs, "vf_type", vf_type_name(st->vf_type),
-	    "eswitch_mode", "legacy", "spoofchk", st->spoofchk, "bond",
-	    json_str_or_null(bond), "mtu", (json_int_t)st->mtu);
+	    "eswitch_mode", eswitch_mode_name(st->switchdev), "spoofchk",
+	    st->spoofchk, "bond", json_str_or_null(bond), "mtu",
+	    (json_int_t)st->mtu);
 }
 
 static void no_pf(const char *name, char *err, size_t errlen)
@@ -49,7 +50,15 @@ json_t *reply_eswitch_pfs(struct eswitch *sw, const char *name,
 		eswitch_pf_status(sw, pf, &st);
 		if (st.lag_slot >= 0 && lag_name)
 			bond = lag_name(arg, (unsigned)st.lag_slot);
-		json_array_append_new(pfs, pf_json(&st, bond));
+		json_t *j = pf_json(&st, bond);
+
+		/* switchdev: appended, existing readers see the same keys. */
+		json_object_set_new(j, "hw_tc_offload",
+				    json_boolean(st.hw_tc_offload));
+		json_object_set_new(
+		    j, "eswitch_mode_set",
+		    json_string(eswitch_mode_name(st.mode_switchdev)));
+		json_array_append_new(pfs, j);
 	}
 	if (name && json_array_size(pfs) == 0) {
 		json_decref(pfs);
@@ -109,11 +118,12 @@ static json_t *vf_row(const struct eswitch_vf_status *st)
 static json_t *map_rep_row(const struct eswitch_vf_status *st)
 {
 	/* Legacy mode has no representors: the eswitch end is internal until
-	 * switchdev makes it one. */
-	return json_pack("{s:i, s:o, s:s, s:s, s:s, s:s, s:o}", "vf",
-			 (int)st->index, "representor", json_null(), "vf_port",
-			 st->ifname, "vf_pci", st->pci, "pf", st->pf, "pf_dev",
-			 st->pf_dev, "machine", json_str_or_null(st->netns));
+	 * switchdev makes it one (map_rep.py finds them only then). */
+	return json_pack(
+	    "{s:i, s:o, s:s, s:s, s:s, s:s, s:o}", "vf", (int)st->index,
+	    "representor", st->switchdev ? json_string(st->rep) : json_null(),
+	    "vf_port", st->ifname, "vf_pci", st->pci, "pf", st->pf, "pf_dev",
+	    st->pf_dev, "machine", json_str_or_null(st->netns));
 }
 
 json_t *reply_eswitch_vfs(struct eswitch *sw, const char *pf, char *err,
@@ -166,6 +176,16 @@ static const struct {
     F(NULL, "tx_runt_padded", runt_padded),
     F(NULL, "tx_vlan_pushed", vlan_pushed),
     F(NULL, "rx_vlan_popped", vlan_popped),
+    /* switchdev: slow path (representors) against offloaded (rules). A
+     * VF's slow_rx is computed: rx_packets - offload_rx_packets. */
+    F("slow_rx_packets", "slow_tx_packets", slow_packets),
+    F("slow_rx_bytes", "slow_tx_bytes", slow_bytes),
+    F("offload_rx_packets", "offload_tx_packets", offload_packets),
+    F("offload_rx_bytes", "offload_tx_bytes", offload_bytes),
+    F("offload_tx_packets", "offload_rx_packets", offload_rx_packets),
+    F("offload_tx_bytes", "offload_rx_bytes", offload_rx_bytes),
+    F("flow_drop", "flow_drop", flow_drop),
+    F("flow_act_fail", "flow_act_fail", flow_act_fail),
 #undef F
 };
 
@@ -188,9 +208,40 @@ static json_t *stats_json(struct eswitch *sw, const char *name, bool uplink,
 		       sizeof(v));
 		json_object_set_new(counters, n, json_integer((json_int_t)v));
 	}
+	if (!uplink) {
+		uint64_t slow_rx = st.rx_packets > st.offload_rx_packets
+				       ? st.rx_packets - st.offload_rx_packets
+				       : 0;
+		uint64_t slow_rxb = st.rx_bytes > st.offload_rx_bytes
+					? st.rx_bytes - st.offload_rx_bytes
+					: 0;
+
+		json_object_set_new(counters, "slow_rx_packets",
+				    json_integer((json_int_t)slow_rx));
+		json_object_set_new(counters, "slow_rx_bytes",
+				    json_integer((json_int_t)slow_rxb));
+	}
 	return json_pack("{s:s, s:s, s:s, s:o}", "name", name, "kind",
 			 uplink ? "uplink" : "vf", "dev", dev, "counters",
 			 counters);
+}
+
+/* A LAG representor's port: what the host sent on the bond's netdev
+ * (into the LAG: slow_tx) and what reached it from the uplinks' misses
+ * (slow_rx). */
+static json_t *lag_rep_stats_json(struct eswitch *sw,
+				  const struct eswitch_lag_rep_status *ls)
+{
+	struct vflag_port_stats st;
+
+	eswitch_port_stats(sw, ls->port_id, &st);
+	return json_pack(
+	    "{s:s, s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I}}", "name", ls->name,
+	    "kind", "lag_rep", "dev", ls->esw, "counters", "slow_rx_packets",
+	    (json_int_t)st.rx_packets, "slow_rx_bytes", (json_int_t)st.rx_bytes,
+	    "slow_tx_packets", (json_int_t)st.tx_packets, "slow_tx_bytes",
+	    (json_int_t)st.tx_bytes, "tx_drop_no_member",
+	    (json_int_t)st.drop_no_member);
 }
 
 json_t *reply_eswitch_stats(struct eswitch *sw, const char *port, char *err,
@@ -215,13 +266,68 @@ json_t *reply_eswitch_stats(struct eswitch *sw, const char *port, char *err,
 				    ports, stats_json(sw, st.ifname, false,
 						      st.rep, st.port_id));
 	}
+	for (uint32_t s = 0; s < VFLAG_MAX_LAGS; s++) {
+		struct eswitch_lag_rep_status ls;
+
+		if (eswitch_lag_rep_status(sw, s, &ls) ||
+		    (port && strcmp(port, ls.name) && strcmp(port, ls.esw)))
+			continue;
+		json_array_append_new(ports, lag_rep_stats_json(sw, &ls));
+	}
 	if (port && json_array_size(ports) == 0) {
 		json_decref(ports);
 		snprintf(err, errlen,
-			 "no port named %s: give a PF name or a VF port name "
-			 "(see `vflagctl vf show`)",
+			 "no port named %s: give a PF name, a VF port name "
+			 "(see `vflagctl vf show`) or a bond's",
 			 port);
 		return NULL;
 	}
 	return json_pack("{s:o}", "ports", ports);
+}
+
+json_t *reply_eswitch_modes(struct eswitch *sw, const char *name,
+			    reply_eswitch_lag_name_fn lag_name, void *arg,
+			    char *err, size_t errlen)
+{
+	json_t *rows = json_array();
+	struct pf *pf;
+
+	for (unsigned i = 0; (pf = eswitch_pf_at(sw, i)); i++) {
+		struct eswitch_pf_status st;
+		struct eswitch_lag_rep_status ls;
+		json_t *row, *lag = json_null();
+		char why[160];
+
+		if (name && strcmp(name, pf_name(pf)))
+			continue;
+		eswitch_pf_status(sw, pf, &st);
+		if (st.lag_slot >= 0) {
+			unsigned slot = (unsigned)st.lag_slot;
+			bool mode =
+			    eswitch_lag_mode(sw, slot, why, sizeof(why));
+			const char *bond =
+			    lag_name ? lag_name(arg, slot) : NULL;
+
+			lag = json_pack("{s:o, s:o, s:s, s:b, s:o}", "bond",
+					json_str_or_null(bond), "representor",
+					eswitch_lag_rep_status(sw, slot, &ls)
+					    ? json_null()
+					    : json_string(ls.name),
+					"mode", eswitch_mode_name(mode),
+					"modes_agree", !why[0], "reason",
+					json_str_or_null(why));
+		}
+		row = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "pf", st.name,
+				"dev", st.dev, "mode",
+				eswitch_mode_name(st.switchdev), "mode_set",
+				eswitch_mode_name(st.mode_switchdev),
+				"hw_tc_offload", st.hw_tc_offload, "lag", lag);
+		json_array_append_new(rows, row);
+	}
+	if (name && json_array_size(rows) == 0) {
+		json_decref(rows);
+		no_pf(name, err, errlen);
+		return NULL;
+	}
+	return json_pack("{s:o}", "eswitch", rows);
 }

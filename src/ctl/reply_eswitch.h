@@ -31,4 +31,11 @@ json_t *reply_eswitch_map_rep(struct eswitch *sw, const char *pf, char *err,
 json_t *reply_eswitch_stats(struct eswitch *sw, const char *port, char *err,
 			    size_t errlen);
 
+/* {"eswitch": [...]}: `eswitch show [PF]`, each PF's mode (in effect
+ * and as set), hw-tc-offload, and its LAG's mode and why it is not the
+ * members'. */
+json_t *reply_eswitch_modes(struct eswitch *sw, const char *name,
+			    reply_eswitch_lag_name_fn lag_name, void *arg,
+			    char *err, size_t errlen);
+
 #endif

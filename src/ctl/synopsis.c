@@ -10,6 +10,7 @@ const struct ctl_synopsis ctl_synopses[] = {
     {"pf", "add", "pf add NAME dev IFNAME [pci DDDD:BB:SS.F]"},
     {"pf", "set", "pf set NAME numvfs N [type veth|tap]"},
     {"pf", "set", "pf set NAME spoofchk on|off"},
+    {"pf", "set", "pf set NAME hw-tc-offload on|off"},
     {"pf", "del", "pf del NAME [--force]"},
     {"pf", "show", "pf show [NAME]"},
     {"pf", NULL, "show"}, /* pf show's alias, listed with pf */
@@ -26,6 +27,8 @@ const struct ctl_synopsis ctl_synopses[] = {
     {"bond", "xmit-member", "bond xmit-member NAME FLOW"},
     {"stats", NULL, "stats [PORT]"},
     {"map-rep", NULL, "map-rep [PF]"},
+    {"eswitch", "set", "eswitch set PF mode legacy|switchdev"},
+    {"eswitch", "show", "eswitch show [PF]"},
     {"monitor", NULL, "monitor [BOND] [-i SECONDS] [-n COUNT]"},
     {"teardown", NULL, "teardown [--force]"},
     {"log", NULL, "log level err|warn|info|debug"},

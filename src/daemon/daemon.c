@@ -278,6 +278,7 @@ int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen)
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++) {
 		vflagd_bond_free(d->bonds[i], now);
 		d->bonds[i] = NULL;
+		eswitch_lag_rep_del(d->sw, i);
 	}
 	while ((pf = eswitch_pf_at(d->sw, 0))) {
 		ret = eswitch_pf_del(d->sw, pf, true, err, errlen);

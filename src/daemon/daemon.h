@@ -92,6 +92,8 @@ struct vflagd_bond *vflagd_bond_at(const struct vflagd *d, unsigned i);
 struct vflagd_bond *vflagd_pf_bond(const struct vflagd *d, const struct pf *pf);
 struct bond *vflagd_bond_bond(const struct vflagd_bond *b);
 const char *vflagd_bond_name(const struct vflagd_bond *b);
+/* Its LAG slot (the eswitch's name for its domain). */
+uint32_t vflagd_bond_slot(const struct vflagd_bond *b);
 struct failover;
 /* Its failover timeline (daemon/failover.h), for the metrics. */
 const struct failover *vflagd_bond_failover(const struct vflagd_bond *b);

@@ -258,6 +258,7 @@ int vflagd_bond_add(struct vflagd *d, const char *name,
 {
 	struct vflagd_bond *b;
 	unsigned slot;
+	int ret;
 
 	if (vflagd_bond_find(d, name)) {
 		snprintf(err, errlen, "bond %s exists already", name);
@@ -286,6 +287,14 @@ int vflagd_bond_add(struct vflagd *d, const char *name,
 		free(b);
 		return -ENOMEM;
 	}
+	/* The bond's netdev for the host (switchdev's LAG representor),
+	 * in both modes. */
+	ret = eswitch_lag_rep_add(d->sw, slot, name, err, errlen);
+	if (ret) {
+		bond_destroy(b->bond, clock_now_ms());
+		free(b);
+		return ret;
+	}
 	b->fo.name = bond_name(b->bond);
 	d->bonds[slot] = b;
 	*out = b;
@@ -303,6 +312,7 @@ void vflagd_bond_free(struct vflagd_bond *b, uint64_t now)
 int vflagd_bond_del(struct vflagd *d, struct vflagd_bond *b, bool force,
 		    char *err, size_t errlen)
 {
+	uint32_t slot;
 	char why[160];
 
 	for (unsigned i = 0; !force && i < VFLAG_MAX_LAG_MEMBERS; i++) {
@@ -318,7 +328,9 @@ int vflagd_bond_del(struct vflagd *d, struct vflagd_bond *b, bool force,
 		}
 	}
 	d->bonds[b->slot] = NULL;
+	slot = b->slot;
 	vflagd_bond_free(b, clock_now_ms());
+	eswitch_lag_rep_del(d->sw, slot);
 	return 0;
 }
 
@@ -353,6 +365,11 @@ struct bond *vflagd_bond_bond(const struct vflagd_bond *b)
 const struct failover *vflagd_bond_failover(const struct vflagd_bond *b)
 {
 	return &b->fo;
+}
+
+uint32_t vflagd_bond_slot(const struct vflagd_bond *b)
+{
+	return b->slot;
 }
 
 const char *vflagd_bond_name(const struct vflagd_bond *b)

@@ -299,9 +299,10 @@ static json_t *state_json(struct vflagd *d)
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++)
 		if (d->bonds[i])
 			json_array_append_new(bonds, bond_json(d->bonds[i]));
-	return json_pack("{s:i, s:o, s:o, s:o}", "version", STATE_VERSION,
+	return json_pack("{s:i, s:o, s:o, s:o, s:o}", "version", STATE_VERSION,
 			 "hooks", hooks, "pfs", eswitch_state_save(d->sw),
-			 "bonds", bonds);
+			 "bonds", bonds, "lags",
+			 eswitch_state_save_lags(d->sw));
 }
 
 int vflagd_state_save(struct vflagd *d)
@@ -461,6 +462,10 @@ static int adopt_bond(struct vflagd *d, json_t *jb, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	d->bonds[slot] = b;
+	/* Its representor, adopted with the eswitch, or made again. */
+	ret = eswitch_lag_rep_add(d->sw, b->slot, name, err, errlen);
+	if (ret)
+		LOG_WARN(TAG, "%s: %s", name, err);
 	json_array_foreach(members, i, jm)
 	{
 		const char *pfname;
@@ -525,7 +530,7 @@ static int adopt_bond(struct vflagd *d, json_t *jb, char *err, size_t errlen)
 
 int vflagd_adopt(struct vflagd *d, char *err, size_t errlen)
 {
-	json_t *j, *hooks, *pfs, *bonds, *jb;
+	json_t *j, *hooks, *pfs, *bonds, *jb, *lags = NULL;
 	json_error_t jerr;
 	int version, ret;
 	size_t i;
@@ -542,8 +547,9 @@ int vflagd_adopt(struct vflagd *d, char *err, size_t errlen)
 	}
 	j = json_load_file(d->state_path, 0, &jerr);
 	if (!j ||
-	    json_unpack(j, "{s:i, s:o, s:o, s:o}", "version", &version, "hooks",
-			&hooks, "pfs", &pfs, "bonds", &bonds) ||
+	    json_unpack(j, "{s:i, s:o, s:o, s:o, s?o}", "version", &version,
+			"hooks", &hooks, "pfs", &pfs, "bonds", &bonds, "lags",
+			&lags) ||
 	    version != STATE_VERSION || !json_is_array(hooks) ||
 	    !json_is_array(bonds)) {
 		snprintf(err, errlen,
@@ -555,6 +561,8 @@ int vflagd_adopt(struct vflagd *d, char *err, size_t errlen)
 	}
 	ret = eswitch_state_restore(d->sw, pfs, &d->adopted_pfs,
 				    &d->adopted_vfs, err, errlen);
+	if (!ret)
+		ret = eswitch_state_restore_lags(d->sw, lags, err, errlen);
 	if (!ret)
 		ret = adopt_hooks(d, hooks);
 	json_array_foreach(bonds, i, jb)

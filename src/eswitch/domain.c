@@ -24,7 +24,12 @@ struct vflag_port eswitch_pf_port_entry(const struct pf *pf)
 	    .domain = eswitch_pf_domain(pf),
 	    .lag_slot = pf->in_lag ? pf->lag_slot : VFLAG_NO_LAG,
 	    .member_index = pf->member_index,
+	    .flags = (pf->sd_active ? VFLAG_PORT_F_SWITCHDEV : 0) |
+		     (pf->hw_tc_offload ? VFLAG_PORT_F_OFFLOAD : 0),
 	    .mtu = pf->mtu,
+	    .flow_port =
+		pf->in_lag ? VFLAG_FLOW_OUT_LAG | pf->lag_slot : pf->port_id,
+	    .rep_ifindex = (uint32_t)pf->rep_ifindex,
 	};
 }
 
@@ -38,7 +43,9 @@ struct vflag_port eswitch_vf_port_entry(const struct pf *pf,
 	    .lag_slot = pf->in_lag ? pf->lag_slot : VFLAG_NO_LAG,
 	    .uplink_ifindex = pf->gone ? 0 : (uint32_t)pf->ifindex,
 	    .flags = (vf->policy.spoofchk ? VFLAG_PORT_F_SPOOFCHK : 0) |
-		     (vf->policy.trust ? VFLAG_PORT_F_TRUST : 0),
+		     (vf->policy.trust ? VFLAG_PORT_F_TRUST : 0) |
+		     (pf->sd_active ? VFLAG_PORT_F_SWITCHDEV : 0) |
+		     (pf->hw_tc_offload ? VFLAG_PORT_F_OFFLOAD : 0),
 	    .vlan_id = vf->policy.vlan,
 	    /* qos and proto mean something only with a VLAN to push. */
 	    .vlan_qos = vf->policy.vlan ? vf->policy.qos : 0,
@@ -46,6 +53,7 @@ struct vflag_port eswitch_vf_port_entry(const struct pf *pf,
 	    .max_tx_rate = vf->policy.max_tx_rate,
 	    .storm_pps = vf->policy.storm_pps,
 	    .storm_burst = vf->policy.storm_pps ? vf->policy.storm_burst : 0,
+	    .flow_port = vf->port_id,
 	};
 
 	memcpy(p.mac, vf->mac, 6);
@@ -132,6 +140,9 @@ int eswitch_pf_join_lag(struct eswitch *sw, struct pf *pf, uint32_t lag_slot,
 		pf->in_lag = false;
 		pf_reprogram(sw, pf, ESWITCH_DOMAIN_LAG_BASE + lag_slot);
 	}
+	eswitch_modes_sync(sw);
+	if (!ret)
+		eswitch_lag_members_changed(sw, lag_slot);
 	return ret;
 }
 
@@ -142,6 +153,7 @@ void eswitch_pf_leave_lag(struct eswitch *sw, struct pf *pf)
 	pf->in_lag = false;
 	pf->member_index = 0;
 	pf_reprogram(sw, pf, old);
+	eswitch_modes_sync(sw);
 	/* A lone PF again: its VFs follow its own carrier. */
 	eswitch_pf_lag_ok_set(sw, pf, pf_carrier(pf));
 }

@@ -60,6 +60,8 @@ void eswitch_destroy(struct eswitch *sw)
 
 	if (!sw)
 		return;
+	for (uint32_t s = 0; s < VFLAG_MAX_LAGS; s++)
+		eswitch_lag_rep_del(sw, s);
 	while (sw->npfs) {
 		struct pf *pf = sw->pfs[sw->npfs - 1];
 
@@ -199,5 +201,6 @@ struct pf *eswitch_link_event(struct eswitch *sw,
 				vf_vanished(sw, pf, vf);
 		}
 	}
+	eswitch_rep_event(sw, ev);
 	return NULL;
 }

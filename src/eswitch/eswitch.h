@@ -157,6 +157,59 @@ void eswitch_pf_leave_lag(struct eswitch *sw, struct pf *pf);
 unsigned eswitch_domain_vf_macs(struct eswitch *sw, const struct pf *pf,
 				uint8_t (*macs)[6], unsigned cap);
 
+/* --- switchdev (switchdev.c, doc/switchdev.md) --- */
+
+/* "legacy" or "switchdev"; and back (-EINVAL). */
+const char *eswitch_mode_name(bool switchdev);
+int eswitch_mode_parse(const char *s, bool *switchdev);
+/* `eswitch set PF mode`: pf's own mode. Its domain follows at once for
+ * a lone PF; a LAG's domain only when every member PF is in the mode
+ * (eswitch_lag_mode() says why not). VFs and devices stay as they are. */
+int eswitch_pf_set_mode(struct eswitch *sw, struct pf *pf, bool switchdev,
+			char *err, size_t errlen);
+/* `pf set PF hw-tc-offload on|off` (ethtool -K): off clears
+ * VFLAG_PORT_F_OFFLOAD on pf's uplink and VFs, so every frame takes the
+ * representors. Default off. */
+int eswitch_pf_set_hw_tc_offload(struct eswitch *sw, struct pf *pf, bool on);
+/* For the flow table: whether pf's domain is in switchdev now (the mode
+ * in effect, not only what pf was set to) ... */
+bool pf_switchdev(const struct pf *pf);
+/* ... and whether hw-tc-offload is on for pf, so rules on its ports are
+ * in_hw. Both O(1). */
+bool pf_hw_tc_offload(const struct pf *pf);
+/* The mode pf was set to (`eswitch set`), in effect or not. */
+bool pf_mode_switchdev(const struct pf *pf);
+/* The mode in effect in LAG slot's domain; why gets "" when its member
+ * PFs agree, else "eswitch modes differ: pf0 switchdev, pf1 legacy"
+ * (why may be NULL). */
+bool eswitch_lag_mode(struct eswitch *sw, uint32_t slot, char *why,
+		      size_t whylen);
+
+/* A bond's LAG representor: a veth pair, `name` for the host (up, with
+ * its first member's MAC once it has one, quiet: no IPv6) and
+ * `name`_esw, the eswitch end, hooked as a VFLAG_PORT_LAG_REP port of
+ * the LAG's domain. In switchdev the uplinks' misses arrive on `name`;
+ * in both modes what the host sends on it leaves through the LAG. 0 if
+ * slot has it already (adopted). */
+int eswitch_lag_rep_add(struct eswitch *sw, uint32_t slot, const char *name,
+			char *err, size_t errlen);
+/* Removes slot's LAG representor (no-op without one). */
+void eswitch_lag_rep_del(struct eswitch *sw, uint32_t slot);
+/* A PF joined slot's LAG: the representor may take its MAC. */
+void eswitch_lag_members_changed(struct eswitch *sw, uint32_t slot);
+
+struct eswitch_lag_rep_status {
+	char name[IF_NAMESIZE]; /* the bond's netdev */
+	char esw[IF_NAMESIZE];	/* its eswitch end */
+	int ifindex;
+	int esw_ifindex;
+	uint32_t port_id; /* the eswitch end's, for eswitch_port_stats */
+	bool switchdev;	  /* the LAG domain's mode in effect */
+};
+/* -ENOENT if slot has no LAG representor. */
+int eswitch_lag_rep_status(struct eswitch *sw, uint32_t slot,
+			   struct eswitch_lag_rep_status *st);
+
 /* What `pf show` reports of one PF (doc/ctl.md). */
 struct eswitch_pf_status {
 	char name[ESWITCH_PF_NAME_MAX + 1];
@@ -169,9 +222,12 @@ struct eswitch_pf_status {
 	unsigned numvfs;
 	enum vf_type vf_type;
 	bool spoofchk;
-	int lag_slot;	  /* -1: a lone PF */
-	uint32_t port_id; /* for eswitch_port_stats */
-	uint32_t mtu;	  /* the uplink's, the VFs' largest payload out */
+	int lag_slot;	     /* -1: a lone PF */
+	uint32_t port_id;    /* for eswitch_port_stats */
+	uint32_t mtu;	     /* the uplink's, the VFs' largest payload out */
+	bool mode_switchdev; /* what `eswitch set` asked */
+	bool switchdev;	     /* in effect (its domain's) */
+	bool hw_tc_offload;
 };
 
 /* What `vf show` and `map-rep` report of one VF. */
@@ -190,7 +246,9 @@ struct eswitch_vf_status {
 	uint32_t port_id; /* for eswitch_port_stats */
 	struct eswitch_vf_policy policy;
 	enum vf_link_state link_state;
-	bool link_up; /* the VF end has carrier (veth), as link_state says */
+	bool link_up;	/* the VF end has carrier (veth), as link_state says */
+	bool switchdev; /* its PF's domain is in switchdev: rep is one */
+	bool rep_held;	/* the operator set the representor down */
 };
 
 void eswitch_pf_status(struct eswitch *sw, const struct pf *pf,

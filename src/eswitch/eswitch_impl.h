@@ -19,7 +19,9 @@ struct vf {
 	bool gone;   /* its device vanished and could not be made again */
 	int ifindex; /* the VF end's, in netns: found by it, never by name */
 	enum vf_link_state link_state; /* what the operator asked */
-	bool rep_up; /* the eswitch end is up, so the VF end has carrier */
+	bool rep_up;   /* the eswitch end is up, so the VF end has carrier */
+	bool rep_held; /* the operator set the representor down: vflagd
+			  does not bring it up (switchdev.c) */
 	struct eswitch_vf_policy policy; /* tenant isolation (vf_policy.c) */
 };
 
@@ -43,6 +45,25 @@ struct pf {
 	uint32_t lag_slot;
 	uint32_t member_index;
 	bool adopted; /* restored from the state file (eswitch_state.c) */
+	/* switchdev (switchdev.c) */
+	bool mode_switchdev; /* what `eswitch set` asked */
+	bool sd_active;	     /* in effect: the domain's mode */
+	bool hw_tc_offload;  /* `pf set hw-tc-offload` */
+	int rep_ifindex;     /* uplink misses in switchdev: its LAG
+				representor's eswitch end, 0 = the host
+				on the uplink */
+};
+
+/* One bond's LAG representor and its domain's mode (switchdev.c). */
+struct eswitch_lag {
+	bool used;
+	char name[IF_NAMESIZE]; /* the host's netdev: the bond's name */
+	char esw[IF_NAMESIZE];	/* its eswitch end, <bond>_esw */
+	int ifindex;		/* of name */
+	int esw_ifindex;	/* of esw, hooked as VFLAG_PORT_LAG_REP */
+	uint32_t port_id;
+	bool mac_set;	/* took its first member's MAC */
+	bool switchdev; /* the domain's mode in effect */
 };
 
 struct eswitch {
@@ -55,6 +76,7 @@ struct eswitch {
 	uint64_t slots_used; /* bit per pf->slot */
 	uint8_t port_ids_used[VFLAG_MAX_PORTS];
 	char machine_id[64]; /* ops->machine_id's, for default VF MACs */
+	struct eswitch_lag lags[VFLAG_MAX_LAGS]; /* by LAG slot */
 };
 
 /* eswitch.c: the registry. */
@@ -68,6 +90,12 @@ struct vflag_port eswitch_vf_port_entry(const struct pf *pf,
 					const struct vf *vf);
 /* Rewrites the broadcast list of one domain from the PFs in it. */
 int eswitch_domain_flood_sync(struct eswitch *sw, uint32_t domain);
+
+/* switchdev.c: recomputes every domain's mode in effect and rewrites
+ * the port entries whose flags or representor changed. */
+void eswitch_modes_sync(struct eswitch *sw);
+/* A link event on one of the representors (admin state). */
+void eswitch_rep_event(struct eswitch *sw, const struct nl_link_event *ev);
 
 /* vf_policy.c: the isolation settings a new VF starts with. */
 void eswitch_vf_policy_init(const struct pf *pf, struct vf *vf);

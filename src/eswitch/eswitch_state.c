@@ -72,19 +72,129 @@ static json_t *vf_save(const struct vf *vf)
 
 static json_t *pf_save(const struct pf *pf)
 {
-	json_t *vfs = json_array();
+	json_t *vfs = json_array(), *j;
 
-	for (unsigned v = 0; v < pf->numvfs; v++)
-		json_array_append_new(vfs, vf_save(&pf->vfs[v]));
-	return json_pack("{s:s, s:s, s:i, s:o, s:s, s:i, s:i, s:b, s:s, s:b, "
-			 "s:i, s:i, s:o}",
-			 "name", pf->name, "dev", pf->dev, "ifindex",
-			 pf->ifindex, "mac", mac_json(pf->mac), "pci", pf->pci,
-			 "slot", (int)pf->slot, "port_id", (int)pf->port_id,
-			 "spoofchk", pf->spoofchk, "vf_type",
-			 vf_type_name(pf->vf_type), "in_lag", pf->in_lag,
-			 "lag_slot", (int)pf->lag_slot, "member_index",
-			 (int)pf->member_index, "vfs", vfs);
+	for (unsigned v = 0; v < pf->numvfs; v++) {
+		j = vf_save(&pf->vfs[v]);
+		if (j && pf->vfs[v].rep_held)
+			json_object_set_new(j, "rep_held", json_true());
+		json_array_append_new(vfs, j);
+	}
+	j = json_pack("{s:s, s:s, s:i, s:o, s:s, s:i, s:i, s:b, s:s, s:b, "
+		      "s:i, s:i, s:o}",
+		      "name", pf->name, "dev", pf->dev, "ifindex", pf->ifindex,
+		      "mac", mac_json(pf->mac), "pci", pf->pci, "slot",
+		      (int)pf->slot, "port_id", (int)pf->port_id, "spoofchk",
+		      pf->spoofchk, "vf_type", vf_type_name(pf->vf_type),
+		      "in_lag", pf->in_lag, "lag_slot", (int)pf->lag_slot,
+		      "member_index", (int)pf->member_index, "vfs", vfs);
+	/* switchdev: optional keys, so an older file reads as legacy. */
+	if (j) {
+		json_object_set_new(
+		    j, "eswitch_mode",
+		    json_string(eswitch_mode_name(pf->mode_switchdev)));
+		json_object_set_new(j, "sd_active",
+				    json_boolean(pf->sd_active));
+		json_object_set_new(j, "hw_tc_offload",
+				    json_boolean(pf->hw_tc_offload));
+	}
+	return j;
+}
+
+static json_t *lag_save(uint32_t slot, const struct eswitch_lag *lag)
+{
+	return json_pack("{s:i, s:b, s:s, s:s, s:i, s:i, s:i, s:b}", "slot",
+			 (int)slot, "used", lag->used, "name", lag->name, "esw",
+			 lag->esw, "ifindex", lag->ifindex, "esw_ifindex",
+			 lag->esw_ifindex, "port_id", (int)lag->port_id,
+			 "switchdev", lag->switchdev);
+}
+
+json_t *eswitch_state_save_lags(struct eswitch *sw)
+{
+	json_t *lags = json_array();
+
+	for (uint32_t s = 0; lags && s < VFLAG_MAX_LAGS; s++)
+		if (sw->lags[s].used || sw->lags[s].switchdev)
+			json_array_append_new(lags, lag_save(s, &sw->lags[s]));
+	return lags;
+}
+
+static int copy_str(char *dst, size_t cap, const char *src);
+
+/* One LAG's saved mode and representor. A representor whose devices are
+ * gone is forgotten: the bond's adoption makes it again. */
+static int lag_restore(struct eswitch *sw, const json_t *j)
+{
+	const char *name, *esw;
+	int slot, used, ifindex, esw_ifindex, port_id, switchdev;
+	struct nl_link_info info;
+	struct eswitch_lag *lag;
+
+	if (json_unpack((json_t *)j, "{s:i, s:b, s:s, s:s, s:i, s:i, s:i, s:b}",
+			"slot", &slot, "used", &used, "name", &name, "esw",
+			&esw, "ifindex", &ifindex, "esw_ifindex", &esw_ifindex,
+			"port_id", &port_id, "switchdev", &switchdev) ||
+	    slot < 0 || slot >= VFLAG_MAX_LAGS || port_id < 0 ||
+	    port_id >= VFLAG_MAX_PORTS)
+		return -EINVAL;
+	lag = &sw->lags[slot];
+	lag->switchdev = switchdev;
+	if (!used)
+		return 0;
+	if (copy_str(lag->name, sizeof(lag->name), name) ||
+	    copy_str(lag->esw, sizeof(lag->esw), esw))
+		return -EINVAL;
+	if (sw->ops->link_get(sw->ops_ctx, NULL, NULL, esw_ifindex, &info) ||
+	    strcmp(info.name, lag->esw) ||
+	    sw->ops->link_get(sw->ops_ctx, NULL, NULL, ifindex, &info) ||
+	    strcmp(info.name, lag->name)) {
+		LOG_WARN(TAG,
+			 "LAG representor %s is gone: made again with "
+			 "its bond",
+			 lag->name);
+		if (!sw->ops->link_get(sw->ops_ctx, NULL, lag->esw, 0, &info))
+			sw->ops->link_del(sw->ops_ctx, info.ifindex);
+		lag->name[0] = lag->esw[0] = 0;
+		return 0;
+	}
+	lag->used = true;
+	lag->mac_set = true;
+	lag->ifindex = ifindex;
+	lag->esw_ifindex = esw_ifindex;
+	lag->port_id = (uint32_t)port_id;
+	sw->port_ids_used[lag->port_id] = 1;
+	return 0;
+}
+
+int eswitch_state_restore_lags(struct eswitch *sw, const json_t *lags,
+			       char *err, size_t errlen)
+{
+	const json_t *j;
+	size_t i;
+
+	if (!lags)
+		return 0;
+	json_array_foreach(lags, i, j)
+	{
+		if (lag_restore(sw, j)) {
+			snprintf(err, errlen, "state: LAG %zu: malformed", i);
+			return -EINVAL;
+		}
+	}
+	/* The entries the previous vflagd wrote say the same: only the
+	 * model learns them, nothing is rewritten. */
+	for (unsigned p = 0; p < sw->npfs; p++) {
+		struct pf *pf = sw->pfs[p];
+		struct eswitch_lag *lag =
+		    pf->in_lag && pf->lag_slot < VFLAG_MAX_LAGS
+			? &sw->lags[pf->lag_slot]
+			: NULL;
+
+		if (lag && lag->used)
+			pf->rep_ifindex = lag->esw_ifindex;
+	}
+	return 0;
 }
 
 json_t *eswitch_state_save(struct eswitch *sw)
@@ -140,6 +250,8 @@ static int vf_restore(struct eswitch *sw, struct vf *vf, const json_t *j)
 	    strcmp(info.name, vf->rep);
 	/* The VF end's carrier follows the eswitch end's admin state. */
 	vf->rep_up = !vf->gone && info.admin_up;
+	vf->rep_held =
+	    json_is_true(json_object_get(j, "rep_held")) && !vf->rep_up;
 	sw->port_ids_used[vf->port_id] = 1;
 	return 0;
 }
@@ -190,6 +302,17 @@ static int pf_restore(struct eswitch *sw, const json_t *j, unsigned *nvfs)
 	pf->lag_slot = (uint32_t)lag_slot;
 	pf->member_index = (uint32_t)member_index;
 	pf->adopted = true;
+	{
+		const char *mode = NULL;
+		int active = 0, offload = 0;
+
+		json_unpack((json_t *)j, "{s?s, s?b, s?b}", "eswitch_mode",
+			    &mode, "sd_active", &active, "hw_tc_offload",
+			    &offload);
+		pf->mode_switchdev = mode && !strcmp(mode, "switchdev");
+		pf->sd_active = active;
+		pf->hw_tc_offload = offload;
+	}
 	if (json_array_size(vfs)) {
 		pf->vfs = calloc(json_array_size(vfs), sizeof(*pf->vfs));
 		if (!pf->vfs)

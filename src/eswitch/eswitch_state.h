@@ -24,6 +24,13 @@ json_t *eswitch_state_save(struct eswitch *sw);
  * adopted. 0, or -errno with err set (a malformed file). */
 int eswitch_state_restore(struct eswitch *sw, const json_t *pfs, unsigned *npfs,
 			  unsigned *nvfs, char *err, size_t errlen);
+/* The LAGs' modes in effect and their representors (switchdev.c), as a
+ * JSON array; and back, after eswitch_state_restore (lags NULL: a file
+ * from before switchdev, nothing to do). A representor whose devices
+ * are gone is forgotten, for the bond's adoption to make again. */
+json_t *eswitch_state_save_lags(struct eswitch *sw);
+int eswitch_state_restore_lags(struct eswitch *sw, const json_t *lags,
+			       char *err, size_t errlen);
 /* Frees the model without touching the world: VFs, hooks and datapath
  * entries stay (vflagd stopping without teardown). NULL ok. */
 void eswitch_forget(struct eswitch *sw);

@@ -374,4 +374,7 @@ void eswitch_pf_status(struct eswitch *sw, const struct pf *pf,
 	st->lag_slot = pf_lag_slot(pf);
 	st->port_id = pf->port_id;
 	st->mtu = pf->mtu;
+	st->mode_switchdev = pf->mode_switchdev;
+	st->switchdev = pf->sd_active;
+	st->hw_tc_offload = pf->hw_tc_offload;
 }

@@ -367,5 +367,7 @@ int eswitch_vf_status(struct eswitch *sw, const struct pf *pf, unsigned index,
 	st->policy = vf->policy;
 	st->link_state = vf->link_state;
 	st->link_up = !vf->gone && vf->rep_up;
+	st->switchdev = pf->sd_active;
+	st->rep_held = vf->rep_held;
 	return 0;
 }

@@ -116,8 +116,12 @@ static int vf_end_ifindex(struct eswitch *sw, const struct vf *vf)
 void eswitch_vf_link_apply(struct eswitch *sw, const struct pf *pf,
 			   struct vf *vf)
 {
-	bool want = vf->link_state == VF_LINK_ENABLE ||
-		    (vf->link_state == VF_LINK_AUTO && pf->lag_ok && !pf->gone);
+	/* A representor the operator set down stays down, whatever the
+	 * state says, as on mlx5 (switchdev.c). */
+	bool want =
+	    !vf->rep_held &&
+	    (vf->link_state == VF_LINK_ENABLE ||
+	     (vf->link_state == VF_LINK_AUTO && pf->lag_ok && !pf->gone));
 	int ret;
 
 	if (vf->gone || vf->type == VF_TYPE_TAP || want == vf->rep_up)

@@ -210,6 +210,7 @@ static const struct column pf_columns[] = {
     {"NUMVFS", "numvfs"},
     {"TYPE", "vf_type"},
     {"ESWITCH", "eswitch_mode"},
+    {"HW-TC-OFFLOAD", "hw_tc_offload"},
     {"BOND", "bond"},
 };
 
@@ -518,6 +519,15 @@ static void print_bond(FILE *out, json_t *b)
 			json_is_null(active)
 			    ? "None"
 			    : fmt_value(active, buf, sizeof(buf)));
+	/* switchdev: the LAG's eswitch mode, and why it is not its
+	 * members' (as devlink refuses a LAG over PFs in different modes). */
+	print_field_opt(out, "", "Eswitch Mode",
+			json_object_get(b, "eswitch_mode"));
+	print_field_opt(out, "", "LAG Representor",
+			json_object_get(b, "representor"));
+	if (json_is_string(json_object_get(b, "eswitch_reason")))
+		print_field(out, "", "LAG not in the new mode",
+			    json_object_get(b, "eswitch_reason"));
 	if (json_is_object(lacp))
 		print_bond_lacp(out, lacp);
 	json_array_foreach(json_object_get(b, "members"), i, m)
@@ -545,6 +555,63 @@ int vflagctl_print_bonds(FILE *out, json_t *data)
 		first = false;
 		print_bond(out, b);
 	}
+	return 0;
+}
+
+/* eswitch show: devlink dev eswitch show, per PF, with its LAG */
+
+static const struct column eswitch_columns[] = {
+    {"PF", "pf"},
+    {"DEV", "dev"},
+    {"MODE", "mode"},
+    {"MODE_SET", "mode_set"},
+    {"HW-TC-OFFLOAD", "hw_tc_offload"},
+    {"BOND", "bond"},
+    {"LAG_MODE", "lag_mode"},
+    {"LAG_REP", "representor"},
+};
+
+int vflagctl_print_eswitch(FILE *out, json_t *data)
+{
+	json_t *rows = json_object_get(data, "eswitch");
+	json_t *flat = json_array(), *row;
+	size_t i;
+
+	if (!json_is_array(rows))
+		return -EINVAL;
+	/* One table: the LAG's fields flattened into its PF's row. */
+	json_array_foreach(rows, i, row)
+	{
+		json_t *r = json_deep_copy(row),
+		       *lag = json_object_get(row, "lag");
+
+		if (!r)
+			continue;
+		if (json_is_object(lag)) {
+			json_object_set(r, "bond",
+					json_object_get(lag, "bond"));
+			json_object_set(r, "lag_mode",
+					json_object_get(lag, "mode"));
+			json_object_set(r, "representor",
+					json_object_get(lag, "representor"));
+		}
+		json_array_append_new(flat, r);
+	}
+	print_table(out, flat, eswitch_columns, ARRAY_SIZE(eswitch_columns),
+		    false);
+	json_array_foreach(rows, i, row)
+	{
+		json_t *why =
+		    json_object_get(json_object_get(row, "lag"), "reason");
+		char pf[CELL_LEN], buf[LIST_LEN];
+
+		if (json_is_string(why))
+			fprintf(out, "%s: LAG not in the new mode: %s\n",
+				fmt_value(json_object_get(row, "pf"), pf,
+					  sizeof(pf)),
+				fmt_value(why, buf, sizeof(buf)));
+	}
+	json_decref(flat);
 	return 0;
 }
 

@@ -27,6 +27,8 @@ int vflagctl_print_pfs(FILE *out, json_t *data);
 int vflagctl_print_vfs(FILE *out, json_t *data);
 /* `map-rep`: {"reps": [...]} as the table map_rep.py prints. */
 int vflagctl_print_map_rep(FILE *out, json_t *data);
+/* `eswitch show`: one row per PF, its LAG's mode, and why not. */
+int vflagctl_print_eswitch(FILE *out, json_t *data);
 /* `bond show`: {"bonds": [...]} as /proc/net/bonding/BOND does. */
 int vflagctl_print_bonds(FILE *out, json_t *data);
 /* `stats`: {"ports": [...]} as ethtool -S does, one block per port. */

@@ -53,6 +53,10 @@ static const struct vflagctl_verb bond_verbs[] = {
     {"xmit-member", vflagctl_print_xmit_member},
     {NULL, NULL},
 };
+static const struct vflagctl_verb eswitch_verbs[] = {
+    {"show", vflagctl_print_eswitch},
+    {NULL, NULL},
+};
 static const struct vflagctl_verb no_verbs[] = {{NULL, NULL}};
 
 static const char pf_notes[] =
@@ -77,13 +81,18 @@ static const char bond_notes[] =
     "               src IP dst IP [sport N] [dport N]\n"
     "             | hex HEXBYTES\n";
 static const char stats_notes[] =
-    "where  PORT := a PF name, or a VF port or representor name\n";
+    "where  PORT := a PF name, a VF port or representor name, or a bond's\n"
+    "               (its LAG representor)\n";
 static const char monitor_notes[] =
     "where  SECONDS := refresh interval, >= 0.05 (default 1)\n"
     "       COUNT := stop after COUNT intervals (default: never)\n"
     "Per member of every bond (or BOND): link, state, LACP mux state and\n"
     "rx/tx packets and bytes per second of its uplink (the *_phy counters),\n"
     "redrawn in place on a terminal; with -j one JSON object per interval.\n";
+static const char eswitch_notes[] =
+    "As devlink dev eswitch set: switchdev makes each VF's eswitch end\n"
+    "(pf0_0, or the TAP) its representor and a bond's netdev (bond0) its\n"
+    "LAG representor; both PFs of a bond must be in the same mode.\n";
 static const char map_rep_notes[] =
     "Shows which representor stands for which VF, and where the VF is.\n";
 
@@ -95,6 +104,7 @@ static const struct vflagctl_object objects[] = {
     {"stats", "stats", stats_notes, vflagctl_print_stats, no_verbs, false},
     {"map-rep", "map-rep", map_rep_notes, vflagctl_print_map_rep, no_verbs,
      false},
+    {"eswitch", "eswitch", eswitch_notes, NULL, eswitch_verbs, false},
     {"monitor", "monitor", monitor_notes, NULL, no_verbs, false},
     {"teardown", "teardown", NULL, NULL, no_verbs, false},
     {"log", "log", NULL, NULL, no_verbs, false},

@@ -53,12 +53,15 @@ expect() {
 	fi
 }
 
-expect 'vflagctl ' 'pf vf bond stats map-rep monitor teardown log show help'
+expect 'vflagctl ' 'pf vf bond stats map-rep eswitch monitor teardown log show help'
 expect 'vflagctl --j' '--json'
 expect 'vflagctl b' 'bond'
 expect 'vflagctl pf ' 'add set del show help'
 expect 'vflagctl pf set ' 'pf0 pf1'
-expect 'vflagctl pf set pf0 ' 'numvfs spoofchk'
+expect 'vflagctl pf set pf0 ' 'numvfs spoofchk hw-tc-offload'
+expect 'vflagctl pf set pf0 hw-tc-offload ' 'on off'
+expect 'vflagctl eswitch ' 'set show help'
+expect 'vflagctl eswitch set pf0 mode ' 'legacy switchdev'
 expect 'vflagctl pf set pf0 numvfs 2 ' 'type'
 expect 'vflagctl pf set pf0 numvfs 2 type ' 'veth tap'
 expect 'vflagctl pf set pf0 spoofchk ' 'on off'
@@ -81,7 +84,7 @@ expect 'vflagctl map-rep ' 'pf0 pf1 help'
 expect 'vflagctl teardown ' '--force help'
 expect 'vflagctl log ' 'level help'
 expect 'vflagctl log level ' 'err warn info debug'
-expect 'vflagctl help ' 'pf vf bond stats map-rep monitor teardown log'
+expect 'vflagctl help ' 'pf vf bond stats map-rep eswitch monitor teardown log'
 # Keywords once used are not offered again.
 got=$(complete_line 'vflagctl bond set bond0 miimon 100 ')
 case " $got " in

@@ -108,13 +108,15 @@ static void assert_reply(json_t *reply, const char *want)
 	"\"mac\":\"52:54:00:00:00:01\",\"pci\":\"0000:61:00.0\","              \
 	"\"link\":\"up\",\"numvfs\":2,\"vf_type\":\"veth\","                   \
 	"\"eswitch_mode\":\"legacy\",\"spoofchk\":false,\"bond\":\"bond0\","   \
-	"\"mtu\":1500}"
+	"\"mtu\":1500,\"hw_tc_offload\":false,"                                \
+	"\"eswitch_mode_set\":\"legacy\"}"
 #define PF1                                                                    \
 	"{\"name\":\"pf1\",\"dev\":\"eth1\",\"ifindex\":3,"                    \
 	"\"mac\":\"52:54:00:00:00:02\",\"pci\":\"0000:3b:00.0\","              \
 	"\"link\":\"down\",\"numvfs\":1,\"vf_type\":\"tap\","                  \
 	"\"eswitch_mode\":\"legacy\",\"spoofchk\":true,\"bond\":null,"         \
-	"\"mtu\":9000}"
+	"\"mtu\":9000,\"hw_tc_offload\":false,"                                \
+	"\"eswitch_mode_set\":\"legacy\"}"
 
 static void test_pfs(void **state)
 {
@@ -203,7 +205,11 @@ static void test_stats(void **state)
 	    "\"lag_tx_packets\":0,\"lag_tx_bytes\":1500,"
 	    "\"rx_to_host_packets\":0,\"rx_slow_proto_packets\":0,"
 	    "\"flood_packets\":0,\"rx_drop_not_collecting\":0,"
-	    "\"rx_drop_malformed\":0,\"drop_flood_full\":0}}]}");
+	    "\"rx_drop_malformed\":0,\"drop_flood_full\":0,"
+	    "\"slow_rx_packets\":0,\"slow_rx_bytes\":0,"
+	    "\"offload_rx_packets\":0,\"offload_rx_bytes\":0,"
+	    "\"offload_tx_packets\":0,\"offload_tx_bytes\":0,"
+	    "\"flow_drop\":0,\"flow_act_fail\":0}}]}");
 	assert_reply(
 	    reply_eswitch_stats(fx->sw, "pf0_1", fx->err, sizeof(fx->err)),
 	    "{\"ports\":[{\"name\":\"pf0vf1\",\"kind\":\"vf\","
@@ -216,7 +222,12 @@ static void test_stats(void **state)
 	    "\"tx_drop_mac_control\":0,\"tx_drop_bad_src\":0,"
 	    "\"drop_vlan\":0,\"tx_drop_runt\":0,\"tx_drop_oversize\":0,"
 	    "\"tx_drop_rate\":0,\"tx_drop_storm\":0,\"tx_runt_padded\":0,"
-	    "\"tx_vlan_pushed\":0,\"rx_vlan_popped\":0}}]}");
+	    "\"tx_vlan_pushed\":0,\"rx_vlan_popped\":0,"
+	    "\"slow_tx_packets\":0,\"slow_tx_bytes\":0,"
+	    "\"offload_tx_packets\":0,\"offload_tx_bytes\":0,"
+	    "\"offload_rx_packets\":0,\"offload_rx_bytes\":0,"
+	    "\"flow_drop\":0,\"flow_act_fail\":0,\"slow_rx_packets\":0,"
+	    "\"slow_rx_bytes\":0}}]}");
 	{
 		json_t *r =
 		    reply_eswitch_stats(fx->sw, NULL, fx->err, sizeof(fx->err));
@@ -228,8 +239,8 @@ static void test_stats(void **state)
 	assert_null(
 	    reply_eswitch_stats(fx->sw, "eth9", fx->err, sizeof(fx->err)));
 	assert_string_equal(fx->err,
-			    "no port named eth9: give a PF name or a VF port "
-			    "name (see `vflagctl vf show`)");
+			    "no port named eth9: give a PF name, a VF port "
+			    "name (see `vflagctl vf show`) or a bond's");
 }
 
 static const char *doc_path = "doc/ctl.md";

@@ -91,7 +91,8 @@ static void test_usage_lines(void **state)
 			    "usage: log level err|warn|info|debug");
 	assert_string_equal(ctl_synopsis_usage("pf", "set", buf, sizeof(buf)),
 			    "usage: pf set NAME numvfs N [type veth|tap] | "
-			    "pf set NAME spoofchk on|off");
+			    "pf set NAME spoofchk on|off | "
+			    "pf set NAME hw-tc-offload on|off");
 	assert_string_equal(
 	    ctl_synopsis_usage("nosuch", NULL, buf, sizeof(buf)), "usage:");
 	/* Truncation keeps a terminated string. */

@@ -205,9 +205,11 @@ static void test_ok_table(void **state)
 	assert_int_equal(r.code, VFLAG_EXIT_OK);
 	assert_string_equal(r.err, "");
 	assert_string_equal(
-	    r.out,
-	    "NAME  DEV    PCI           LINK  NUMVFS  TYPE  ESWITCH    BOND\n"
-	    "pf0   veth1  0000:61:00.0  up    2       veth  switchdev  -\n");
+	    r.out, "NAME  DEV    PCI           LINK  NUMVFS  TYPE  ESWITCH    "
+		   "HW-TC-OFFLOAD  BOND\n"
+		   "pf0   veth1  0000:61:00.0  up    2       veth  switchdev  "
+		   "-              "
+		   "-\n");
 	run_free(&r);
 }
 
@@ -499,8 +501,9 @@ static void test_local(void **state)
 	r = RUN("help");
 	assert_int_equal(r.code, VFLAG_EXIT_OK);
 	assert_contains(r.out, "Usage: vflagctl [OPTIONS] OBJECT");
-	assert_contains(r.out, "OBJECT := { pf | vf | bond | stats | map-rep | "
-			       "monitor | teardown | log }");
+	assert_contains(
+	    r.out, "OBJECT := { pf | vf | bond | stats | map-rep | eswitch | "
+		   "monitor | teardown | log }");
 	assert_string_equal(r.err, "");
 	run_free(&r);
 
