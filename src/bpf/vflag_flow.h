@@ -108,17 +108,29 @@ static __always_inline void vflag_flow_extract(const void *data,
 	__builtin_memcpy(&k->dst_port, l4 + 2, 2);
 }
 
-/* out = k & mask, a __u64 at a time. */
+/* out = k & mask, a __u64 at a time (userspace: through memcpy, which
+ * the compiler turns into the same loads without aliasing the struct). */
 static __always_inline void vflag_flow_mask(const struct vflag_flow_key *k,
 					    const struct vflag_flow_key *mask,
 					    struct vflag_flow_key *out)
 {
+	int i;
+#ifdef __bpf__
 	const __u64 *a = (const __u64 *)k, *m = (const __u64 *)mask;
 	__u64 *o = (__u64 *)out;
-	int i;
 
 	for (i = 0; i < (int)VFLAG_FLOW_KEY_WORDS; i++)
 		o[i] = a[i] & m[i];
+#else
+	for (i = 0; i < (int)VFLAG_FLOW_KEY_WORDS; i++) {
+		__u64 a, m;
+
+		__builtin_memcpy(&a, (const char *)k + 8 * i, 8);
+		__builtin_memcpy(&m, (const char *)mask + 8 * i, 8);
+		a &= m;
+		__builtin_memcpy((char *)out + 8 * i, &a, 8);
+	}
+#endif
 }
 
 #endif
