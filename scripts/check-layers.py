@@ -19,6 +19,7 @@ LAYERS = [
     ("lacp/", "lacp"),             # 802.1AX machines, no I/O
     ("lag/", "lag"),               # bond, hash, flow spec
     ("bpf/", "bpf"),               # the eBPF programs (use lag/xmit_hash.h)
+    ("flow/", "flow"),             # the offload table: flower words, model
     ("nl/", "nl"),                 # rtnetlink
     ("dp/", "dp"),                 # the loaded datapath
     ("eswitch/", "eswitch"),       # PFs, VFs, domains
@@ -30,14 +31,15 @@ LAYERS = [
     ("vflagctl/", "vflagctl"),     # the CLI
     ("cni/", "cni"),               # the CNI plugin, a client of vflagd
 ]
-ORDER = ["contract", "common", "histogram", "lacp", "lag", "bpf", "nl", "bridge", "dp",
+ORDER = ["contract", "common", "histogram", "lacp", "lag", "bpf", "flow", "nl", "bridge", "dp",
          "eswitch", "daemon", "metrics", "ctl", "vflagd", "vflagctl", "cni"]
 # What a layer may not use although it is below; vflagctl talks to vflagd
 # only through the contract, and shares with it only the tables of names
 # (synopses, bond option words, LACP state bits), never the daemon's model.
-NOT_BELOW = {"vflagctl": {"lacp", "lag", "bpf", "nl", "bridge", "dp", "eswitch", "daemon", "metrics",
-                          "vflagd"},
-             "cni": {"lacp", "lag", "bpf", "bridge", "dp", "eswitch", "daemon", "metrics", "ctl", "vflagd"}}
+NOT_BELOW = {"vflagctl": {"lacp", "lag", "bpf", "flow", "nl", "bridge", "dp", "eswitch", "daemon",
+                          "metrics", "vflagd"},
+             "cni": {"lacp", "lag", "bpf", "flow", "bridge", "dp", "eswitch", "daemon", "metrics", "ctl",
+                     "vflagd"}}
 ALLOWED_FROM_ABOVE = {("vflagctl", "ctl/synopsis.h"), ("vflagctl", "lacp/lacp.h"),
                       ("vflagctl", "lag/bond_config.h")}
 MAX_LINES = 800

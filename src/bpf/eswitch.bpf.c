@@ -201,6 +201,8 @@ static __always_inline int fdb_lookup(__u32 domain, __u32 vlan, const __u8 *mac,
 	return 0;
 }
 
+#include "bpf/eswitch_flow.h"
+
 /* switchdev: the offload table (vflag_dp.h). Returns a TC verdict when a
  * rule took the frame, or -1 for a miss. */
 static __always_inline int flow_offload(struct __sk_buff *skb,
@@ -208,7 +210,7 @@ static __always_inline int flow_offload(struct __sk_buff *skb,
 					struct vflag_port_stats *st,
 					const struct vflag_frame *f)
 {
-	return -1;
+	return vflag_flow_offload(skb, f, port->flow_port, st);
 }
 
 /* switchdev: a miss goes to the port's representor (vflag_dp.h). */
@@ -385,9 +387,32 @@ static __always_inline int oversize_for(struct __sk_buff *skb,
 	return skb->len > f->l3_off && skb->len - f->l3_off > up->mtu;
 }
 
-/* Onto the wire: the member is usable[hash % count], as Linux bonding
- * picks it (so a flow lands where Linux would put it), or the lone PF.
- * A VST frame gets its VF's tag here, and only here: siblings get it
+/* The member of LAG `slot` a frame leaves by: usable[hash % count], as
+ * Linux bonding picks it (so a flow lands where Linux would put it).
+ * Returns 0, or -1 when the LAG has no member to transmit on. */
+static __always_inline int lag_pick(struct __sk_buff *skb, __u32 slot,
+				    __u32 *out, __u32 *out_port_id)
+{
+	struct vflag_lag *lag = lag_of(slot);
+	__u32 idx = 0;
+
+	if (!lag || lag->tx_count == 0 || lag->tx_count > VFLAG_MAX_LAG_MEMBERS)
+		return -1;
+	if (lag->tx_count > 1)
+		idx = vflag_skb_hash(skb, vflag_lag_hash_policy(lag)) %
+		      lag->tx_count;
+	/* A no-op (tx_count <= VFLAG_MAX_LAG_MEMBERS, a power of two) that
+	 * shows the verifier the index is in bounds; the empty asm keeps
+	 * clang from proving it redundant and dropping it. */
+	asm volatile("" : "+r"(idx));
+	idx &= VFLAG_MAX_LAG_MEMBERS - 1;
+	*out = lag->tx_ifindex[idx];
+	*out_port_id = lag->tx_port_id[idx];
+	return 0;
+}
+
+/* Onto the wire: the LAG's member (lag_pick), or the lone PF. A VST
+ * frame gets its VF's tag here, and only here: siblings get it
  * untagged. */
 static __always_inline int wire_xmit(struct __sk_buff *skb,
 				     const struct vflag_port *port,
@@ -395,27 +420,14 @@ static __always_inline int wire_xmit(struct __sk_buff *skb,
 				     const struct vflag_frame *f)
 {
 	struct vflag_port_stats *mst = NULL;
-	__u32 out, idx = 0;
+	__u32 out, out_id = 0;
 
 	if (port->lag_slot != VFLAG_NO_LAG) {
-		struct vflag_lag *lag = lag_of(port->lag_slot);
-
-		if (!lag || lag->tx_count == 0 ||
-		    lag->tx_count > VFLAG_MAX_LAG_MEMBERS) {
+		if (lag_pick(skb, port->lag_slot, &out, &out_id)) {
 			st->drop_no_member++;
 			return TC_ACT_SHOT;
 		}
-		if (lag->tx_count > 1)
-			idx = vflag_skb_hash(skb, vflag_lag_hash_policy(lag)) %
-			      lag->tx_count;
-		/* A no-op (tx_count <= VFLAG_MAX_LAG_MEMBERS, a power of
-		 * two) that shows the verifier the index is in bounds; the
-		 * empty asm keeps clang from proving it redundant and
-		 * dropping it. */
-		asm volatile("" : "+r"(idx));
-		idx &= VFLAG_MAX_LAG_MEMBERS - 1;
-		out = lag->tx_ifindex[idx];
-		mst = stats_of(lag->tx_port_id[idx]);
+		mst = stats_of(out_id);
 	} else {
 		out = port->uplink_ifindex;
 		if (!out) {

@@ -137,6 +137,7 @@ void dp_close(struct dp *dp)
 	}
 	/* Unhooked, the pinned maps switch nothing: nothing to adopt. */
 	dp_unpin(dp);
+	dp_flow_close(dp);
 	eswitch_bpf__destroy(dp->skel);
 	free(dp);
 }

@@ -14,6 +14,7 @@
 #include "bpf/vflag_dp.h"
 
 struct dp;
+struct flow_table_ops;
 
 /* Loads and verifies the programs. On failure returns NULL with a reason
  * in err. */
@@ -78,6 +79,18 @@ int dp_stats_read(struct dp *dp, uint32_t port_id,
 		  struct vflag_port_stats *sum);
 /* Zeroes them (a port id is being reused). */
 int dp_stats_clear(struct dp *dp, uint32_t port_id);
+
+/* --- the offload table (dp_flow.c) --- */
+
+/* flow/flow_table.h's backend on this datapath (ctx: the struct dp):
+ * an inner HASH per mask slot in flow_tables, flow_masks, flow_mask_list
+ * and flow_stats, written in the order vflag_dp.h asks for. */
+extern const struct flow_table_ops dp_flow_ops;
+/* Many rules of one slot in one syscall (bpf_map_update_batch): the
+ * bench's and a bulk load's path. Returns how many were written. */
+int dp_flow_rule_set_batch(struct dp *dp, uint32_t slot,
+			   const struct vflag_flow_key *keys,
+			   const struct vflag_flow_act *acts, uint32_t n);
 
 /* The programs' fds, for BPF_PROG_TEST_RUN in unit tests. */
 int dp_ingress_prog_fd(const struct dp *dp);

@@ -26,7 +26,12 @@ struct dp {
 	unsigned nhooks;
 	char pin_dir[128]; /* "" = nothing pinned */
 	bool adopted;	   /* the maps were found pinned, contents kept */
+	int flow_fd[VFLAG_FLOW_MAX_MASKS]; /* inner tables opened, fd + 1
+					      (0: not opened yet) */
 };
+
+/* dp_flow.c: closes the inner tables' fds. */
+void dp_flow_close(struct dp *dp);
 
 /* libbpf's messages through our log level. */
 int dp_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap);

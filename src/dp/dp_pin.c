@@ -4,7 +4,9 @@
  *
  * Layout under the instance's pin_dir (one per network namespace, chosen
  * by the daemon): one file per map, named as in eswitch.bpf.c (ports,
- * fdb, flood, lags, lag_template, port_stats, police), and the programs
+ * fdb, flood, lags, lag_template, port_stats, police, and the offload
+ * table's flow_masks, flow_table_template, flow_tables, flow_mask_list,
+ * flow_stats), and the programs
  * as prog_ingress and prog_egress. The LAGs' inner maps are held by the
  * pinned outer map `lags`, so they survive with it.
  *
@@ -93,9 +95,20 @@ int dp_pin_prepare(struct dp *dp, const char *pin_dir, char *err, size_t errlen)
 int dp_pin_discard(struct dp *dp, char *err, size_t errlen)
 {
 	static const char *const names[] = {
-	    "ports",  "fdb",	      "flood",
-	    "lags",   "lag_template", "port_stats",
-	    "police", "prog_ingress", "prog_egress",
+	    "ports",
+	    "fdb",
+	    "flood",
+	    "lags",
+	    "lag_template",
+	    "port_stats",
+	    "police",
+	    "flow_masks",
+	    "flow_table_template",
+	    "flow_tables",
+	    "flow_mask_list",
+	    "flow_stats",
+	    "prog_ingress",
+	    "prog_egress",
 	};
 	char dir[sizeof(dp->pin_dir)], path[256];
 
@@ -145,6 +158,7 @@ void dp_close_keep(struct dp *dp)
 		return;
 	/* Our fds go; the pins and the tc filters hold the objects. */
 	dp->nhooks = 0;
+	dp_flow_close(dp);
 	eswitch_bpf__destroy(dp->skel);
 	free(dp);
 }

@@ -1,0 +1,736 @@
+/* The offload table's model (flow_table.h). */
+#include "flow/flow_table.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/vflag_flow.h"
+
+#define FT_AUTO_PRIO 49152 /* tc's first automatic prio (0xc000) */
+#define FT_MAX_DEVS 512
+
+struct rule {
+	struct flower_rule r;	     /* r.handle and r.prio always set */
+	struct vflag_flow_key fmask; /* r.mask with in_port exact */
+	struct vflag_flow_key mkey;  /* the key as the datapath holds it */
+	struct flow_port out;	     /* the redirect target, resolved */
+	uint32_t flags;		     /* VFLAG_FLOW_F_* */
+	int slot;		     /* in_hw: its mask slot, else -1 */
+	char *reason;		     /* !in_hw */
+	struct rule *next_key;	     /* in_hw: chain of the key hash */
+	struct rule *dups;	     /* in_hw: identical matches waiting */
+	struct rule *dup_next;
+	struct rule *dup_of;	/* waiting behind this one */
+	struct rule *slot_next; /* in_hw rules of the slot */
+	struct rule *slot_prev;
+};
+
+struct slot {
+	bool used;
+	struct vflag_flow_key mask;
+	unsigned refs;	    /* in_hw rules */
+	uint32_t best_prio; /* lowest prio among them */
+	struct rule *head;
+};
+
+struct dev_prio {
+	char name[FLOWER_NAME_MAX];
+	uint32_t min_prio;
+};
+
+struct flow_table {
+	const struct flow_table_ops *ops;
+	void *ctx;
+	struct flow_resolver res;
+	struct rule **by_handle; /* VFLAG_FLOW_MAX_RULES, lazily touched */
+	uint32_t handle_hint;	 /* no free handle below it */
+	unsigned nrules;
+	struct rule **keyhash; /* in_hw rules by (mkey, fmask) */
+	size_t nbuckets;
+	unsigned nkeys;
+	struct slot slots[VFLAG_FLOW_MAX_MASKS];
+	unsigned nslots;
+	struct vflag_flow_mask_list list; /* as written */
+	struct dev_prio devs[FT_MAX_DEVS];
+	unsigned ndevs;
+};
+
+static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+static uint64_t key_hash(const struct vflag_flow_key *k,
+			 const struct vflag_flow_key *m)
+{
+	const uint64_t *a = (const uint64_t *)k, *b = (const uint64_t *)m;
+	uint64_t h = 0x9e3779b97f4a7c15ull;
+
+	for (size_t i = 0; i < VFLAG_FLOW_KEY_WORDS; i++) {
+		h ^= a[i] + 0x9e3779b97f4a7c15ull * (i + 1);
+		h *= 0xff51afd7ed558ccdull;
+		h ^= b[i];
+		h *= 0xc4ceb9fe1a85ec53ull;
+		h ^= h >> 29;
+	}
+	return h;
+}
+
+static struct rule **key_bucket(struct flow_table *ft, const struct rule *r)
+{
+	return &ft->keyhash[key_hash(&r->mkey, &r->fmask) & (ft->nbuckets - 1)];
+}
+
+static int key_grow(struct flow_table *ft)
+{
+	size_t n = ft->nbuckets ? ft->nbuckets * 2 : 1024;
+	struct rule **nh = calloc(n, sizeof(*nh)), **old = ft->keyhash;
+	size_t on = ft->nbuckets;
+
+	if (!nh)
+		return -ENOMEM;
+	ft->keyhash = nh;
+	ft->nbuckets = n;
+	for (size_t i = 0; i < on; i++) {
+		struct rule *r = old[i], *next;
+
+		for (; r; r = next) {
+			struct rule **b = key_bucket(ft, r);
+
+			next = r->next_key;
+			r->next_key = *b;
+			*b = r;
+		}
+	}
+	free(old);
+	return 0;
+}
+
+static struct rule *key_find(struct flow_table *ft, const struct rule *q)
+{
+	if (!ft->nbuckets)
+		return NULL;
+	for (struct rule *r = *key_bucket(ft, q); r; r = r->next_key)
+		if (!memcmp(&r->mkey, &q->mkey, sizeof(r->mkey)) &&
+		    !memcmp(&r->fmask, &q->fmask, sizeof(r->fmask)))
+			return r;
+	return NULL;
+}
+
+static void key_remove(struct flow_table *ft, struct rule *q)
+{
+	for (struct rule **p = key_bucket(ft, q); *p; p = &(*p)->next_key)
+		if (*p == q) {
+			*p = q->next_key;
+			ft->nkeys--;
+			return;
+		}
+}
+
+struct flow_table *flow_table_create(const struct flow_table_ops *ops,
+				     void *ctx, const struct flow_resolver *res)
+{
+	struct flow_table *ft = calloc(1, sizeof(*ft));
+
+	if (!ft)
+		return NULL;
+	ft->by_handle = calloc(VFLAG_FLOW_MAX_RULES, sizeof(*ft->by_handle));
+	if (!ft->by_handle || key_grow(ft)) {
+		free(ft->by_handle);
+		free(ft);
+		return NULL;
+	}
+	ft->ops = ops;
+	ft->ctx = ctx;
+	ft->res = *res;
+	ft->handle_hint = 1;
+	return ft;
+}
+
+static void rule_free(struct rule *r)
+{
+	free(r->reason);
+	free(r);
+}
+
+void flow_table_destroy(struct flow_table *ft)
+{
+	if (!ft)
+		return;
+	for (uint32_t h = 1; h < VFLAG_FLOW_MAX_RULES && ft->nrules; h++)
+		if (ft->by_handle[h]) {
+			rule_free(ft->by_handle[h]);
+			ft->nrules--;
+		}
+	free(ft->by_handle);
+	free(ft->keyhash);
+	free(ft);
+}
+
+/* --- the mask list --- */
+
+static int slot_cmp_prio(const void *a, const void *b,
+			 const struct flow_table *ft)
+{
+	const uint32_t sa = *(const uint32_t *)a, sb = *(const uint32_t *)b;
+	uint32_t pa = ft->slots[sa].best_prio, pb = ft->slots[sb].best_prio;
+
+	return pa != pb ? (pa < pb ? -1 : 1) : (sa < sb ? -1 : sa > sb);
+}
+
+/* Writes the list (used slots by best prio) if it changed. `except`:
+ * a slot to leave out although used (it is going). */
+static int list_sync(struct flow_table *ft, int except)
+{
+	struct vflag_flow_mask_list l = {0};
+
+	for (uint32_t s = 0; s < VFLAG_FLOW_MAX_MASKS; s++) {
+		if (!ft->slots[s].used || (int)s == except)
+			continue;
+		/* Insertion sort: at most 32. */
+		uint32_t i = l.count++;
+
+		while (i > 0 && slot_cmp_prio(&l.slot[i - 1], &s, ft) > 0) {
+			l.slot[i] = l.slot[i - 1];
+			i--;
+		}
+		l.slot[i] = s;
+	}
+	for (uint32_t i = 0; i < l.count; i++)
+		l.best_prio[i] = ft->slots[l.slot[i]].best_prio;
+	if (!memcmp(&l, &ft->list, sizeof(l)))
+		return 0;
+	if (ft->ops->list_set(ft->ctx, &l))
+		return -EIO;
+	ft->list = l;
+	return 0;
+}
+
+static int slot_find(struct flow_table *ft, const struct vflag_flow_key *m)
+{
+	for (int s = 0; s < VFLAG_FLOW_MAX_MASKS; s++)
+		if (ft->slots[s].used &&
+		    !memcmp(&ft->slots[s].mask, m, sizeof(*m)))
+			return s;
+	return -1;
+}
+
+static void slot_best(struct slot *sl)
+{
+	sl->best_prio = ~0u;
+	for (struct rule *r = sl->head; r; r = r->slot_next)
+		if (r->r.prio < sl->best_prio)
+			sl->best_prio = r->r.prio;
+}
+
+/* --- in and out of the datapath --- */
+
+static void set_reason(struct rule *r, const char *fmt, ...)
+{
+	char buf[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	free(r->reason);
+	r->reason = strdup(buf);
+}
+
+static struct vflag_flow_act act_of(const struct rule *r)
+{
+	struct vflag_flow_act a = {
+	    .rule_id = r->r.handle,
+	    .prio = r->r.prio,
+	    .actions = r->r.actions,
+	    .vlan_id = r->r.vlan_id,
+	    .vlan_proto = r->r.vlan_proto,
+	    .vlan_prio = r->r.vlan_prio,
+	    .flags = r->flags,
+	};
+
+	if (r->r.actions & VFLAG_FLOW_ACT_REDIRECT) {
+		a.out_ifindex = r->out.out_ifindex;
+		a.out_port_id = r->out.out_port_id;
+	}
+	return a;
+}
+
+/* Puts r in the eswitch if it can go; else says why (r->reason). */
+static void try_offload(struct flow_table *ft, struct rule *r)
+{
+	struct flow_port in = {0};
+	struct vflag_flow_act act;
+	struct rule *same;
+	char err[96];
+	int s, fresh = 0, ret;
+
+	if (r->r.chain) {
+		set_reason(r, "chain %u: no goto chain is offloaded",
+			   r->r.chain);
+		return;
+	}
+	if (ft->res.resolve(ft->res.ctx, r->r.dev, &in, err, sizeof(err))) {
+		set_reason(r, "%s", err);
+		return;
+	}
+	if (!in.offload_ok) {
+		set_reason(r, "%s", in.why);
+		return;
+	}
+	if (r->r.actions & VFLAG_FLOW_ACT_REDIRECT) {
+		if (ft->res.resolve(ft->res.ctx, r->r.out_dev, &r->out, err,
+				    sizeof(err))) {
+			set_reason(r, "%s", err);
+			return;
+		}
+	}
+	r->fmask = r->r.mask;
+	r->fmask.in_port = 0xffffffffu;
+	r->r.key.in_port = in.in_port;
+	vflag_flow_mask(&r->r.key, &r->fmask, &r->mkey);
+	r->r.key.in_port = 0;
+	same = key_find(ft, r);
+	if (same) {
+		set_reason(r, "an identical match exists (handle %u, prio %u)",
+			   same->r.handle, same->r.prio);
+		r->dup_of = same;
+		r->dup_next = same->dups;
+		same->dups = r;
+		return;
+	}
+	s = slot_find(ft, &r->fmask);
+	if (s < 0) {
+		for (s = 0; s < VFLAG_FLOW_MAX_MASKS && ft->slots[s].used; s++)
+			;
+		if (s == VFLAG_FLOW_MAX_MASKS) {
+			set_reason(r, "more than %d masks in use",
+				   VFLAG_FLOW_MAX_MASKS);
+			return;
+		}
+		ret = ft->ops->mask_add(ft->ctx, (uint32_t)s, &r->fmask);
+		if (ret) {
+			set_reason(r, "the datapath refused a new mask: %s",
+				   strerror(-ret));
+			return;
+		}
+		ft->slots[s] = (struct slot){
+		    .used = true, .mask = r->fmask, .best_prio = ~0u};
+		ft->nslots++;
+		fresh = 1;
+	}
+	act = act_of(r);
+	ft->ops->stats_clear(ft->ctx, r->r.handle);
+	ret = ft->ops->rule_set(ft->ctx, (uint32_t)s, &r->mkey, &act);
+	if (ret) {
+		if (fresh) {
+			ft->ops->mask_del(ft->ctx, (uint32_t)s);
+			ft->slots[s].used = false;
+			ft->nslots--;
+		}
+		set_reason(r, "the datapath refused it: %s", strerror(-ret));
+		return;
+	}
+	if (ft->nkeys >= ft->nbuckets)
+		key_grow(ft);
+	r->next_key = *key_bucket(ft, r);
+	*key_bucket(ft, r) = r;
+	ft->nkeys++;
+	r->slot = s;
+	ft->slots[s].refs++;
+	r->slot_next = ft->slots[s].head;
+	r->slot_prev = NULL;
+	if (r->slot_next)
+		r->slot_next->slot_prev = r;
+	ft->slots[s].head = r;
+	if (r->r.prio < ft->slots[s].best_prio)
+		ft->slots[s].best_prio = r->r.prio;
+	free(r->reason);
+	r->reason = NULL;
+	list_sync(ft, -1);
+}
+
+static void unlink_dup(struct rule *r)
+{
+	struct rule **p;
+
+	if (!r->dup_of)
+		return;
+	for (p = &r->dup_of->dups; *p; p = &(*p)->dup_next)
+		if (*p == r) {
+			*p = r->dup_next;
+			break;
+		}
+	r->dup_of = NULL;
+	r->dup_next = NULL;
+}
+
+/* Takes r out of the eswitch (in the contract's order), then gives its
+ * identical matches their chance. */
+static void unoffload(struct flow_table *ft, struct rule *r)
+{
+	struct slot *sl;
+	struct rule *d, *next;
+
+	unlink_dup(r);
+	if (r->slot < 0)
+		return;
+	sl = &ft->slots[r->slot];
+	if (r->slot_prev)
+		r->slot_prev->slot_next = r->slot_next;
+	else
+		sl->head = r->slot_next;
+	if (r->slot_next)
+		r->slot_next->slot_prev = r->slot_prev;
+	key_remove(ft, r);
+	if (--sl->refs == 0) {
+		/* Unlisted before its table goes. */
+		list_sync(ft, r->slot);
+		ft->ops->rule_del(ft->ctx, (uint32_t)r->slot, &r->mkey);
+		ft->ops->mask_del(ft->ctx, (uint32_t)r->slot);
+		sl->used = false;
+		ft->nslots--;
+	} else {
+		ft->ops->rule_del(ft->ctx, (uint32_t)r->slot, &r->mkey);
+		if (r->r.prio == sl->best_prio)
+			slot_best(sl);
+		list_sync(ft, -1);
+	}
+	r->slot = -1;
+	d = r->dups;
+	r->dups = NULL;
+	for (; d; d = next) {
+		next = d->dup_next;
+		d->dup_of = NULL;
+		d->dup_next = NULL;
+		try_offload(ft, d);
+	}
+}
+
+/* --- rules --- */
+
+static struct dev_prio *dev_of(struct flow_table *ft, const char *name)
+{
+	for (unsigned i = 0; i < ft->ndevs; i++)
+		if (!strcmp(ft->devs[i].name, name))
+			return &ft->devs[i];
+	if (ft->ndevs == FT_MAX_DEVS)
+		return NULL;
+	snprintf(ft->devs[ft->ndevs].name, FLOWER_NAME_MAX, "%s", name);
+	ft->devs[ft->ndevs].min_prio = 0;
+	return &ft->devs[ft->ndevs++];
+}
+
+int flow_table_add_flags(struct flow_table *ft, const struct flower_rule *fr,
+			 uint32_t flags, char *err, size_t errlen)
+{
+	struct flow_port p, in;
+	struct dev_prio *dp;
+	struct rule *r;
+	uint32_t h = fr->handle;
+	int ret;
+
+	ret = ft->res.resolve(ft->res.ctx, fr->dev, &in, err, errlen);
+	if (ret)
+		return ret;
+	if (fr->actions & VFLAG_FLOW_ACT_REDIRECT) {
+		ret =
+		    ft->res.resolve(ft->res.ctx, fr->out_dev, &p, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (h >= VFLAG_FLOW_MAX_RULES)
+		return fail(err, errlen, -ERANGE, "handle %u: at most %u", h,
+			    VFLAG_FLOW_MAX_RULES - 1);
+	if (h && ft->by_handle[h])
+		return fail(err, errlen, -EEXIST,
+			    "handle %u is taken (dev %s prio %u)", h,
+			    ft->by_handle[h]->r.dev, ft->by_handle[h]->r.prio);
+	if (!h) {
+		h = ft->handle_hint;
+		while (h < VFLAG_FLOW_MAX_RULES && ft->by_handle[h])
+			h++;
+		if (h >= VFLAG_FLOW_MAX_RULES)
+			return fail(err, errlen, -ENOSPC,
+				    "the table is full (%u rules)",
+				    VFLAG_FLOW_MAX_RULES - 1);
+		ft->handle_hint = h + 1;
+	}
+	dp = dev_of(ft, fr->dev);
+	if (!dp)
+		return fail(err, errlen, -ENOSPC, "too many devices");
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	r->r = *fr;
+	r->r.handle = h;
+	r->flags = flags;
+	r->slot = -1;
+	if (r->r.prio == FLOWER_PRIO_UNSET)
+		r->r.prio = dp->min_prio > 1 ? dp->min_prio - 1
+			    : dp->min_prio   ? 1
+					     : FT_AUTO_PRIO;
+	/* tc refuses a second filter of the same prio and match. */
+	{
+		struct rule q = *r, *same;
+
+		q.fmask = q.r.mask;
+		q.fmask.in_port = 0xffffffffu;
+		q.r.key.in_port = in.in_port;
+		vflag_flow_mask(&q.r.key, &q.fmask, &q.mkey);
+		same = key_find(ft, &q);
+		for (struct rule *d = same; d && !r->r.chain;
+		     d = d == same ? same->dups : d->dup_next)
+			if (d->r.prio == r->r.prio) {
+				free(r);
+				return fail(err, errlen, -EEXIST,
+					    "dev %s prio %u: this match exists "
+					    "(handle %u)",
+					    fr->dev, d->r.prio, d->r.handle);
+			}
+	}
+	if (!dp->min_prio || r->r.prio < dp->min_prio)
+		dp->min_prio = r->r.prio;
+	ft->by_handle[h] = r;
+	ft->nrules++;
+	try_offload(ft, r);
+	return (int)h;
+}
+
+int flow_table_add(struct flow_table *ft, const struct flower_rule *r,
+		   char *err, size_t errlen)
+{
+	return flow_table_add_flags(ft, r, 0, err, errlen);
+}
+
+static void rule_remove(struct flow_table *ft, struct rule *r)
+{
+	unoffload(ft, r);
+	ft->by_handle[r->r.handle] = NULL;
+	if (r->r.handle < ft->handle_hint)
+		ft->handle_hint = r->r.handle;
+	ft->nrules--;
+	rule_free(r);
+}
+
+int flow_table_del(struct flow_table *ft, const char *dev, uint32_t prio,
+		   uint32_t handle, char *err, size_t errlen)
+{
+	int n = 0;
+
+	if (handle) {
+		struct rule *r = handle < VFLAG_FLOW_MAX_RULES
+				     ? ft->by_handle[handle]
+				     : NULL;
+
+		if (!r || strcmp(r->r.dev, dev) || (prio && r->r.prio != prio))
+			return fail(err, errlen, -ENOENT,
+				    "dev %s: no rule of handle %u%s", dev,
+				    handle, prio ? " at that prio" : "");
+		rule_remove(ft, r);
+		return 1;
+	}
+	for (uint32_t h = 1; h < VFLAG_FLOW_MAX_RULES && ft->nrules; h++) {
+		struct rule *r = ft->by_handle[h];
+
+		if (r && !strcmp(r->r.dev, dev) &&
+		    (!prio || r->r.prio == prio)) {
+			rule_remove(ft, r);
+			n++;
+		}
+	}
+	if (!n)
+		return fail(err, errlen, -ENOENT, "dev %s: no rule%s%.0u", dev,
+			    prio ? " of prio " : "", prio);
+	return n;
+}
+
+void flow_table_reoffload(struct flow_table *ft)
+{
+	struct flow_port p;
+
+	for (uint32_t h = 1; h < VFLAG_FLOW_MAX_RULES; h++) {
+		struct rule *r = ft->by_handle[h];
+
+		if (!r || r->slot < 0)
+			continue;
+		if (ft->res.resolve(ft->res.ctx, r->r.dev, &p, NULL, 0) ||
+		    !p.offload_ok) {
+			unoffload(ft, r);
+			set_reason(r, "%s",
+				   p.offload_ok ? "its port is gone" : p.why);
+		}
+	}
+	for (uint32_t h = 1; h < VFLAG_FLOW_MAX_RULES; h++) {
+		struct rule *r = ft->by_handle[h];
+
+		if (r && r->slot < 0 && !r->dup_of)
+			try_offload(ft, r);
+	}
+}
+
+/* --- adoption --- */
+
+static void adopt_one(void *arg, uint32_t slot,
+		      const struct vflag_flow_key *mask,
+		      const struct vflag_flow_key *key,
+		      const struct vflag_flow_act *act)
+{
+	struct flow_table *ft = arg;
+	struct rule *r;
+	struct slot *sl;
+
+	if (slot >= VFLAG_FLOW_MAX_MASKS || !act->rule_id ||
+	    act->rule_id >= VFLAG_FLOW_MAX_RULES || ft->by_handle[act->rule_id])
+		return;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return;
+	sl = &ft->slots[slot];
+	if (!sl->used) {
+		*sl = (struct slot){
+		    .used = true, .mask = *mask, .best_prio = ~0u};
+		ft->nslots++;
+	}
+	r->fmask = *mask;
+	r->mkey = *key;
+	r->r.key = *key;
+	r->r.key.in_port = 0;
+	r->r.mask = *mask;
+	r->r.mask.in_port = 0;
+	r->r.handle = act->rule_id;
+	r->r.prio = act->prio;
+	r->r.actions = act->actions;
+	r->r.vlan_id = act->vlan_id;
+	r->r.vlan_proto = act->vlan_proto;
+	r->r.vlan_prio = act->vlan_prio;
+	r->flags = act->flags;
+	r->out.out_ifindex = act->out_ifindex;
+	r->out.out_port_id = act->out_port_id;
+	if (!ft->res.name_of_in_port ||
+	    ft->res.name_of_in_port(ft->res.ctx, key->in_port, r->r.dev))
+		snprintf(r->r.dev, FLOWER_NAME_MAX, "in_port%u", key->in_port);
+	if ((act->actions & VFLAG_FLOW_ACT_REDIRECT) &&
+	    (!ft->res.name_of_out ||
+	     ft->res.name_of_out(ft->res.ctx, act->out_ifindex, r->r.out_dev)))
+		snprintf(r->r.out_dev, FLOWER_NAME_MAX, "if%u",
+			 act->out_ifindex);
+	r->slot = (int)slot;
+	ft->by_handle[r->r.handle] = r;
+	ft->nrules++;
+	if (ft->nkeys >= ft->nbuckets)
+		key_grow(ft);
+	r->next_key = *key_bucket(ft, r);
+	*key_bucket(ft, r) = r;
+	ft->nkeys++;
+	sl->refs++;
+	r->slot_next = sl->head;
+	if (sl->head)
+		sl->head->slot_prev = r;
+	sl->head = r;
+	if (r->r.prio < sl->best_prio)
+		sl->best_prio = r->r.prio;
+	{
+		struct dev_prio *d = dev_of(ft, r->r.dev);
+
+		if (d && (!d->min_prio || r->r.prio < d->min_prio))
+			d->min_prio = r->r.prio;
+	}
+}
+
+int flow_table_adopt(struct flow_table *ft)
+{
+	unsigned before = ft->nrules;
+	int ret;
+
+	if (!ft->ops->read_back)
+		return 0;
+	ret = ft->ops->read_back(ft->ctx, adopt_one, ft);
+	if (ret)
+		return ret;
+	/* The model's list: what the datapath had, re-sorted if need be. */
+	ft->list.count = ~0u;
+	list_sync(ft, -1);
+	return (int)(ft->nrules - before);
+}
+
+/* --- show --- */
+
+static int rule_cmp(const void *a, const void *b)
+{
+	const struct rule *x = *(struct rule *const *)a,
+			  *y = *(struct rule *const *)b;
+	int c = strcmp(x->r.dev, y->r.dev);
+
+	if (c)
+		return c;
+	if (x->r.prio != y->r.prio)
+		return x->r.prio < y->r.prio ? -1 : 1;
+	return x->r.handle < y->r.handle ? -1 : x->r.handle > y->r.handle;
+}
+
+int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
+		    void (*fn)(void *arg, const struct flow_table_entry *e),
+		    void *arg)
+{
+	struct rule **v = malloc((ft->nrules + 1) * sizeof(*v));
+	unsigned n = 0, seen = 0;
+	struct flow_table_entry *e = malloc(sizeof(*e));
+
+	if (!v || !e) {
+		free(v);
+		free(e);
+		return -ENOMEM;
+	}
+	for (uint32_t h = 1; h < VFLAG_FLOW_MAX_RULES && seen < ft->nrules;
+	     h++) {
+		struct rule *r = ft->by_handle[h];
+
+		if (!r)
+			continue;
+		seen++;
+		if (!dev || !strcmp(dev, r->r.dev))
+			v[n++] = r;
+	}
+	qsort(v, n, sizeof(*v), rule_cmp);
+	for (unsigned i = 0; i < n; i++) {
+		memset(e, 0, sizeof(*e));
+		e->rule = v[i]->r;
+		e->in_hw = v[i]->slot >= 0;
+		snprintf(e->reason, sizeof(e->reason), "%s",
+			 v[i]->reason ? v[i]->reason : "");
+		e->from_bridge = v[i]->flags & VFLAG_FLOW_F_BRIDGE;
+		if (with_stats && e->in_hw)
+			ft->ops->stats_read(ft->ctx, v[i]->r.handle, &e->stats);
+		fn(arg, e);
+	}
+	free(v);
+	free(e);
+	return (int)n;
+}
+
+unsigned flow_table_rules(const struct flow_table *ft)
+{
+	return ft->nrules;
+}
+
+unsigned flow_table_masks(const struct flow_table *ft)
+{
+	return ft->nslots;
+}
+
+void flow_table_mask_list(const struct flow_table *ft,
+			  struct vflag_flow_mask_list *out)
+{
+	*out = ft->list;
+}
