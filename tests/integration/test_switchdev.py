@@ -231,8 +231,12 @@ def test_ovs_userspace_over_representors(lab, vflagd):
     (slow path, nothing offloaded) carries ping and iperf3."""
     t = make(lab, vflagd)
     set_mode(t, "switchdev")
-    o = OvsPartner(lab, None, name="ovs-sriov").start()
     br = lab.ifname("os")
+    # OVS's bridge port (a tap) outlives ovs-vswitchd: removed after it
+    # stops (the lab undoes newest first).
+    lab.defer(f"ovs bridge {br}",
+              lambda: sh(["ip", "link", "del", br], check=False))
+    o = OvsPartner(lab, None, name="ovs-sriov").start()
     o.add_bridge(br)
     for p in reps(t) + [t.bond]:
         o.add_port(br, p)
