@@ -9,6 +9,7 @@ vflagd runs in the root namespace (the lab's), so the representors
 (`<pf>_<n>`), the bond's netdev (`<bond>`) and the bridge are there."""
 
 import json
+import os
 import time
 
 from vflaglab import linkfail
@@ -256,3 +257,48 @@ def test_ovs_userspace_over_representors(lab, vflagd):
     b = burst(lab, t.client, t.vm, VM_IP, port=9300, sport_base=43000,
               seconds=0.3)
     assert b["received"] > 0
+
+
+def test_restart_adopts_switchdev(lab):
+    """kill -9 in switchdev with the bridge forwarding: a restarted vflagd
+    adopts the modes, hw-tc-offload and bond0 (same device) with no ping
+    lost, and a replayed `eswitch set` changes nothing."""
+    from test_survive import (Survivor, cleanup, flood_ping, netns_inode,
+                              ping_loss, pins, state_path)
+    ino = netns_inode()
+    d = Survivor(lab).start()
+    t = None
+    try:
+        t = make(lab, d)
+        set_mode(t, "switchdev")
+        d.ctl("pf", "set", t.pfs[0], "hw-tc-offload", "on")
+        bridge(lab, t)
+        wait_for(lambda: ping(t.client, VM_IP, count=1, timeout=2), 10,
+                 what="ping through the bridge")
+        bond_ifindex = json.loads(sh(["ip", "-j", "link", "show",
+                                      t.bond]).stdout)[0]["ifindex"]
+        p = flood_ping(t.client, VM_IP, seconds=5)
+        time.sleep(1.0)
+        d.kill9()
+        time.sleep(0.5)
+        d = Survivor(lab).start()
+        t.d = d
+        sent, received = ping_loss(p)
+        log(f"switchdev kill -9 and restart: ping {sent} sent, "
+            f"{received} received")
+        assert received == sent
+        assert d.ctl("show")["adopted"] is True
+        es = {e["pf"]: e for e in d.ctl("eswitch", "show")["eswitch"]}
+        assert {e["mode"] for e in es.values()} == {"switchdev"}
+        assert es[t.pfs[0]]["hw_tc_offload"] is True
+        assert es[t.pfs[1]]["hw_tc_offload"] is False
+        assert es[t.pfs[0]]["lag"]["representor"] == t.bond
+        assert json.loads(sh(["ip", "-j", "link", "show", t.bond]).stdout)[
+            0]["ifindex"] == bond_ifindex
+        set_mode(t, "switchdev")  # a config replayed: no change
+        assert ping(t.client, VM_IP, count=3)
+    finally:
+        cleanup(lab, t.d if t else d, ino)
+    assert pins(ino) == [] and not os.path.exists(state_path(ino))
+    assert not [n for n in sh(["ip", "-o", "link"]).stdout.split("\n")
+                if f"{t.bond}_esw" in n]
