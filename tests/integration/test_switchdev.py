@@ -104,6 +104,10 @@ def test_bridge_over_representors(lab, vflagd):
     es = vflagd.ctl("eswitch", "show")["eswitch"]
     assert {e["mode"] for e in es} == {"switchdev"}
     assert all(e["lag"]["representor"] == t.bond for e in es)
+    # bond0 has its first member's MAC, as a Linux bond
+    pf0 = vflagd.ctl("pf", "show", t.pfs[0])["pfs"][0]
+    assert json.loads(sh(["ip", "-j", "link", "show", t.bond]).stdout)[0][
+        "address"] == pf0["mac"]
     maps = vflagd.ctl("map-rep", t.pfs[0])["reps"]
     assert maps[0]["representor"] == f"{t.pfs[0]}_0"
     Iperf3Server(lab, t.vm, bind=VM_IP)
