@@ -162,16 +162,17 @@ else
 	run ctl bond add "$BOND" mode active-backup miimon 100 members "$PF0" "$PF1"
 fi
 
-step "switchdev mode and hw-tc-offload"
+step "The eswitch mode: legacy first"
 seed "ethtool -K <PF> hw-tc-offload on; devlink dev eswitch set pci/0000:61:00.0 mode switchdev"
-say "vflag's eswitch is its eBPF switch (tc programs on every port), always"
-say "offloaded: the VF-LAG forwarding the seed gets from switchdev runs there"
-say "already. (Representors and an OVS offload table are not built yet, so"
-say "the ESWITCH column says legacy and map-rep shows no representor.) The PFs:"
+say "vflag's eswitch is its eBPF switch (tc programs on every port): in legacy"
+say "mode it switches the VFs and the LAG by MAC itself, which is all VF-LAG"
+say "needs. This first run stays in legacy; the switchdev run, with the"
+say "representors and a bridge over them, follows the failover. The PFs:"
 vflagctl_show show
 
 step "Discover the representors (map_rep.py)"
 seed "python map_rep.py --port <First_PF_interface_name>"
+say "(legacy: no representor yet, as map_rep.py finds none outside switchdev)"
 vflagctl_show map-rep "$PF0"
 
 step "Attach VF 0 to the VM with the seed's MAC, set 1.1.1.1 in the guest"
@@ -264,6 +265,61 @@ iperf
 counters
 [ "$MODE" = active-backup ] && say "(active-backup: the restored link stands by)"
 
+# ---- the switchdev run: the seed's sections 4-7 in order ----
+KB=kb$T
+SD_RC=0
+step "switchdev run: hw-tc-offload on, then switchdev mode"
+seed "ethtool -K <PF> hw-tc-offload on (both PFs)"
+run ctl pf set "$PF0" hw-tc-offload on
+run ctl pf set "$PF1" hw-tc-offload on
+seed "devlink dev eswitch set pci/0000:61:00.0 mode switchdev (both PFs)"
+run ctl eswitch set "$PF0" mode switchdev
+run ctl eswitch set "$PF1" mode switchdev
+vflagctl_show eswitch show
+
+step "switchdev run: the representors"
+seed "ip link show: a representor per VF (ens2f0_0, ...) and bond0"
+say "the VFs' eswitch ends and the bond's netdev, the same devices as before"
+say "the switch (the VF in the VM kept its link):"
+printf '%s   $ ip -br link show | grep -E "^(%s_|%s_|%s )"%s
+' "$B" "$PF0" "$PF1" "$BOND" "$N"
+ip -br link show | grep -E "^(${PF0}_|${PF1}_|${BOND}[ @])" | sed 's/^/     /'
+
+step "switchdev run: map-rep (map_rep.py)"
+seed "python map_rep.py --port <First_PF_interface_name>"
+vflagctl_show map-rep "$PF0"
+
+step "switchdev run: a kernel bridge over the representors and bond0"
+seed "ovs-vsctl add-br ovs-sriov; add-port ovs-sriov <representors> bond0 (here: a kernel bridge, doc/switchdev.md)"
+run ip link add "$KB" type bridge nf_call_iptables 0 nf_call_arptables 0
+ROOTLINKS+=("$KB")
+for p in "${PF0}_0" "${PF0}_1" "${PF1}_0" "${PF1}_1" "$BOND"; do
+	run ip link set "$p" master "$KB"
+done
+run ip link set "$KB" up
+ip netns exec "$NS_CL" ping -c 1 -W 1 "$VM_IP" >/dev/null 2>&1 || true
+wait_until 10 ip netns exec "$NS_CL" ping -c 1 -W 1 "$VM_IP" || SD_RC=1
+run ip netns exec "$NS_CL" ping -c 3 -i 0.2 "$VM_IP" || SD_RC=1
+
+step "switchdev run: traffic through the bridge, and the counters"
+seed "iperf3 -c 1.1.1.1 -P 10; then the representors' counters"
+sd_counters() { # the VF's and bond's slow-path and offloaded counters
+	printf '%s   $ vflagctl stats %s; vflagctl stats %s%s
+' "$B" "$VF" "$BOND" "$N"
+	ctl -j stats "$VF" | json_get '"\n".join("%-8s slow_tx_packets %-9s offload_tx_packets %-6s slow_rx_packets %-9s offload_rx_packets %s" % (p["name"], c["slow_tx_packets"], c["offload_tx_packets"], c["slow_rx_packets"], c["offload_rx_packets"]) for p in d["ports"] for c in [p["counters"]])' | sed 's/^/     /'
+	ctl -j stats "$BOND" | json_get '"\n".join("%-8s slow_tx_packets %-9s (host -> LAG)        slow_rx_packets %-9s (LAG -> host)" % (p["name"], c["slow_tx_packets"], c["slow_rx_packets"]) for p in d["ports"] for c in [p["counters"]])' | sed 's/^/     /'
+}
+counters >/dev/null
+iperf || SD_RC=1
+counters
+sd_counters
+say "slow path: every frame crossed the representors and the bridge;"
+say "offloaded stays 0 until the bridge's decisions are offloaded (doc/switchdev.md)"
+run ctl eswitch set "$PF0" mode legacy
+run ctl eswitch set "$PF1" mode legacy
+run ip link del "$KB"
+[ "$SD_RC" -eq 0 ] || say "switchdev run: traffic through the bridge FAILED"
+
 step "Tear down VF-LAG in the seed's order"
 seed "1. teardown VFs from the VM  2. unbind the VF drivers  3. undo the bond"
 stop_pid "$IPERF_PID"
@@ -280,3 +336,4 @@ RC=0; wait "$VFLAGD_PID" || RC=$?
 say "vflagd exited $RC"
 
 printf '\n%sdone in %d s%s\n' "$B" $((SECONDS - T0)) "$N"
+[ "$SD_RC" -eq 0 ] || exit 1

@@ -22,9 +22,9 @@ SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 class OvsPartner:
     def __init__(self, lab, ns, name="ovs"):
         self.lab = lab
-        self.ns = str(ns)
+        self.ns = None if ns is None else str(ns)  # None: the root one
         self.name = name
-        self.dir = lab.path(f"{name}-{self.ns}")
+        self.dir = lab.path(f"{name}-{self.ns or 'root'}")
         os.makedirs(self.dir, exist_ok=True)
         self.db = os.path.join(self.dir, "conf.db")
         self.db_sock = os.path.join(self.dir, "db.sock")

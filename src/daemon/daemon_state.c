@@ -9,8 +9,9 @@
  *     "pfs":   [ eswitch_state_save()'s PFs with their VFs ],
  *     "bonds": [ { "name", "slot", "config": { bond_config fields },
  *                  "members": [ { "pf", "index", "active",
- *                                 "partner": { lacp_info } } ] } ] }
- * members are in enslave order. */
+ *                                 "partner": { lacp_info } } ] } ] ,
+ *     "lags":  [ eswitch_state_save_lags()'s modes and LAG representors ] }
+ * members are in enslave order; "lags" may be absent (an older file). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>

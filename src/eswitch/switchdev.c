@@ -205,16 +205,24 @@ static struct pf *lag_first_pf(struct eswitch *sw, uint32_t slot)
 	return NULL;
 }
 
-/* The representor's MAC is its first member's, as a bond's: set once. */
+/* The representor's MAC is its first member's, as a bond's: set once,
+ * when the bond gets its first member. A veth takes a new MAC only while
+ * down: a blink of the host's end, before any traffic uses it. */
 static void lag_rep_take_mac(struct eswitch *sw, struct eswitch_lag *lag,
 			     uint32_t slot)
 {
 	struct pf *pf = lag_first_pf(sw, slot);
+	int ret;
 
 	if (lag->mac_set || !pf)
 		return;
-	if (!sw->ops->link_set_mac(sw->ops_ctx, NULL, lag->ifindex, pf->mac))
-		lag->mac_set = true;
+	sw->ops->link_set_up(sw->ops_ctx, lag->ifindex, false);
+	ret = sw->ops->link_set_mac(sw->ops_ctx, NULL, lag->ifindex, pf->mac);
+	sw->ops->link_set_up(sw->ops_ctx, lag->ifindex, true);
+	if (ret)
+		LOG_WARN(TAG, "LAG representor %s: cannot take %s's MAC: %s",
+			 lag->name, pf->name, strerror(-ret));
+	lag->mac_set = true; /* tried once: a stable MAC either way */
 }
 
 void eswitch_lag_members_changed(struct eswitch *sw, uint32_t slot)
