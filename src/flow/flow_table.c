@@ -33,6 +33,7 @@ struct slot {
 	struct vflag_flow_key mask;
 	unsigned refs;	    /* in_hw rules */
 	uint32_t best_prio; /* lowest prio among them */
+	unsigned at_best;   /* how many have it */
 	struct rule *head;
 };
 
@@ -216,6 +217,16 @@ static int list_sync(struct flow_table *ft, int except)
 	return 0;
 }
 
+static void slot_note(struct slot *sl, uint32_t prio)
+{
+	if (prio < sl->best_prio) {
+		sl->best_prio = prio;
+		sl->at_best = 1;
+	} else if (prio == sl->best_prio) {
+		sl->at_best++;
+	}
+}
+
 static int slot_find(struct flow_table *ft, const struct vflag_flow_key *m)
 {
 	for (int s = 0; s < VFLAG_FLOW_MAX_MASKS; s++)
@@ -225,12 +236,14 @@ static int slot_find(struct flow_table *ft, const struct vflag_flow_key *m)
 	return -1;
 }
 
+/* Recounts the slot's best prio: O(n) in its rules, only when the last
+ * rule of the best prio went. */
 static void slot_best(struct slot *sl)
 {
 	sl->best_prio = ~0u;
+	sl->at_best = 0;
 	for (struct rule *r = sl->head; r; r = r->slot_next)
-		if (r->r.prio < sl->best_prio)
-			sl->best_prio = r->r.prio;
+		slot_note(sl, r->r.prio);
 }
 
 /* --- in and out of the datapath --- */
@@ -330,7 +343,6 @@ static void try_offload(struct flow_table *ft, struct rule *r)
 		fresh = 1;
 	}
 	act = act_of(r);
-	ft->ops->stats_clear(ft->ctx, r->r.handle);
 	ret = ft->ops->rule_set(ft->ctx, (uint32_t)s, &r->mkey, &act);
 	if (ret) {
 		if (fresh) {
@@ -353,8 +365,7 @@ static void try_offload(struct flow_table *ft, struct rule *r)
 	if (r->slot_next)
 		r->slot_next->slot_prev = r;
 	ft->slots[s].head = r;
-	if (r->r.prio < ft->slots[s].best_prio)
-		ft->slots[s].best_prio = r->r.prio;
+	slot_note(&ft->slots[s], r->r.prio);
 	free(r->reason);
 	r->reason = NULL;
 	list_sync(ft, -1);
@@ -402,10 +413,13 @@ static void unoffload(struct flow_table *ft, struct rule *r)
 		ft->nslots--;
 	} else {
 		ft->ops->rule_del(ft->ctx, (uint32_t)r->slot, &r->mkey);
-		if (r->r.prio == sl->best_prio)
+		if (r->r.prio == sl->best_prio && --sl->at_best == 0)
 			slot_best(sl);
 		list_sync(ft, -1);
 	}
+	/* Cleared as the rule leaves, not as the next one comes: an insert
+	 * is then one map update. */
+	ft->ops->stats_clear(ft->ctx, r->r.handle);
 	r->slot = -1;
 	d = r->dups;
 	r->dups = NULL;
@@ -638,8 +652,7 @@ static void adopt_one(void *arg, uint32_t slot,
 	if (sl->head)
 		sl->head->slot_prev = r;
 	sl->head = r;
-	if (r->r.prio < sl->best_prio)
-		sl->best_prio = r->r.prio;
+	slot_note(sl, r->r.prio);
 	{
 		struct dev_prio *d = dev_of(ft, r->r.dev);
 
