@@ -569,6 +569,13 @@ int flow_table_del(struct flow_table *ft, const char *dev, uint32_t prio,
 	return n;
 }
 
+void flow_table_flush(struct flow_table *ft)
+{
+	for (uint32_t h = 1; h < VFLAG_FLOW_MAX_RULES && ft->nrules; h++)
+		if (ft->by_handle[h])
+			rule_remove(ft, ft->by_handle[h]);
+}
+
 void flow_table_reoffload(struct flow_table *ft)
 {
 	struct flow_port p;
@@ -679,6 +686,8 @@ int flow_table_adopt(struct flow_table *ft)
 
 /* --- show --- */
 
+static void entry_of(const struct rule *r, struct flow_table_entry *e);
+
 static int rule_cmp(const void *a, const void *b)
 {
 	const struct rule *x = *(struct rule *const *)a,
@@ -717,12 +726,7 @@ int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
 	}
 	qsort(v, n, sizeof(*v), rule_cmp);
 	for (unsigned i = 0; i < n; i++) {
-		memset(e, 0, sizeof(*e));
-		e->rule = v[i]->r;
-		e->in_hw = v[i]->slot >= 0;
-		snprintf(e->reason, sizeof(e->reason), "%s",
-			 v[i]->reason ? v[i]->reason : "");
-		e->from_bridge = v[i]->flags & VFLAG_FLOW_F_BRIDGE;
+		entry_of(v[i], e);
 		if (with_stats && e->in_hw)
 			ft->ops->stats_read(ft->ctx, v[i]->r.handle, &e->stats);
 		fn(arg, e);
@@ -730,6 +734,25 @@ int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
 	free(v);
 	free(e);
 	return (int)n;
+}
+
+static void entry_of(const struct rule *r, struct flow_table_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->rule = r->r;
+	e->in_hw = r->slot >= 0;
+	snprintf(e->reason, sizeof(e->reason), "%s",
+		 r->reason ? r->reason : "");
+	e->from_bridge = r->flags & VFLAG_FLOW_F_BRIDGE;
+}
+
+int flow_table_get(struct flow_table *ft, uint32_t handle,
+		   struct flow_table_entry *e)
+{
+	if (!handle || handle >= VFLAG_FLOW_MAX_RULES || !ft->by_handle[handle])
+		return -ENOENT;
+	entry_of(ft->by_handle[handle], e);
+	return 0;
 }
 
 unsigned flow_table_rules(const struct flow_table *ft)
