@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "ctl/command_flow.h"
 #include "ctl/reply_bond.h"
 #include "ctl/reply_eswitch.h"
 #include "ctl/synopsis.h"
@@ -655,6 +656,18 @@ static json_t *log_cmd(struct vflagd *d, int argc, char **argv,
 	return NULL;
 }
 
+/* The offload table's commands live in command_flow.c. */
+#define FLOW_CMD(name)                                                         \
+	static json_t *flow_##name(struct vflagd *d, int argc, char **argv,    \
+				   struct cmd_res *r)                          \
+	{                                                                      \
+		return command_flow_##name(d, argc, argv, &r->error,           \
+					   &r->usage, r->err, r->errlen);      \
+	}
+FLOW_CMD(add)
+FLOW_CMD(del)
+FLOW_CMD(show)
+
 typedef json_t *(*cmd_fn)(struct vflagd *d, int argc, char **argv,
 			  struct cmd_res *r);
 
@@ -676,6 +689,9 @@ static const struct {
     {"bond", "del", bond_del},
     {"bond", "show", bond_show},
     {"bond", "xmit-member", bond_xmit},
+    {"flow", "add", flow_add},
+    {"flow", "del", flow_del},
+    {"flow", "show", flow_show},
     {"stats", NULL, stats},
     {"map-rep", NULL, map_rep},
     {"eswitch", "set", cmd_eswitch_set},

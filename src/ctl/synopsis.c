@@ -25,6 +25,11 @@ const struct ctl_synopsis ctl_synopses[] = {
     {"bond", "del", "bond del NAME [--force]"},
     {"bond", "show", "bond show [NAME]"},
     {"bond", "xmit-member", "bond xmit-member NAME FLOW"},
+    {"flow", "add",
+     "flow add dev PORT [prio N] [chain N] [handle H] flower MATCH "
+     "action ACTION [action ACTION...]"},
+    {"flow", "del", "flow del dev PORT [prio N] [handle H]"},
+    {"flow", "show", "flow show [dev PORT] [-s]"},
     {"stats", NULL, "stats [PORT]"},
     {"map-rep", NULL, "map-rep [PF]"},
     {"eswitch", "set", "eswitch set PF mode legacy|switchdev"},

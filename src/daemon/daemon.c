@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "daemon/daemon_impl.h"
+#include "flow/flow_table.h"
 #include "eswitch/eswitch_state.h"
 
 #define TAG "vflagd"
@@ -62,7 +63,7 @@ struct vflagd *vflagd_open(char *err, size_t errlen)
 		goto close;
 	}
 	d->sw = eswitch_create(d->dp, d->nl);
-	if (!d->sw) {
+	if (!d->sw || vflagd_flows_open(d)) {
 		snprintf(err, errlen, "out of memory");
 		goto close;
 	}
@@ -84,6 +85,10 @@ struct vflagd *vflagd_open_on(struct loop *loop, struct eswitch *sw,
 	d->loop = loop;
 	d->sw = sw;
 	d->dp = dp;
+	if (dp && vflagd_flows_open(d)) {
+		free(d);
+		return NULL;
+	}
 	return d;
 }
 
@@ -93,6 +98,9 @@ void vflagd_close(struct vflagd *d)
 
 	if (!d)
 		return;
+	/* The model only: a kept datapath keeps its rules, a closed one
+	 * takes them with it. */
+	vflagd_flows_close(d);
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++) {
 		vflagd_bond_free(d->bonds[i], now);
 		d->bonds[i] = NULL;
@@ -268,6 +276,9 @@ int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen)
 				 why);
 			return -EBUSY;
 		}
+	/* 0. the offload table, whose rules name the ports below. */
+	if (d->flows)
+		flow_table_flush(d->flows);
 	/* 1. VFs, 2. bonds, 3. PFs: the seed's order. */
 	for (unsigned i = 0; (pf = eswitch_pf_at(d->sw, i)); i++) {
 		ret = eswitch_pf_set_numvfs(d->sw, pf, 0, VF_TYPE_VETH, true,

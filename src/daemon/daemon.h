@@ -28,6 +28,7 @@
 #include "nl/nl.h"
 
 struct vflagd;
+struct flow_table;
 struct vflagd_bond; /* a bond as the daemon runs it: the bond and its I/O */
 
 /* Opens the loop, loads the datapath, opens rtnetlink and its monitor,
@@ -44,6 +45,12 @@ void vflagd_close(struct vflagd *d);
 
 struct loop *vflagd_loop(const struct vflagd *d);
 struct eswitch *vflagd_eswitch(const struct vflagd *d);
+
+/* The offload table (flow/flow_table.h, daemon_flow.c), NULL without a
+ * datapath. Its ports are named as `flow add dev PORT` takes them: a
+ * VF's representor (`<pf>_<n>`), a lone PF (its name or uplink device),
+ * or a bond. */
+struct flow_table *vflagd_flows(const struct vflagd *d);
 
 /* Something else on the loop with deadlines of its own (the control
  * server): vflagd_run() sleeps until the earliest of everyone's. */

@@ -42,6 +42,7 @@ struct vflagd {
 	struct nl *nl;
 	struct nl_monitor *mon;
 	struct eswitch *sw;
+	struct flow_table *flows; /* the offload table; NULL without a dp */
 	bool owned;   /* vflagd_open made the parts above, and frees them */
 	bool running; /* vflagd_run() goes on */
 	struct vflagd_bond *bonds[VFLAG_MAX_LAGS]; /* by LAG slot; NULL free */
@@ -71,6 +72,11 @@ void vflagd_bond_free(struct vflagd_bond *b, uint64_t now_ms);
 void vflagd_bond_member_moved(struct vflagd *d, struct pf *pf);
 /* pf's carrier changed: tells its bond, if it has one. */
 void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf, uint64_t now_ms);
+
+/* daemon_flow.c: the offload table over d->dp with the daemon's port
+ * names; 0 or -ENOMEM. Closing leaves the datapath's rules as they are. */
+int vflagd_flows_open(struct vflagd *d);
+void vflagd_flows_close(struct vflagd *d);
 
 /* daemon_bond.c: the bonds' I/O, also for bonds rebuilt on adoption. */
 extern const struct bond_ops vflagd_bond_ops;

@@ -31,6 +31,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "daemon/daemon_impl.h"
+#include "flow/flow_table.h"
 #include "eswitch/eswitch_state.h"
 
 #define TAG "vflagd"
@@ -581,6 +582,16 @@ int vflagd_adopt(struct vflagd *d, char *err, size_t errlen)
 	LOG_INFO(TAG, "adopted %u PF(s), %u VF(s), %u bond(s) from %s",
 		 d->adopted_pfs, d->adopted_vfs, d->adopted_bonds,
 		 d->state_path);
+	/* The offload table's rules are in the pinned maps themselves. */
+	if (d->flows) {
+		int n = flow_table_adopt(d->flows);
+
+		if (n < 0)
+			LOG_WARN(TAG, "offload table not adopted: %s",
+				 strerror(-n));
+		else if (n)
+			LOG_INFO(TAG, "adopted %d offloaded rule(s)", n);
+	}
 	return vflagd_state_save(d);
 }
 

@@ -33,6 +33,7 @@ struct slot {
 	struct vflag_flow_key mask;
 	unsigned refs;	    /* in_hw rules */
 	uint32_t best_prio; /* lowest prio among them */
+	unsigned at_best;   /* how many have it */
 	struct rule *head;
 };
 
@@ -216,6 +217,16 @@ static int list_sync(struct flow_table *ft, int except)
 	return 0;
 }
 
+static void slot_note(struct slot *sl, uint32_t prio)
+{
+	if (prio < sl->best_prio) {
+		sl->best_prio = prio;
+		sl->at_best = 1;
+	} else if (prio == sl->best_prio) {
+		sl->at_best++;
+	}
+}
+
 static int slot_find(struct flow_table *ft, const struct vflag_flow_key *m)
 {
 	for (int s = 0; s < VFLAG_FLOW_MAX_MASKS; s++)
@@ -225,12 +236,14 @@ static int slot_find(struct flow_table *ft, const struct vflag_flow_key *m)
 	return -1;
 }
 
+/* Recounts the slot's best prio: O(n) in its rules, only when the last
+ * rule of the best prio went. */
 static void slot_best(struct slot *sl)
 {
 	sl->best_prio = ~0u;
+	sl->at_best = 0;
 	for (struct rule *r = sl->head; r; r = r->slot_next)
-		if (r->r.prio < sl->best_prio)
-			sl->best_prio = r->r.prio;
+		slot_note(sl, r->r.prio);
 }
 
 /* --- in and out of the datapath --- */
@@ -330,7 +343,6 @@ static void try_offload(struct flow_table *ft, struct rule *r)
 		fresh = 1;
 	}
 	act = act_of(r);
-	ft->ops->stats_clear(ft->ctx, r->r.handle);
 	ret = ft->ops->rule_set(ft->ctx, (uint32_t)s, &r->mkey, &act);
 	if (ret) {
 		if (fresh) {
@@ -353,8 +365,7 @@ static void try_offload(struct flow_table *ft, struct rule *r)
 	if (r->slot_next)
 		r->slot_next->slot_prev = r;
 	ft->slots[s].head = r;
-	if (r->r.prio < ft->slots[s].best_prio)
-		ft->slots[s].best_prio = r->r.prio;
+	slot_note(&ft->slots[s], r->r.prio);
 	free(r->reason);
 	r->reason = NULL;
 	list_sync(ft, -1);
@@ -402,10 +413,13 @@ static void unoffload(struct flow_table *ft, struct rule *r)
 		ft->nslots--;
 	} else {
 		ft->ops->rule_del(ft->ctx, (uint32_t)r->slot, &r->mkey);
-		if (r->r.prio == sl->best_prio)
+		if (r->r.prio == sl->best_prio && --sl->at_best == 0)
 			slot_best(sl);
 		list_sync(ft, -1);
 	}
+	/* Cleared as the rule leaves, not as the next one comes: an insert
+	 * is then one map update. */
+	ft->ops->stats_clear(ft->ctx, r->r.handle);
 	r->slot = -1;
 	d = r->dups;
 	r->dups = NULL;
@@ -555,6 +569,13 @@ int flow_table_del(struct flow_table *ft, const char *dev, uint32_t prio,
 	return n;
 }
 
+void flow_table_flush(struct flow_table *ft)
+{
+	for (uint32_t h = 1; h < VFLAG_FLOW_MAX_RULES && ft->nrules; h++)
+		if (ft->by_handle[h])
+			rule_remove(ft, ft->by_handle[h]);
+}
+
 void flow_table_reoffload(struct flow_table *ft)
 {
 	struct flow_port p;
@@ -638,8 +659,7 @@ static void adopt_one(void *arg, uint32_t slot,
 	if (sl->head)
 		sl->head->slot_prev = r;
 	sl->head = r;
-	if (r->r.prio < sl->best_prio)
-		sl->best_prio = r->r.prio;
+	slot_note(sl, r->r.prio);
 	{
 		struct dev_prio *d = dev_of(ft, r->r.dev);
 
@@ -665,6 +685,8 @@ int flow_table_adopt(struct flow_table *ft)
 }
 
 /* --- show --- */
+
+static void entry_of(const struct rule *r, struct flow_table_entry *e);
 
 static int rule_cmp(const void *a, const void *b)
 {
@@ -704,12 +726,7 @@ int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
 	}
 	qsort(v, n, sizeof(*v), rule_cmp);
 	for (unsigned i = 0; i < n; i++) {
-		memset(e, 0, sizeof(*e));
-		e->rule = v[i]->r;
-		e->in_hw = v[i]->slot >= 0;
-		snprintf(e->reason, sizeof(e->reason), "%s",
-			 v[i]->reason ? v[i]->reason : "");
-		e->from_bridge = v[i]->flags & VFLAG_FLOW_F_BRIDGE;
+		entry_of(v[i], e);
 		if (with_stats && e->in_hw)
 			ft->ops->stats_read(ft->ctx, v[i]->r.handle, &e->stats);
 		fn(arg, e);
@@ -717,6 +734,25 @@ int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
 	free(v);
 	free(e);
 	return (int)n;
+}
+
+static void entry_of(const struct rule *r, struct flow_table_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->rule = r->r;
+	e->in_hw = r->slot >= 0;
+	snprintf(e->reason, sizeof(e->reason), "%s",
+		 r->reason ? r->reason : "");
+	e->from_bridge = r->flags & VFLAG_FLOW_F_BRIDGE;
+}
+
+int flow_table_get(struct flow_table *ft, uint32_t handle,
+		   struct flow_table_entry *e)
+{
+	if (!handle || handle >= VFLAG_FLOW_MAX_RULES || !ft->by_handle[handle])
+		return -ENOENT;
+	entry_of(ft->by_handle[handle], e);
+	return 0;
 }
 
 unsigned flow_table_rules(const struct flow_table *ft)

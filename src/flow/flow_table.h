@@ -104,6 +104,8 @@ int flow_table_add(struct flow_table *ft, const struct flower_rule *r,
  * prio, or the one of handle. Returns how many, or -ENOENT with err. */
 int flow_table_del(struct flow_table *ft, const char *dev, uint32_t prio,
 		   uint32_t handle, char *err, size_t errlen);
+/* Deletes every rule (a teardown). */
+void flow_table_flush(struct flow_table *ft);
 /* Asks the resolver again for every rule (a PF's mode or offload
  * changed): what may be offloaded now is, what may not leaves. */
 void flow_table_reoffload(struct flow_table *ft);
@@ -125,6 +127,10 @@ struct flow_table_entry {
 int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
 		    void (*fn)(void *arg, const struct flow_table_entry *e),
 		    void *arg);
+
+/* The rule of handle as `flow show` would give it (no stats); -ENOENT. */
+int flow_table_get(struct flow_table *ft, uint32_t handle,
+		   struct flow_table_entry *e);
 
 /* Counts, for tests and `show`. */
 unsigned flow_table_rules(const struct flow_table *ft);

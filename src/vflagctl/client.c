@@ -161,8 +161,7 @@ out_free_buf:
 	return ret;
 }
 
-/* Connects a stream socket to path; returns the fd or -errno. */
-static int connect_unix(const char *path)
+int vflagctl_connect(const char *path)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct timeval tv = {.tv_sec = VFLAGCTL_REPLY_TIMEOUT_S};
@@ -207,7 +206,7 @@ int vflagctl_call(const char *path, int argc, char *const argv[],
 		goto out_free_req;
 	}
 
-	fd = connect_unix(path);
+	fd = vflagctl_connect(path);
 	if (fd < 0) {
 		ret = fd;
 		snprintf(why, whylen,

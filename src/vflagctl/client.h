@@ -41,6 +41,10 @@ int vflagctl_reply_parse(const char *line, size_t len,
 int vflagctl_call(const char *path, int argc, char *const argv[],
 		  struct vflagctl_reply *reply, char *why, size_t whylen);
 
+/* Connects a stream socket to the daemon at path (with the reply
+ * timeout set); returns the fd or -errno. */
+int vflagctl_connect(const char *path);
+
 /* Frees what a successful vflagctl_call() or _reply_parse() filled;
  * accepts a zeroed reply. */
 void vflagctl_reply_release(struct vflagctl_reply *reply);

@@ -671,6 +671,107 @@ int vflagctl_print_xmit_member(FILE *out, json_t *data)
 	return 0;
 }
 
+/* The offload table, as tc filter show would list it, one rule a line. */
+
+static const struct column flow_columns[] = {
+    {"DEV", "dev"},	    {"PRIO", "prio"},	  {"CHAIN", "chain"},
+    {"HANDLE", "handle"},   {"ORIGIN", "origin"}, {"PACKETS", "packets"},
+    {"BYTES", "bytes"},	    {"USED", "used"},	  {"MATCH", "match"},
+    {"ACTIONS", "actions"}, {"STATE", "state"},
+};
+#define FLOW_STATS_COLS 3 /* PACKETS BYTES USED: only with -s */
+
+/* A rule's row: the fields flattened, state as `flow show` words it. */
+static json_t *flow_row(json_t *rule, bool *stats)
+{
+	json_t *row = json_deep_copy(rule), *st;
+	const char *reason;
+	char buf[CELL_LEN + 16];
+
+	if (!row)
+		return NULL;
+	reason = json_string_value(json_object_get(rule, "reason"));
+	if (json_is_true(json_object_get(rule, "in_hw"))) {
+		json_object_set_new(row, "state", json_string("in_hw"));
+	} else {
+		snprintf(buf, sizeof(buf), "not_in_hw: %s",
+			 reason ? reason : "?");
+		json_object_set_new(row, "state", json_string(buf));
+	}
+	if (!json_string_length(json_object_get(rule, "match")))
+		json_object_set_new(row, "match", json_string("(all)"));
+	st = json_object_get(rule, "stats");
+	if (json_is_object(st)) {
+		json_t *used = json_object_get(st, "last_used");
+
+		*stats = true;
+		json_object_set(row, "packets", json_object_get(st, "packets"));
+		json_object_set(row, "bytes", json_object_get(st, "bytes"));
+		if (json_is_number(used)) {
+			snprintf(buf, sizeof(buf), "%.1fs",
+				 json_number_value(used));
+			json_object_set_new(row, "used", json_string(buf));
+		} else {
+			json_object_set_new(row, "used", json_string("never"));
+		}
+	}
+	return row;
+}
+
+int vflagctl_print_flows(FILE *out, json_t *data)
+{
+	json_t *rules = json_object_get(data, "rules"), *rows, *rule;
+	struct column cols[ARRAY_SIZE(flow_columns)];
+	size_t i, n = 0;
+	bool stats = false;
+
+	if (!json_is_array(rules))
+		return -EINVAL;
+	rows = json_array();
+	json_array_foreach(rules, i, rule)
+	{
+		if (json_is_object(rule))
+			json_array_append_new(rows, flow_row(rule, &stats));
+	}
+	for (i = 0; i < ARRAY_SIZE(flow_columns); i++)
+		if (stats || i < 5 || i >= 5 + FLOW_STATS_COLS)
+			cols[n++] = flow_columns[i];
+	if (json_array_size(rows))
+		print_table(out, rows, cols, n, false);
+	fprintf(out,
+		"%zu rule(s), %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
+		" masks in use\n",
+		json_array_size(rows),
+		json_integer_value(json_object_get(data, "masks")),
+		json_integer_value(json_object_get(data, "max_masks")));
+	json_decref(rows);
+	return 0;
+}
+
+int vflagctl_print_flow_add(FILE *out, json_t *data)
+{
+	json_t *rule = json_object_get(data, "rule");
+	json_t *rows = json_array();
+	bool stats = false;
+
+	if (!json_is_object(rule) || !rows) {
+		json_decref(rows);
+		return -EINVAL;
+	}
+	json_array_append_new(rows, flow_row(rule, &stats));
+	{
+		json_t *wrap = json_pack("{s:o, s:i, s:i}", "rules", rows,
+					 "masks", 0, "max_masks", 0);
+		json_t *r = json_object_get(wrap, "rules");
+		const struct column *c = flow_columns;
+		struct column cols[] = {c[0], c[1], c[2], c[3], c[10]};
+
+		print_table(out, r, cols, ARRAY_SIZE(cols), false);
+		json_decref(wrap);
+	}
+	return 0;
+}
+
 void vflagctl_print_json(FILE *out, const json_t *data, bool pretty)
 {
 	size_t flags =

@@ -36,6 +36,12 @@ int vflagctl_print_stats(FILE *out, json_t *data);
 /* `bond xmit-member`: one line, "flow -> pf1 (hash 0x..., ...)". */
 int vflagctl_print_xmit_member(FILE *out, json_t *data);
 
+/* `flow show`: {"rules": [...], "masks", "max_masks"} as a table (with
+ * PACKETS, BYTES and USED when the rules carry stats: -s). */
+int vflagctl_print_flows(FILE *out, json_t *data);
+/* `flow add`: {"handle", "rule"}: the rule's row with its state. */
+int vflagctl_print_flow_add(FILE *out, json_t *data);
+
 /* Writes any JSON value and a newline: compact, or indented if pretty. */
 void vflagctl_print_json(FILE *out, const json_t *data, bool pretty);
 

@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "ctl/synopsis.h"
 #include "vflag/ctl.h"
+#include "vflagctl/batch.h"
 #include "vflagctl/client.h"
 #include "vflagctl/monitor.h"
 #include "vflagctl/print.h"
@@ -57,6 +58,11 @@ static const struct vflagctl_verb eswitch_verbs[] = {
     {"show", vflagctl_print_eswitch},
     {NULL, NULL},
 };
+static const struct vflagctl_verb flow_verbs[] = {
+    {"show", vflagctl_print_flows},
+    {"add", vflagctl_print_flow_add},
+    {NULL, NULL},
+};
 static const struct vflagctl_verb no_verbs[] = {{NULL, NULL}};
 
 static const char pf_notes[] =
@@ -80,6 +86,20 @@ static const char bond_notes[] =
     "       FLOW := [smac MAC] [dmac MAC] [vlan ID] [proto tcp|udp|icmp|N]\n"
     "               src IP dst IP [sport N] [dport N]\n"
     "             | hex HEXBYTES\n";
+static const char flow_notes[] =
+    "where  PORT := a VF representor (PF_N), a PF in no bond, or a bond\n"
+    "       MATCH := [src_mac|dst_mac MAC[/MASK]] [vlan_id VID]\n"
+    "                [eth_type ipv4|ipv6|arp|802.1Q|802.1ad|0xHHHH]\n"
+    "                [ip_proto tcp|udp|icmp|icmpv6|sctp|N]\n"
+    "                [src_ip|dst_ip PREFIX] [src_port|dst_port N]\n"
+    "       ACTION := mirred egress redirect dev PORT | drop\n"
+    "               | vlan push id VID [protocol 802.1Q|802.1ad] "
+    "[priority PCP]\n"
+    "               | vlan pop\n"
+    "tc-flower's words: IP fields need eth_type ipv4/ipv6, ports need\n"
+    "ip_proto tcp/udp/sctp. Actions run pop, push, then drop or redirect;\n"
+    "a rule without either goes on to the representor. -s adds counters.\n"
+    "Many rules: vflagctl -b FILE (one command a line, one connection).\n";
 static const char stats_notes[] =
     "where  PORT := a PF name, a VF port or representor name, or a bond's\n"
     "               (its LAG representor)\n";
@@ -101,6 +121,7 @@ static const struct vflagctl_object objects[] = {
     {"pf", "pf", pf_notes, NULL, pf_verbs, false},
     {"vf", "vf", vf_notes, NULL, vf_verbs, false},
     {"bond", "bond", bond_notes, NULL, bond_verbs, false},
+    {"flow", "flow", flow_notes, NULL, flow_verbs, false},
     {"stats", "stats", stats_notes, vflagctl_print_stats, no_verbs, false},
     {"map-rep", "map-rep", map_rep_notes, vflagctl_print_map_rep, no_verbs,
      false},
@@ -140,6 +161,7 @@ static void usage(FILE *f)
 
 	fputs("Usage: vflagctl [OPTIONS] OBJECT { COMMAND | help }\n"
 	      "       vflagctl [OPTIONS] show\n"
+	      "       vflagctl [OPTIONS] -b FILE|-\n"
 	      "       vflagctl help [OBJECT]\n"
 	      "where  OBJECT := { ",
 	      f);
@@ -152,7 +174,7 @@ static void usage(FILE *f)
 	fputs(
 	    " }\n"
 	    "       OPTIONS := { -j|--json | -p|--pretty | -s|--socket PATH |\n"
-	    "                    -h|--help | -V|--version }\n"
+	    "                    -b|--batch FILE | -h|--help | -V|--version }\n"
 	    "PATH is $" VFLAG_CTL_SOCKET_ENV
 	    " if set, else " VFLAG_CTL_DEFAULT_SOCKET ".\n"
 	    "Exit: 0 done, 1 refused by vflagd, 2 usage, 3 no vflagd.\n",
@@ -179,6 +201,7 @@ struct vflagctl_opts {
 	bool json;	    /* -j: print data as JSON */
 	bool pretty;	    /* -p: indented JSON */
 	const char *socket; /* -s PATH */
+	const char *batch;  /* -b FILE */
 };
 
 /* Parses the options before the first command word. Returns the index of
@@ -213,6 +236,10 @@ static int parse_options(int argc, char **argv, struct vflagctl_opts *o,
 				fprintf(out, "vflagctl %s\n", VFLAG_VERSION);
 				*code = VFLAG_EXIT_OK;
 				return -1;
+			} else if (!strcmp(a, "--batch")) {
+				if (i + 1 >= argc)
+					goto err_missing_path;
+				o->batch = argv[++i];
 			} else if (!strncmp(a, "--socket=", 9)) {
 				o->socket = a + 9;
 			} else if (!strcmp(a, "--socket")) {
@@ -240,6 +267,15 @@ static int parse_options(int argc, char **argv, struct vflagctl_opts *o,
 				fprintf(out, "vflagctl %s\n", VFLAG_VERSION);
 				*code = VFLAG_EXIT_OK;
 				return -1;
+			case 'b':
+				if (c[1]) {
+					o->batch = c + 1;
+				} else {
+					if (i + 1 >= argc)
+						goto err_missing_path;
+					o->batch = argv[++i];
+				}
+				goto next_arg;
 			case 's':
 				if (c[1]) {
 					o->socket = c + 1; /* -sPATH */
@@ -258,7 +294,7 @@ static int parse_options(int argc, char **argv, struct vflagctl_opts *o,
 	return i;
 
 err_missing_path:
-	fprintf(err, "vflagctl: option %s needs a PATH\n", argv[i]);
+	fprintf(err, "vflagctl: option %s needs a PATH (or FILE)\n", argv[i]);
 	usage(err);
 	*code = VFLAG_EXIT_USAGE;
 	return -1;
@@ -315,6 +351,8 @@ int vflagctl_main(int argc, char **argv, FILE *out, FILE *err)
 		return code;
 	words = argv + first;
 	n = argc - first;
+	if (opts.batch && n == 0)
+		return vflagctl_batch(socket_path(&opts), opts.batch, out, err);
 	if (n <= 0) {
 		usage(err);
 		return VFLAG_EXIT_USAGE;

@@ -53,7 +53,7 @@ expect() {
 	fi
 }
 
-expect 'vflagctl ' 'pf vf bond stats map-rep eswitch monitor teardown log show help'
+expect 'vflagctl ' 'pf vf bond flow stats map-rep eswitch monitor teardown log show help'
 expect 'vflagctl --j' '--json'
 expect 'vflagctl b' 'bond'
 expect 'vflagctl pf ' 'add set del show help'
@@ -84,7 +84,7 @@ expect 'vflagctl map-rep ' 'pf0 pf1 help'
 expect 'vflagctl teardown ' '--force help'
 expect 'vflagctl log ' 'level help'
 expect 'vflagctl log level ' 'err warn info debug'
-expect 'vflagctl help ' 'pf vf bond stats map-rep eswitch monitor teardown log'
+expect 'vflagctl help ' 'pf vf bond flow stats map-rep eswitch monitor teardown log'
 # Keywords once used are not offered again.
 got=$(complete_line 'vflagctl bond set bond0 miimon 100 ')
 case " $got " in

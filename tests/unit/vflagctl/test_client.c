@@ -485,7 +485,7 @@ static void test_printers_chosen(void **state)
 static void test_local(void **state)
 {
 	static const char *const objects[] = {
-	    "pf",      "vf",	  "bond",     "stats",
+	    "pf",      "vf",	  "bond",     "flow", "stats",
 	    "map-rep", "monitor", "teardown", "log",
 	};
 	struct fixture *f = *state;
@@ -501,9 +501,9 @@ static void test_local(void **state)
 	r = RUN("help");
 	assert_int_equal(r.code, VFLAG_EXIT_OK);
 	assert_contains(r.out, "Usage: vflagctl [OPTIONS] OBJECT");
-	assert_contains(
-	    r.out, "OBJECT := { pf | vf | bond | stats | map-rep | eswitch | "
-		   "monitor | teardown | log }");
+	assert_contains(r.out,
+			"OBJECT := { pf | vf | bond | flow | stats | map-rep | "
+			"eswitch | monitor | teardown | log }");
 	assert_string_equal(r.err, "");
 	run_free(&r);
 

@@ -1,0 +1,178 @@
+"""The kernel bridge over the representors as an offloaded control plane
+(issue 9 item 5, doc/bridge-offload.md): the seed's set-up in switchdev,
+with br0 holding the VF's representor and the bond's LAG representor.
+Traffic works at once through the bridge (slow path); vflagd then
+installs what the bridge learned as rules, so established flows go
+VF <-> LAG in the eswitch: the representor's counters stop growing, the
+rules' grow, and both members still carry traffic."""
+
+import time
+
+from vflaglab import linkfail
+from vflaglab.netns import sh, wait_for
+from vflaglab.topo import CLIENT_IP, VM_IP, VF_MAC, VfLagTopo
+from vflaglab.traffic import (Iperf3Client, Iperf3Server, OutageMeter, log,
+                              ping)
+
+SEED_OPTS = ("miimon", 100, "lacp_rate", "fast")
+
+
+def bridge_fdb(br):
+    """{mac: flags} of br's learned entries (not the ports' own)."""
+    out = sh(["bridge", "-j", "fdb", "show", "br", br]).stdout
+    import json
+    res = {}
+    for e in json.loads(out or "[]"):
+        if "permanent" in e.get("state", "") or e.get("vlan"):
+            continue
+        res[e["mac"]] = e
+    return res
+
+
+def switchdev_bridge(lab, d, offload=True):
+    """The seed's section 4-7 in order: offload on, switchdev, the
+    representor and bond0 in a kernel bridge."""
+    t = VfLagTopo(lab, d, peer="ovs", mode="802.3ad", bond_opts=SEED_OPTS)
+    t.wait_lag()
+    for pf in t.pfs:
+        if offload:
+            d.ctl("pf", "set", pf, "hw-tc-offload", "on")
+        d.ctl("eswitch", "set", pf, "mode", "switchdev")
+    t.rep = d.ctl("map-rep", t.pfs[0])["reps"][0]["representor"]
+    assert t.rep, "switchdev: the VF has a representor"
+    t.bridge = lab.ifname("hb")
+    sh(["ip", "link", "add", t.bridge, "type", "bridge"])
+    lab.defer(f"bridge {t.bridge}",
+              lambda: sh(["ip", "link", "del", t.bridge], check=False))
+    for port in (t.rep, t.bond):
+        sh(["ip", "link", "set", port, "master", t.bridge])
+        sh(["ip", "link", "set", port, "up"])
+    sh(["ip", "link", "set", t.bridge, "up"])
+    t.wait_connectivity(timeout=20)
+    return t
+
+
+def flows(d, dev=None):
+    args = ["flow", "show"] + (["dev", dev] if dev else []) + ["-s"]
+    return d.ctl(*args)["flows"]
+
+
+def bridge_rules(d):
+    return [f for f in flows(d) if f.get("origin") == "bridge"]
+
+
+def rule_packets(d):
+    return sum(f["stats"]["packets"] for f in bridge_rules(d))
+
+
+def rep_slow(d, rep):
+    c = d.counters(rep)
+    return c["slow_tx_packets"] + c["slow_rx_packets"]
+
+
+def wait_offloaded(d, t, timeout=10):
+    """Both directions' rules in the eswitch."""
+    def ready():
+        rules = bridge_rules(d)
+        to_vf = [r for r in rules if r["dev"] == t.bond and r["in_hw"]]
+        from_vf = [r for r in rules if r["dev"] == t.rep and r["in_hw"]]
+        return to_vf and from_vf
+    wait_for(ready, timeout, interval=0.1, what="bridge rules in the eswitch")
+
+
+def test_bridge_offloads_established_flows(lab, vflagd):
+    t = switchdev_bridge(lab, vflagd)
+    assert ping(t.client, VM_IP, count=3)
+    wait_offloaded(vflagd, t)
+    rules = bridge_rules(vflagd)
+    log("bridge rules: " + "; ".join(
+        f"{r['dev']} {r['match']} -> {r['actions']}" for r in rules))
+    # The rules are what the bridge learned: the VF's MAC behind its
+    # representor, the client's behind bond0; both marked extern_learn.
+    fdb = bridge_fdb(t.bridge)
+    assert VF_MAC in fdb and "extern_learn" in fdb[VF_MAC].get("flags", [])
+    assert any(r["dev"] == t.bond and VF_MAC in r["match"] for r in rules)
+    assert any(r["dev"] == t.rep and VF_MAC in r["match"] for r in rules)
+
+    srv = Iperf3Server(lab, t.vm, bind=VM_IP).start()
+    for reverse in (False, True):
+        slow0, rule0 = rep_slow(vflagd, t.rep), rule_packets(vflagd)
+        up0 = {pf: vflagd.counters(pf) for pf in t.pfs}
+        res = Iperf3Client(lab, t.client, VM_IP, seconds=3,
+                           reverse=reverse).start().result()
+        slow = rep_slow(vflagd, t.rep) - slow0
+        hits = rule_packets(vflagd) - rule0
+        key = "lag_tx_packets" if reverse else "rx_packets_phy"
+        per_member = {pf: vflagd.counters(pf)[key] - up0[pf][key]
+                      for pf in t.pfs}
+        log(f"{'VM->client' if reverse else 'client->VM'}: "
+            f"{res['received_bps'] / 1e9:.2f} Gbit/s, slow path {slow}, "
+            f"offloaded {hits}, members {per_member}")
+        assert res["received_bps"] > 0
+        # Established flows no longer reach the representor.
+        assert hits > 1000
+        assert slow * 100 < hits, (slow, hits)
+        # And the LAG still spreads them over both members.
+        total = sum(per_member.values())
+        for pf, n in per_member.items():
+            assert n > total * 0.05, per_member
+    srv.stop()
+
+
+def test_member_failure_offloaded(lab, vflagd):
+    t = switchdev_bridge(lab, vflagd)
+    wait_offloaded(vflagd, t)
+    m = OutageMeter(lab, t.client, t.vm, VM_IP).start()
+    time.sleep(0.5)
+    linkfail.carrier(lab, t.sw, t.sw_ends[0], up=False)
+    time.sleep(1.5)
+    r = m.stop()
+    log(f"member failure, offloaded: worst flow {r['max_gap_ms']:.1f} ms, "
+        f"lost {r['lost']}")
+    assert r["silent_flows"] == 0, r
+    assert ping(t.client, VM_IP, count=3)
+    assert all(x["in_hw"] for x in bridge_rules(vflagd))
+
+
+def test_offload_off_takes_the_representors(lab, vflagd):
+    t = switchdev_bridge(lab, vflagd)
+    wait_offloaded(vflagd, t)
+    for pf in t.pfs:
+        vflagd.ctl("pf", "set", pf, "hw-tc-offload", "off")
+    rules = bridge_rules(vflagd)
+    assert rules and not any(r["in_hw"] for r in rules)
+    assert all("hw-tc-offload" in (r.get("not_in_hw") or "") for r in rules)
+    slow0, rule0 = rep_slow(vflagd, t.rep), rule_packets(vflagd)
+    srv = Iperf3Server(lab, t.vm, bind=VM_IP).start()
+    res = Iperf3Client(lab, t.client, VM_IP, seconds=2).start().result()
+    srv.stop()
+    slow = rep_slow(vflagd, t.rep) - slow0
+    log(f"offload off: {res['received_bps'] / 1e9:.2f} Gbit/s, "
+        f"slow path {slow}")
+    assert res["received_bps"] > 0
+    assert rule_packets(vflagd) == rule0
+    assert slow > 1000
+    for pf in t.pfs:
+        vflagd.ctl("pf", "set", pf, "hw-tc-offload", "on")
+    wait_offloaded(vflagd, t)
+
+
+def test_ageing_is_ours(lab, vflagd):
+    t = switchdev_bridge(lab, vflagd)
+    sh(["ip", "link", "set", t.bridge, "type", "bridge", "ageing_time",
+        "200"])
+    assert ping(t.client, VM_IP, count=2)
+    wait_offloaded(vflagd, t)
+    # While offloaded traffic flows, the entries stay (the bridge sees
+    # none of it: our last-used times keep them).
+    m = OutageMeter(lab, t.client, t.vm, VM_IP, flows=2).start()
+    time.sleep(3)
+    r = m.stop()
+    assert r["silent_flows"] == 0
+    assert VF_MAC in bridge_fdb(t.bridge)
+    # Idle: aged out of the bridge and out of the eswitch.
+    wait_for(lambda: VF_MAC not in bridge_fdb(t.bridge) and
+             not any(VF_MAC in x["match"] for x in bridge_rules(vflagd)),
+             10, interval=0.2, what="idle entries aged out")
+    assert ping(t.client, VM_IP, count=3)
+    wait_offloaded(vflagd, t)
