@@ -732,6 +732,11 @@ json_t *command_run(void *vctx, int argc, char **argv, int *error, bool *usage,
 				 "unknown object '%s': see `vflagctl help`",
 				 argv[0]);
 	}
+	/* The bridge's rules follow the ports a change made or removed. */
+	if (!r.error && i < ARRAY_SIZE(commands) && commands[i].verb &&
+	    strcmp(commands[i].verb, "show") &&
+	    strcmp(commands[i].verb, "xmit-member"))
+		vflagd_bridge_sync(vctx);
 	/* The state file follows every change, so a vflagd killed right
 	 * after a command is restarted with it (no-op if nothing changed). */
 	vflagd_state_save(vctx);

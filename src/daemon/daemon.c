@@ -100,6 +100,7 @@ void vflagd_close(struct vflagd *d)
 		return;
 	/* The model only: a kept datapath keeps its rules, a closed one
 	 * takes them with it. */
+	vflagd_bridge_close(d, d->keep);
 	vflagd_flows_close(d);
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++) {
 		vflagd_bond_free(d->bonds[i], now);
@@ -279,6 +280,7 @@ int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen)
 	/* 0. the offload table, whose rules name the ports below. */
 	if (d->flows)
 		flow_table_flush(d->flows);
+	vflagd_bridge_reset(d);
 	/* 1. VFs, 2. bonds, 3. PFs: the seed's order. */
 	for (unsigned i = 0; (pf = eswitch_pf_at(d->sw, i)); i++) {
 		ret = eswitch_pf_set_numvfs(d->sw, pf, 0, VF_TYPE_VETH, true,

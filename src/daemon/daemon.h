@@ -51,6 +51,18 @@ struct eswitch *vflagd_eswitch(const struct vflagd *d);
  * VF's representor (`<pf>_<n>`), a lone PF (its name or uplink device),
  * or a bond. */
 struct flow_table *vflagd_flows(const struct vflagd *d);
+/* The bridge offload (bridge/bridge_offload.h, doc/bridge-offload.md):
+ * starts following the kernel bridges over our representors; after
+ * adoption, so rules a previous vflagd learned are learned anew. */
+int vflagd_bridge_offload_start(struct vflagd *d, char *err, size_t errlen);
+/* The eswitch's ports changed (a command): the bridge's rules follow. */
+void vflagd_bridge_sync(struct vflagd *d);
+/* A PF's mode or hw-tc-offload changed: every rule is offloaded anew
+ * (in_hw or not_in_hw), the bridge's too. */
+void vflagd_offload_changed(struct vflagd *d);
+struct bridge_offload_status;
+void vflagd_bridge_status(const struct vflagd *d,
+			  struct bridge_offload_status *st);
 
 /* Something else on the loop with deadlines of its own (the control
  * server): vflagd_run() sleeps until the earliest of everyone's. */

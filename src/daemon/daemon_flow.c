@@ -20,20 +20,20 @@
 
 #define TAG "flow"
 
-/* Whether pf's ports are looked up in the table: switchdev mode with
- * hw-tc-offload on; why says what is not, for not_in_hw.
- * TODO(switchdev merge): the other helper adds the PF's eswitch mode and
- * hw-tc-offload; until then every PF counts as switchdev with offload on.
- * Replace this body with the pf state, e.g. "PF pf0 eswitch in legacy
- * mode" / "hw-tc-offload off on PF pf1", and call flow_table_reoffload()
- * when either changes. */
+/* Whether pf's ports are looked up in the table: switchdev mode (in
+ * effect) with hw-tc-offload on; why says what is not, for not_in_hw. */
 static bool pf_offloads(struct vflagd *d, const struct pf *pf, char *why,
 			size_t len)
 {
 	(void)d;
-	(void)pf;
-	(void)why;
-	(void)len;
+	if (!pf_switchdev(pf)) {
+		snprintf(why, len, "PF %s eswitch in legacy mode", pf_name(pf));
+		return false;
+	}
+	if (!pf_hw_tc_offload(pf)) {
+		snprintf(why, len, "hw-tc-offload off on PF %s", pf_name(pf));
+		return false;
+	}
 	return true;
 }
 
@@ -199,6 +199,13 @@ void vflagd_flows_close(struct vflagd *d)
 {
 	flow_table_destroy(d->flows);
 	d->flows = NULL;
+}
+
+void vflagd_offload_changed(struct vflagd *d)
+{
+	if (d->flows)
+		flow_table_reoffload(d->flows);
+	vflagd_bridge_sync(d);
 }
 
 struct flow_table *vflagd_flows(const struct vflagd *d)

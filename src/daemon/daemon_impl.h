@@ -42,7 +42,8 @@ struct vflagd {
 	struct nl *nl;
 	struct nl_monitor *mon;
 	struct eswitch *sw;
-	struct flow_table *flows; /* the offload table; NULL without a dp */
+	struct flow_table *flows;     /* the offload table; NULL without a dp */
+	struct vflagd_bridge *bridge; /* the bridge offload (daemon_bridge.c) */
 	bool owned;   /* vflagd_open made the parts above, and frees them */
 	bool running; /* vflagd_run() goes on */
 	struct vflagd_bond *bonds[VFLAG_MAX_LAGS]; /* by LAG slot; NULL free */
@@ -91,5 +92,11 @@ void vflagd_state_tick(struct vflagd *d, uint64_t now_ms);
 uint64_t vflagd_state_next_deadline(const struct vflagd *d);
 /* After a teardown: removes the state file and the pins. */
 void vflagd_state_remove(struct vflagd *d);
+
+/* daemon_bridge.c: the bridge offload. Close leaves its rules when keep
+ * (a restart), else removes them; reset forgets a model whose rules
+ * the table already dropped (teardown). NULL bridge ok. */
+void vflagd_bridge_close(struct vflagd *d, bool keep);
+void vflagd_bridge_reset(struct vflagd *d);
 
 #endif

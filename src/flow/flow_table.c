@@ -755,6 +755,15 @@ int flow_table_get(struct flow_table *ft, uint32_t handle,
 	return 0;
 }
 
+int flow_table_stats(struct flow_table *ft, uint32_t handle,
+		     struct vflag_flow_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!handle || handle >= VFLAG_FLOW_MAX_RULES || !ft->by_handle[handle])
+		return -ENOENT;
+	return ft->ops->stats_read(ft->ctx, handle, st);
+}
+
 unsigned flow_table_rules(const struct flow_table *ft)
 {
 	return ft->nrules;

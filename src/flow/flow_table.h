@@ -132,6 +132,10 @@ int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
 int flow_table_get(struct flow_table *ft, uint32_t handle,
 		   struct flow_table_entry *e);
 
+/* The counters of the rule of handle; -ENOENT. */
+int flow_table_stats(struct flow_table *ft, uint32_t handle,
+		     struct vflag_flow_stats *st);
+
 /* Counts, for tests and `show`. */
 unsigned flow_table_rules(const struct flow_table *ft);
 unsigned flow_table_masks(const struct flow_table *ft);

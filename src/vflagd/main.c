@@ -160,6 +160,10 @@ int main(int argc, char **argv)
 			err);
 		goto close_daemon;
 	}
+	/* After adoption: rules a previous vflagd learned from bridges are
+	 * learned again. Without it the bridges are not offloaded, no more. */
+	if (vflagd_bridge_offload_start(d, err, sizeof(err)))
+		LOG_WARN(TAG, "bridge offload off: %s", err);
 	if (config && command_config_load(d, config, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		status = 2;
