@@ -54,7 +54,7 @@ def switchdev_bridge(lab, d, offload=True):
 
 def flows(d, dev=None):
     args = ["flow", "show"] + (["dev", dev] if dev else []) + ["-s"]
-    return d.ctl(*args)["flows"]
+    return d.ctl(*args)["rules"]
 
 
 def bridge_rules(d):
@@ -94,7 +94,7 @@ def test_bridge_offloads_established_flows(lab, vflagd):
     assert any(r["dev"] == t.bond and VF_MAC in r["match"] for r in rules)
     assert any(r["dev"] == t.rep and VF_MAC in r["match"] for r in rules)
 
-    srv = Iperf3Server(lab, t.vm, bind=VM_IP).start()
+    srv = Iperf3Server(lab, t.vm, bind=VM_IP)
     for reverse in (False, True):
         slow0, rule0 = rep_slow(vflagd, t.rep), rule_packets(vflagd)
         up0 = {pf: vflagd.counters(pf) for pf in t.pfs}
@@ -129,7 +129,8 @@ def test_member_failure_offloaded(lab, vflagd):
     r = m.stop()
     log(f"member failure, offloaded: worst flow {r['max_gap_ms']:.1f} ms, "
         f"lost {r['lost']}")
-    assert r["silent_flows"] == 0, r
+    assert not r["silent_flows"], r
+    assert r["lost"] < 50, r
     assert ping(t.client, VM_IP, count=3)
     assert all(x["in_hw"] for x in bridge_rules(vflagd))
 
@@ -141,9 +142,9 @@ def test_offload_off_takes_the_representors(lab, vflagd):
         vflagd.ctl("pf", "set", pf, "hw-tc-offload", "off")
     rules = bridge_rules(vflagd)
     assert rules and not any(r["in_hw"] for r in rules)
-    assert all("hw-tc-offload" in (r.get("not_in_hw") or "") for r in rules)
+    assert all("hw-tc-offload" in (r.get("reason") or "") for r in rules)
     slow0, rule0 = rep_slow(vflagd, t.rep), rule_packets(vflagd)
-    srv = Iperf3Server(lab, t.vm, bind=VM_IP).start()
+    srv = Iperf3Server(lab, t.vm, bind=VM_IP)
     res = Iperf3Client(lab, t.client, VM_IP, seconds=2).start().result()
     srv.stop()
     slow = rep_slow(vflagd, t.rep) - slow0
@@ -168,7 +169,7 @@ def test_ageing_is_ours(lab, vflagd):
     m = OutageMeter(lab, t.client, t.vm, VM_IP, flows=2).start()
     time.sleep(3)
     r = m.stop()
-    assert r["silent_flows"] == 0
+    assert not r["silent_flows"], r
     assert VF_MAC in bridge_fdb(t.bridge)
     # Idle: aged out of the bridge and out of the eswitch.
     wait_for(lambda: VF_MAC not in bridge_fdb(t.bridge) and
