@@ -93,6 +93,7 @@ void vflagd_close(struct vflagd *d)
 
 	if (!d)
 		return;
+	vflagd_jobs_cancel(d);
 	for (unsigned i = 0; i < VFLAG_MAX_LAGS; i++) {
 		vflagd_bond_free(d->bonds[i], now);
 		d->bonds[i] = NULL;
@@ -159,6 +160,8 @@ uint64_t vflagd_next_deadline(const struct vflagd *d)
 	}
 	if (vflagd_state_next_deadline(d) < next)
 		next = vflagd_state_next_deadline(d);
+	if (vflagd_jobs_running(d))
+		next = 0; /* a step each turn, after the sockets' events */
 	return next;
 }
 
@@ -175,6 +178,7 @@ void vflagd_tick(struct vflagd *d, uint64_t now)
 		if (d->timers[i].next_deadline(d->timers[i].arg) <= now)
 			d->timers[i].run(d->timers[i].arg, now);
 	vflagd_state_tick(d, now);
+	vflagd_jobs_run(d);
 }
 
 /* The loop's timeout until deadline: -1 (none), 0 (due), else ms. */
@@ -250,17 +254,14 @@ int vflagd_pf_del(struct vflagd *d, struct pf *pf, bool force, char *err,
 	return eswitch_pf_del(d->sw, pf, force, err, errlen);
 }
 
-int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen)
+int vflagd_teardown_check(struct vflagd *d, bool force, char *err,
+			  size_t errlen)
 {
-	uint64_t now = clock_now_ms();
 	struct pf *pf;
 	char why[160];
-	int ret;
 
-	if (!d->sw)
-		return 0;
-	/* Refuse before touching anything, so a refusal changes nothing. */
-	for (unsigned i = 0; !force && (pf = eswitch_pf_at(d->sw, i)); i++)
+	for (unsigned i = 0; !force && d->sw && (pf = eswitch_pf_at(d->sw, i));
+	     i++)
 		if (eswitch_pf_vfs_in_use(d->sw, pf, why, sizeof(why))) {
 			snprintf(err, errlen,
 				 "%s: detach VFs from their VMs first (vf set "
@@ -268,6 +269,17 @@ int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen)
 				 why);
 			return -EBUSY;
 		}
+	return 0;
+}
+
+int vflagd_teardown_rest(struct vflagd *d, char *err, size_t errlen)
+{
+	uint64_t now = clock_now_ms();
+	struct pf *pf;
+	int ret;
+
+	if (!d->sw)
+		return 0;
 	/* 1. VFs, 2. bonds, 3. PFs: the seed's order. */
 	for (unsigned i = 0; (pf = eswitch_pf_at(d->sw, i)); i++) {
 		ret = eswitch_pf_set_numvfs(d->sw, pf, 0, VF_TYPE_VETH, true,
@@ -289,4 +301,18 @@ int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen)
 	d->adopted = false;
 	d->adopted_pfs = d->adopted_vfs = d->adopted_bonds = 0;
 	return 0;
+}
+
+int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!d->sw)
+		return 0;
+	/* Refuse before touching anything, so a refusal changes nothing. */
+	ret = vflagd_teardown_check(d, force, err, errlen);
+	if (ret)
+		return ret;
+	vflagd_jobs_cancel(d);
+	return vflagd_teardown_rest(d, err, errlen);
 }

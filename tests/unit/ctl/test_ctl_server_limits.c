@@ -37,8 +37,9 @@ struct fake {
 	size_t pad; /* bytes of padding in each reply */
 };
 
-static json_t *fake_handler(void *ctx, int argc, char **argv, int *error,
-			    bool *usage, char *err, size_t errlen)
+static json_t *fake_handler(void *ctx, struct ctl_call *call, int argc,
+			    char **argv, int *error, bool *usage, char *err,
+			    size_t errlen)
 {
 	struct fake *f = ctx;
 	json_t *data = json_pack("{s:s, s:i}", "argv0", argv[0], "argc", argc);
