@@ -4,8 +4,10 @@
  *
  * A job is stepped from vflagd_tick(): while one runs the loop does not
  * sleep (vflagd_next_deadline() is now), and each turn gives every job
- * up to VFLAGD_JOB_TURN_MS of work (at least one VF), then its caller a
- * progress report. */
+ * up to VFLAGD_JOB_TURN_MS of work (at least one VF, at most
+ * VFLAGD_JOB_TURN_STEPS), then its caller a progress report. Making a
+ * veth VF costs ~1 ms, removing one ~20 ms (the kernel's unregister waits
+ * for an RCU grace period), so a turn holds the loop ~5-20 ms. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,8 @@
 #include "daemon/daemon_impl.h"
 
 #define TAG "vflagd"
-#define VFLAGD_JOB_TURN_MS 5 /* work per job per loop turn, at least a VF */
+#define VFLAGD_JOB_TURN_MS 5	/* work per job per loop turn, at least a VF */
+#define VFLAGD_JOB_TURN_STEPS 8 /* and at most this many VFs */
 
 struct vflagd_job {
 	bool teardown;		     /* else a numvfs change */
@@ -233,14 +236,15 @@ void vflagd_jobs_run(struct vflagd *d)
 		struct vflagd_job *j = d->jobs[i];
 		uint64_t start = clock_now_ms();
 		char err[512] = "";
-		unsigned done, total;
+		unsigned done, total, steps = 0;
 		int ret;
 
 		if (!j)
 			continue;
 		do
 			ret = job_step(d, j, err, sizeof(err));
-		while (ret > 0 && clock_now_ms() - start < VFLAGD_JOB_TURN_MS);
+		while (ret > 0 && ++steps < VFLAGD_JOB_TURN_STEPS &&
+		       clock_now_ms() - start < VFLAGD_JOB_TURN_MS);
 		job_progress(j, &done, &total);
 		if (ret == 0)
 			done = total; /* a teardown's last PF is freed by now */
