@@ -204,6 +204,7 @@ static void test_pipelined_after_reply(void **state)
 	struct fx *fx = fx_open(NULL);
 	struct client *a = client_open(fx->path);
 	struct ctl_call *call;
+	char *line;
 
 	(void)state;
 	call = start_long(fx, a, LONG_PROGRESS);
@@ -214,7 +215,9 @@ static void test_pipelined_after_reply(void **state)
 	assert_int_equal(fx->fake.calls, 1); /* "next" not run yet */
 	ctl_call_reply(call, NULL, 0, false, NULL);
 	assert_reply(client_read_line(fx, a, 4096), true, 0);
-	assert_echo(client_read_line(fx, a, 4096), "next", 0);
+	line = client_read_line(fx, a, 4096);
+	assert_echo(line, "next", 0);
+	free(line);
 	client_close(a);
 	fx_close(fx);
 }
