@@ -2,8 +2,10 @@
 """Counts the frames an interface receives (AF_PACKET; outgoing frames
 are left out), to prove that test frames arrived at a port:
     sniff.py IFACE --out FILE [--ethertype 0x8809]      (until SIGTERM)
-prints "ready" once listening; FILE gets {"lengths": [...]} with the
-length of every received frame of that ethertype (all, without one).
+prints "ready" once listening; FILE gets {"lengths": [...], "times":
+[...]} with the length and CLOCK_MONOTONIC arrival time (seconds, as
+Python's time.monotonic()) of every received frame of that ethertype (all,
+without one).
 AF_PACKET taps see a frame before tc ingress, so before the eswitch."""
 
 import argparse
@@ -11,6 +13,7 @@ import json
 import signal
 import socket
 import struct
+import time
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
@@ -29,7 +32,7 @@ def main():
     stop = []
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
     signal.signal(signal.SIGINT, lambda *a: stop.append(1))
-    lengths = []
+    lengths, times = [], []
     print("ready", flush=True)
     while not stop:
         try:
@@ -41,8 +44,9 @@ def main():
         et = struct.unpack_from("!H", data, 12)[0]
         if args.ethertype is None or et == args.ethertype:
             lengths.append(len(data))
+            times.append(time.monotonic())
     with open(args.out, "w") as fh:
-        json.dump({"lengths": lengths}, fh)
+        json.dump({"lengths": lengths, "times": times}, fh)
 
 
 if __name__ == "__main__":

@@ -203,13 +203,15 @@ def log(msg):
 class Sniffer:
     """Counts frames received on dev (in ns) while it runs (sniff.py):
         s = Sniffer(lab, ns, dev, ethertype=0x8809).start()
-        ...; lengths = s.stop()"""
+        ...; lengths = s.stop()
+    and s.times: each frame's arrival (time.monotonic() seconds)."""
 
     def __init__(self, lab, ns, dev, ethertype=None):
         self.lab, self.ns, self.dev = lab, ns and str(ns), dev
         self.ethertype = ethertype
         self.out = lab.path(f"sniff-{dev}-{time.monotonic_ns()}.json")
         self.proc = None
+        self.times = []
 
     def start(self):
         argv = [PYTHON, os.path.join(os.path.dirname(UDPFLOWS), "sniff.py"),
@@ -226,4 +228,6 @@ class Sniffer:
     def stop(self):
         self.proc.stop(signal.SIGTERM)
         with open(self.out) as fh:
-            return json.load(fh)["lengths"]
+            got = json.load(fh)
+        self.times = got.get("times", [])
+        return got["lengths"]

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vflag/ctl.h"
 
@@ -168,6 +169,30 @@ static int get_onoff(json_t *o, const char *key, int *out, struct cni_err *err)
 	return 0;
 }
 
+/* sriov-cni's "vlanProto": "802.1q" or "802.1ad", any case, spelled
+ * back as vflagd's `proto` words; vf->vlan_proto NULL when absent. */
+static int get_vlan_proto(json_t *o, struct cni_vf_opts *vf,
+			  struct cni_err *err)
+{
+	const char *s;
+
+	vf->vlan_proto = NULL;
+	if (get_str(o, "vlanProto", &s, err))
+		return -1;
+	if (!s)
+		return 0;
+	if (!strcasecmp(s, "802.1q"))
+		vf->vlan_proto = "802.1Q";
+	else if (!strcasecmp(s, "802.1ad"))
+		vf->vlan_proto = "802.1ad";
+	else
+		return cni_err_set(err, CNI_ERR_CONFIG,
+				   "\"vlanProto\" must be \"802.1q\" or "
+				   "\"802.1ad\", not \"%.32s\"",
+				   s);
+	return 0;
+}
+
 /* The MAC of CNI_ARGS "MAC=..." (sriov-cni's per-pod MAC), if any.
  * CNI_ARGS is "K=V;K=V" (SPEC.md). */
 static int args_mac(const char *args, struct cni_vf_opts *vf,
@@ -228,6 +253,8 @@ static int parse_vf_opts(json_t *root, const struct cni_env *env,
 	if (get_int(root, "vlanQoS", 0, 7, &v, err))
 		return -1;
 	vf->vlan_qos = (int)v;
+	if (get_vlan_proto(root, vf, err))
+		return -1;
 	if (get_onoff(root, "spoofchk", &vf->spoofchk, err) ||
 	    get_onoff(root, "trust", &vf->trust, err) ||
 	    get_str(root, "link_state", &vf->link_state, err))
@@ -248,6 +275,13 @@ static int parse_vf_opts(json_t *root, const struct cni_env *env,
 		return cni_err_set(err, CNI_ERR_CONFIG,
 				   "\"vlanQoS\" %d needs a non-zero \"vlan\"",
 				   vf->vlan_qos);
+	/* As sriov-cni: 802.1Q is the default, so it may stand alone; an
+	 * S-tag needs a VLAN to carry. */
+	if (vf->vlan_proto && strcmp(vf->vlan_proto, "802.1Q") && vf->vlan <= 0)
+		return cni_err_set(err, CNI_ERR_CONFIG,
+				   "\"vlanProto\" %s needs a non-zero "
+				   "\"vlan\"",
+				   vf->vlan_proto);
 	return 0;
 }
 

@@ -51,8 +51,10 @@ struct cni_vf_opts {
 	uint8_t mac[6]; /* "mac", or runtimeConfig.mac, or CNI_ARGS MAC= */
 	int vlan;	/* "vlan" 0..4094, -1 unset */
 	int vlan_qos;	/* "vlanQoS" 0..7, -1 unset */
-	int spoofchk;	/* "spoofchk" "on" 1 / "off" 0, -1 unset */
-	int trust;	/* "trust" "on" 1 / "off" 0, -1 unset */
+	const char *vlan_proto; /* "vlanProto" as vflagd spells it, "802.1Q"
+				   or "802.1ad" (a static string); NULL unset */
+	int spoofchk;		/* "spoofchk" "on" 1 / "off" 0, -1 unset */
+	int trust;		/* "trust" "on" 1 / "off" 0, -1 unset */
 	const char *link_state; /* "link_state" auto|enable|disable or NULL */
 	long long min_tx_rate;	/* Mbps, -1 unset */
 	long long max_tx_rate;	/* Mbps 0..CNI_MAX_TX_RATE, -1 unset */

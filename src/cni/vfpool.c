@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vflagctl/client.h"
 
@@ -88,6 +89,9 @@ void cni_vf_settings_from_opts(const struct cni_vf_opts *o,
 	if (o->vlan >= 0) {
 		s->vlan = o->vlan;
 		s->qos = o->vlan_qos > 0 ? o->vlan_qos : 0;
+		/* sriov-cni's default; said explicitly so CHECK compares it */
+		snprintf(s->proto, sizeof(s->proto), "%s",
+			 o->vlan_proto ? o->vlan_proto : "802.1Q");
 	}
 	s->spoofchk = o->spoofchk;
 	s->trust = o->trust;
@@ -131,6 +135,13 @@ bool cni_vf_settings_match(const struct cni_vf_settings *want,
 		snprintf(why, why_len, "vlan %d qos %d, not vlan %d qos %d",
 			 cur->vlan, cur->qos, want->vlan,
 			 want->qos >= 0 ? want->qos : 0);
+		return false;
+	}
+	/* The tag's protocol matters only while there is a tag. */
+	if (want->vlan > 0 && want->proto[0] &&
+	    strcasecmp(cur->proto, want->proto)) {
+		snprintf(why, why_len, "vlan proto %s, not %s", cur->proto,
+			 want->proto);
 		return false;
 	}
 	if (want->spoofchk >= 0 && cur->spoofchk != want->spoofchk) {

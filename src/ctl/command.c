@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "ctl/command_flow.h"
+#include "ctl/command_job.h"
 #include "ctl/reply_bond.h"
 #include "ctl/reply_eswitch.h"
 #include "ctl/synopsis.h"
@@ -229,9 +230,9 @@ static json_t *pf_set(struct vflagd *d, int argc, char **argv,
 			   (argc == 5 && !strcmp(argv[3], "type") &&
 			    !strcmp(argv[4], "veth"))))
 			return cmd_usage(r, "pf", "set");
-		return cmd_check(r, eswitch_pf_set_numvfs(vflagd_eswitch(d), pf,
-							  n, type, force,
-							  r->err, r->errlen));
+		return cmd_check(r,
+				 command_job_numvfs(d, r->call, pf, n, type,
+						    force, r->err, r->errlen));
 	}
 	if (!strcmp(argv[1], "spoofchk") && argc == 3) {
 		if (parse_bool(argv[2], &on))
@@ -641,7 +642,8 @@ static json_t *teardown(struct vflagd *d, int argc, char **argv,
 
 	if (argc)
 		return cmd_usage(r, "teardown", NULL);
-	return cmd_check(r, vflagd_teardown(d, force, r->err, r->errlen));
+	return cmd_check(
+	    r, command_job_teardown(d, r->call, force, r->err, r->errlen));
 }
 
 static json_t *log_cmd(struct vflagd *d, int argc, char **argv,
@@ -700,14 +702,23 @@ static const struct {
     {"log", NULL, log_cmd},
 };
 
-json_t *command_run(void *vctx, int argc, char **argv, int *error, bool *usage,
-		    char *err, size_t errlen)
+json_t *command_run(void *vctx, struct ctl_call *call, int argc, char **argv,
+		    int *error, bool *usage, char *err, size_t errlen)
 {
-	struct cmd_res r = {.err = err, .errlen = errlen};
+	struct cmd_res r = {.err = err, .errlen = errlen, .call = call};
 	bool object_known = false;
 	json_t *data = NULL;
 	size_t i;
+	int ret;
 
+	/* A long operation holds its PF (every PF, a teardown) until it
+	 * ends; whatever would change it meanwhile is refused. */
+	ret = command_job_busy(vctx, argc, argv, err, errlen);
+	if (ret) {
+		*error = -ret;
+		*usage = false;
+		return NULL;
+	}
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[0], commands[i].object))
 			continue;

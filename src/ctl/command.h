@@ -12,11 +12,14 @@
 
 #include <jansson.h>
 
+#include "ctl/ctl_request.h"
 #include "daemon/daemon.h"
 
-/* Runs one command (a ctl_handler; ctx is the struct vflagd). */
-json_t *command_run(void *ctx, int argc, char **argv, int *error, bool *usage,
-		    char *err, size_t errlen);
+/* Runs one command (a ctl_handler; ctx is the struct vflagd). With a
+ * call, `pf set numvfs` and `teardown` defer it and run in steps
+ * (command_job.h); without one they run to their end. */
+json_t *command_run(void *ctx, struct ctl_call *call, int argc, char **argv,
+		    int *error, bool *usage, char *err, size_t errlen);
 /* Applies a config file line by line; on an error undoes everything (a
  * forced teardown) and reports "PATH:LINE: message". */
 int command_config_load(struct vflagd *d, const char *path, char *err,

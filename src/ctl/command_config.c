@@ -77,7 +77,7 @@ int command_config_load(struct vflagd *d, const char *path, char *err,
 			continue;
 		argv[argc] = NULL;
 		msg[0] = 0;
-		data = command_run(d, argc, argv, &error, &usage, msg,
+		data = command_run(d, NULL, argc, argv, &error, &usage, msg,
 				   sizeof(msg));
 		json_decref(data);
 		if (error) {

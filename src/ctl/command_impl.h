@@ -17,6 +17,7 @@ struct cmd_res {
 	bool usage;
 	char *err;
 	size_t errlen;
+	struct ctl_call *call; /* NULL: run long operations to their end */
 };
 
 /* Sets r's error (fmt NULL: r->err is written already); returns NULL. */

@@ -12,6 +12,9 @@
  *    for: a client that does not read is a client that is gone.
  *  - Slots: at most max_clients; a newcomer at the limit closes the client
  *    idle the longest, so `vflagctl` always gets in.
+ *  - Long operations: a handler may defer its reply (struct ctl_call); its
+ *    client then takes no request until the reply, so replies stay in
+ *    order, and is not idle meanwhile. The call outlives its client.
  * Memory per client: one line buffer (64 KiB) and at most max_output plus
  * one reply of output. */
 #include "ctl/ctl_server.h"
@@ -46,7 +49,14 @@ struct ctl_client {
 	size_t out_off, out_len, out_cap;
 	uint64_t last_active_ms; /* accepted, a request, or reply bytes taken */
 	uint64_t active_seq; /* srv->seq at that moment: orders equal times */
+	struct ctl_call *pending; /* a deferred request's call, or NULL */
 	struct ctl_server *srv;
+};
+
+struct ctl_call {
+	struct ctl_client *client; /* NULL once the client is gone */
+	bool progress;		   /* the request asked for progress lines */
+	bool deferred;		   /* the handler will answer later */
 };
 
 struct ctl_server {
@@ -71,115 +81,6 @@ struct ctl_server {
 			log_msg(LOG_LVL_WARN, TAG, __VA_ARGS__);               \
 	} while (0)
 
-int ctl_request_parse(const char *line, size_t len, json_t **req, int *argc,
-		      const char *argv[], char *err, size_t errlen)
-{
-	json_error_t jerr;
-	json_t *args;
-	size_t i;
-
-	*req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!*req) {
-		snprintf(err, errlen, "request is not JSON: %s", jerr.text);
-		return -EINVAL;
-	}
-	args = json_object_get(*req, "argv");
-	if (!json_is_object(*req) || !json_is_array(args)) {
-		snprintf(err, errlen,
-			 "request must be an object with an \"argv\" array");
-		goto bad;
-	}
-	if (json_array_size(args) < 1 ||
-	    json_array_size(args) > VFLAG_CTL_MAX_ARGS) {
-		snprintf(err, errlen, "argv must have 1 to %d words",
-			 VFLAG_CTL_MAX_ARGS);
-		goto bad;
-	}
-	for (i = 0; i < json_array_size(args); i++) {
-		json_t *a = json_array_get(args, i);
-
-		if (!json_is_string(a) ||
-		    json_string_length(a) > VFLAG_CTL_MAX_ARG_LEN ||
-		    strlen(json_string_value(a)) != json_string_length(a)) {
-			snprintf(err, errlen,
-				 "argv[%zu] must be a string of at most %d "
-				 "bytes without NUL",
-				 i, VFLAG_CTL_MAX_ARG_LEN);
-			goto bad;
-		}
-		argv[i] = json_string_value(a);
-	}
-	argv[i] = NULL;
-	*argc = (int)i;
-	return 0;
-bad:
-	json_decref(*req);
-	*req = NULL;
-	return -EINVAL;
-}
-
-static char *reply_dump(json_t *reply)
-{
-	char *s = json_dumps(reply, JSON_COMPACT);
-	size_t n;
-	char *line;
-
-	json_decref(reply);
-	if (!s)
-		return strdup("{\"ok\":false,\"error\":\"out of "
-			      "memory\",\"errno\":12,\"usage\":false}\n");
-	n = strlen(s);
-	line = realloc(s, n + 2);
-	if (!line) {
-		free(s);
-		return NULL;
-	}
-	line[n] = '\n';
-	line[n + 1] = 0;
-	return line;
-}
-
-static char *reply_error(const char *msg, int error, bool usage)
-{
-	json_t *reply = json_pack("{s:b, s:s, s:i, s:b}", "ok", 0, "error", msg,
-				  "errno", error, "usage", usage);
-	char clean[1024];
-	size_t i;
-
-	if (reply)
-		return reply_dump(reply);
-	/* Not UTF-8: the message quotes a client's broken bytes (jansson's
-	 * own error text can). Say it in ASCII rather than not at all. */
-	for (i = 0; msg[i] && i < sizeof(clean) - 1; i++)
-		clean[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
-	clean[i] = 0;
-	return reply_dump(json_pack("{s:b, s:s, s:i, s:b}", "ok", 0, "error",
-				    clean, "errno", error, "usage", usage));
-}
-
-char *ctl_handle_line(const char *line, size_t len, ctl_handler handler,
-		      void *ctx)
-{
-	const char *argv[VFLAG_CTL_MAX_ARGS + 1];
-	char err[1024] = "";
-	bool usage = false;
-	int argc, error = 0;
-	json_t *req, *data;
-
-	if (ctl_request_parse(line, len, &req, &argc, argv, err, sizeof(err)))
-		return reply_error(err, EINVAL, true);
-	data =
-	    handler(ctx, argc, (char **)argv, &error, &usage, err, sizeof(err));
-	json_decref(req);
-	if (error) {
-		json_decref(data);
-		return reply_error(err[0] ? err : strerror(error), error,
-				   usage);
-	}
-	return reply_dump(json_pack("{s:b, s:o}", "ok", 1, "data",
-				    data ? data : json_null()));
-}
-
 static size_t client_unsent(const struct ctl_client *c)
 {
 	return c->out_len - c->out_off;
@@ -196,6 +97,9 @@ static void client_close(struct ctl_client *c)
 {
 	struct ctl_server *srv = c->srv;
 
+	if (c->pending)
+		c->pending->client =
+		    NULL; /* the operation goes on without it */
 	loop_del(srv->loop, c->fd);
 	close(c->fd);
 	free(c->in);
@@ -209,8 +113,8 @@ static void client_close(struct ctl_client *c)
  * empty queue would wake the loop for nothing, hence the toggling. */
 static void client_watch(struct ctl_client *c)
 {
-	unsigned want =
-	    (c->closing ? 0 : LOOP_IN) | (client_unsent(c) ? LOOP_OUT : 0);
+	unsigned want = (c->closing || c->pending ? 0 : LOOP_IN) |
+			(client_unsent(c) ? LOOP_OUT : 0);
 
 	if (want == c->events)
 		return;
@@ -255,7 +159,7 @@ static bool client_flush(struct ctl_client *c)
 		c->out = NULL;
 		c->out_cap = 0;
 	}
-	if (c->closing) {
+	if (c->closing && !c->pending) {
 		client_close(c);
 		return false;
 	}
@@ -299,10 +203,44 @@ static bool client_queue(struct ctl_client *c, char *line)
 	return client_flush(c);
 }
 
+/* Runs the request in[0..len) as a call: NULL if the handler deferred it
+ * (then it is c->pending), else the reply line. */
+static char *client_call(struct ctl_client *c, size_t len)
+{
+	struct ctl_server *srv = c->srv;
+	const char *argv[VFLAG_CTL_MAX_ARGS + 1];
+	struct ctl_call *call;
+	char err[1024] = "";
+	bool usage = false;
+	int argc, error = 0;
+	json_t *req, *data;
+
+	if (ctl_request_parse(c->in, len, &req, &argc, argv, err, sizeof(err)))
+		return ctl_reply_line(NULL, EINVAL, true, err);
+	call = calloc(1, sizeof(*call));
+	if (!call) {
+		json_decref(req);
+		return ctl_reply_line(NULL, ENOMEM, false, "out of memory");
+	}
+	call->client = c;
+	call->progress = ctl_request_wants_progress(req);
+	data = srv->handler(srv->ctx, call, argc, (char **)argv, &error, &usage,
+			    err, sizeof(err));
+	json_decref(req);
+	if (call->deferred) {
+		json_decref(data);
+		c->pending = call;
+		return NULL;
+	}
+	free(call);
+	return ctl_reply_line(data, error, usage, err);
+}
+
 /* Answers the line in[0..len). Returns false if the client was closed. */
 static bool client_request(struct ctl_client *c, size_t len)
 {
 	struct ctl_server *srv = c->srv;
+	char *line;
 
 	/* Checked before running it, so one big reply (vf show of many PFs)
 	 * always fits: a client owes at most max_output plus one reply. */
@@ -317,8 +255,12 @@ static bool client_request(struct ctl_client *c, size_t len)
 	}
 	srv->stats.requests++;
 	client_touch(c, clock_now_ms());
-	return client_queue(
-	    c, ctl_handle_line(c->in, len, srv->handler, srv->ctx));
+	line = client_call(c, len);
+	if (c->pending) {
+		srv->stats.deferred++;
+		return true;
+	}
+	return client_queue(c, line);
 }
 
 /* Takes and answers the client's requests, at most a turn's worth; what is
@@ -349,7 +291,7 @@ static void client_serve(struct ctl_client *c)
 			 * asked for, then the connection ends. A partial line
 			 * is dropped, as it always was. */
 			c->closing = true;
-			if (!client_unsent(c))
+			if (!client_unsent(c) && !c->pending)
 				client_close(c);
 			return;
 		}
@@ -372,15 +314,16 @@ static void client_serve(struct ctl_client *c)
 			    VFLAG_CTL_MAX_LINE);
 			c->closing = true;
 			client_queue(
-			    c,
-			    reply_error(
-				"request line too long (at most 65536 bytes)",
-				E2BIG, true));
+			    c, ctl_reply_line(NULL, E2BIG, true,
+					      "request line too long (at most "
+					      "65536 bytes)"));
 			return;
 		}
 		c->in_len = 0;
 		if (!client_request(c, (size_t)(nl - c->in)))
 			return;
+		if (c->pending)
+			return; /* no more requests until its reply */
 		if (++done >= srv->opts.requests_per_turn ||
 		    clock_now_ms() - start >= CTL_TURN_MS)
 			break;
@@ -403,7 +346,7 @@ static void client_event(void *arg, int fd)
 	(void)fd;
 	if (client_unsent(c) && !client_flush(c))
 		return;
-	if (!c->closing) {
+	if (!c->closing && !c->pending) {
 		client_serve(c);
 		if (c->fd < 0)
 			return;
@@ -420,7 +363,9 @@ static struct ctl_client *client_oldest(struct ctl_server *srv)
 	for (unsigned i = 0; i < srv->opts.max_clients; i++) {
 		struct ctl_client *c = &srv->clients[i];
 
-		if (c->fd >= 0 && (!old || c->active_seq < old->active_seq))
+		/* one waiting for a long operation is not idle */
+		if (c->fd >= 0 && !c->pending &&
+		    (!old || c->active_seq < old->active_seq))
 			old = c;
 	}
 	return old;
@@ -671,7 +616,7 @@ uint64_t ctl_server_next_deadline(const struct ctl_server *srv)
 	for (unsigned i = 0; i < srv->opts.max_clients; i++) {
 		const struct ctl_client *c = &srv->clients[i];
 
-		if (c->fd >= 0 &&
+		if (c->fd >= 0 && !c->pending &&
 		    c->last_active_ms + srv->opts.idle_timeout_ms < next)
 			next = c->last_active_ms + srv->opts.idle_timeout_ms;
 	}
@@ -685,7 +630,7 @@ int ctl_server_run(struct ctl_server *srv, uint64_t now_ms)
 	for (unsigned i = 0; i < srv->opts.max_clients; i++) {
 		struct ctl_client *c = &srv->clients[i];
 
-		if (c->fd < 0 ||
+		if (c->fd < 0 || c->pending ||
 		    now_ms - c->last_active_ms < srv->opts.idle_timeout_ms ||
 		    c->last_active_ms > now_ms)
 			continue;
@@ -703,4 +648,46 @@ void ctl_server_get_stats(const struct ctl_server *srv,
 			  struct ctl_server_stats *stats)
 {
 	*stats = srv->stats;
+}
+
+bool ctl_call_wants_progress(const struct ctl_call *call)
+{
+	return call && call->progress;
+}
+
+void ctl_call_defer(struct ctl_call *call)
+{
+	call->deferred = true;
+}
+
+void ctl_call_progress(struct ctl_call *call, json_t *progress)
+{
+	struct ctl_client *c = call->client;
+	char *line;
+
+	if (!c || !call->progress ||
+	    client_unsent(c) > c->srv->opts.max_output) {
+		json_decref(progress);
+		return;
+	}
+	line = ctl_progress_line(progress);
+	if (line && client_queue(c, line)) /* no memory: one report less */
+		client_watch(c);
+}
+
+void ctl_call_reply(struct ctl_call *call, json_t *data, int error, bool usage,
+		    const char *err)
+{
+	struct ctl_client *c = call->client;
+
+	free(call);
+	if (!c) {
+		json_decref(data);
+		return;
+	}
+	c->pending = NULL;
+	/* Its client takes requests again: what it pipelined meanwhile
+	 * waits in the socket, and the watch on input brings it back. */
+	if (client_queue(c, ctl_reply_line(data, error, usage, err)))
+		client_watch(c);
 }

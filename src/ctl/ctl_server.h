@@ -1,6 +1,7 @@
 /* The control socket: line-delimited JSON requests in, one reply line per
- * request out (doc/ctl.md). Validates requests before anything sees them,
- * so a malformed message gets an error reply and never reaches a handler.
+ * request out, in order (doc/ctl.md); a long operation's progress lines
+ * before its reply, for a client that asked. The lines themselves are
+ * ctl_request.h's.
  *
  * Single-threaded: runs on vflagd's loop, and never blocks it. Sockets are
  * non-blocking, each client's input (one line) and unsent output are
@@ -17,12 +18,7 @@
 #include <jansson.h>
 
 #include "common/loop.h"
-
-/* Runs one command. Returns the reply data (NULL means JSON null) and sets
- * *error (positive errno, 0 = success), with a message in err and *usage
- * when the words were wrong. */
-typedef json_t *(*ctl_handler)(void *ctx, int argc, char **argv, int *error,
-			       bool *usage, char *err, size_t errlen);
+#include "ctl/ctl_request.h"
 
 struct ctl_server;
 
@@ -52,6 +48,7 @@ struct ctl_server_stats {
 	uint64_t lines_too_long;   /* closed: a line over VFLAG_CTL_MAX_LINE */
 	uint64_t refused;	   /* connections dropped: no memory, no fd */
 	uint64_t turns_yielded;	   /* turns ended with requests still waiting */
+	uint64_t deferred; /* requests answered later (long operations) */
 };
 
 /* Listens on path with the default limits. NULL with err set on failure. */
@@ -76,12 +73,23 @@ int ctl_server_run(struct ctl_server *srv, uint64_t now_ms);
 void ctl_server_get_stats(const struct ctl_server *srv,
 			  struct ctl_server_stats *stats);
 
-/* Parses one request line into argv (strings point into *req, which the
- * caller json_decref()s). Returns 0 or -EINVAL with err set. */
-int ctl_request_parse(const char *line, size_t len, json_t **req, int *argc,
-		      const char *argv[], char *err, size_t errlen);
-/* Handles one line and returns the reply line (malloc'ed, '\n'-ended). */
-char *ctl_handle_line(const char *line, size_t len, ctl_handler handler,
-		      void *ctx);
+/* --- answering later: long operations (doc/ctl.md "Long operations") ---
+ * A handler given a call may defer it; the client then gets no reply and
+ * takes no request until ctl_call_reply(), is never closed as idle
+ * meanwhile, and gets the progress lines it asked for before the reply.
+ * If the client goes away first, the call lives on without it (progress
+ * and reply are dropped) until ctl_call_reply() frees it. */
+
+/* Whether the request asked for progress lines ("progress": true). */
+bool ctl_call_wants_progress(const struct ctl_call *call);
+/* From the handler, before it returns: the reply comes later. */
+void ctl_call_defer(struct ctl_call *call);
+/* A deferred call's progress line, {"progress": progress} (taken);
+ * dropped unless asked for, or if the client owes max_output already. */
+void ctl_call_progress(struct ctl_call *call, json_t *progress);
+/* A deferred call's reply (as ctl_reply_line(); data taken); frees the
+ * call. */
+void ctl_call_reply(struct ctl_call *call, json_t *data, int error, bool usage,
+		    const char *err);
 
 #endif

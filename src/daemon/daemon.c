@@ -98,6 +98,7 @@ void vflagd_close(struct vflagd *d)
 
 	if (!d)
 		return;
+	vflagd_jobs_cancel(d);
 	/* The model only: a kept datapath keeps its rules, a closed one
 	 * takes them with it. */
 	vflagd_bridge_close(d, d->keep);
@@ -168,6 +169,8 @@ uint64_t vflagd_next_deadline(const struct vflagd *d)
 	}
 	if (vflagd_state_next_deadline(d) < next)
 		next = vflagd_state_next_deadline(d);
+	if (vflagd_jobs_running(d))
+		next = 0; /* a step each turn, after the sockets' events */
 	return next;
 }
 
@@ -184,6 +187,7 @@ void vflagd_tick(struct vflagd *d, uint64_t now)
 		if (d->timers[i].next_deadline(d->timers[i].arg) <= now)
 			d->timers[i].run(d->timers[i].arg, now);
 	vflagd_state_tick(d, now);
+	vflagd_jobs_run(d);
 }
 
 /* The loop's timeout until deadline: -1 (none), 0 (due), else ms. */
@@ -259,17 +263,14 @@ int vflagd_pf_del(struct vflagd *d, struct pf *pf, bool force, char *err,
 	return eswitch_pf_del(d->sw, pf, force, err, errlen);
 }
 
-int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen)
+int vflagd_teardown_check(struct vflagd *d, bool force, char *err,
+			  size_t errlen)
 {
-	uint64_t now = clock_now_ms();
 	struct pf *pf;
 	char why[160];
-	int ret;
 
-	if (!d->sw)
-		return 0;
-	/* Refuse before touching anything, so a refusal changes nothing. */
-	for (unsigned i = 0; !force && (pf = eswitch_pf_at(d->sw, i)); i++)
+	for (unsigned i = 0; !force && d->sw && (pf = eswitch_pf_at(d->sw, i));
+	     i++)
 		if (eswitch_pf_vfs_in_use(d->sw, pf, why, sizeof(why))) {
 			snprintf(err, errlen,
 				 "%s: detach VFs from their VMs first (vf set "
@@ -277,10 +278,17 @@ int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen)
 				 why);
 			return -EBUSY;
 		}
-	/* 0. the offload table, whose rules name the ports below. */
-	if (d->flows)
-		flow_table_flush(d->flows);
-	vflagd_bridge_reset(d);
+	return 0;
+}
+
+int vflagd_teardown_rest(struct vflagd *d, char *err, size_t errlen)
+{
+	uint64_t now = clock_now_ms();
+	struct pf *pf;
+	int ret;
+
+	if (!d->sw)
+		return 0;
 	/* 1. VFs, 2. bonds, 3. PFs: the seed's order. */
 	for (unsigned i = 0; (pf = eswitch_pf_at(d->sw, i)); i++) {
 		ret = eswitch_pf_set_numvfs(d->sw, pf, 0, VF_TYPE_VETH, true,
@@ -303,4 +311,19 @@ int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen)
 	d->adopted = false;
 	d->adopted_pfs = d->adopted_vfs = d->adopted_bonds = 0;
 	return 0;
+}
+
+int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!d->sw)
+		return 0;
+	/* Refuse before touching anything, so a refusal changes nothing. */
+	ret = vflagd_teardown_check(d, force, err, errlen);
+	if (ret)
+		return ret;
+	vflagd_jobs_cancel(d);
+	vflagd_offload_flush(d);
+	return vflagd_teardown_rest(d, err, errlen);
 }

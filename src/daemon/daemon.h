@@ -136,8 +136,53 @@ int vflagd_pf_del(struct vflagd *d, struct pf *pf, bool force, char *err,
 
 /* Everything down, in the seed's order: VFs, bonds, PFs, then the pins
  * and the state file. Refuses (-EBUSY, nothing changed) while a VF is in
- * use, unless force. */
+ * use, unless force. Running jobs are cancelled first. */
 int vflagd_teardown(struct vflagd *d, bool force, char *err, size_t errlen);
+
+/* --- long operations in steps (job.c; doc/ctl.md "Long operations") ---
+ *
+ * `pf set numvfs` and `teardown` made or removed a VF at a time across
+ * loop turns, so LACP, link events and other clients are served between
+ * steps. The one who asked hears of progress and of the end through
+ * ops; while a job runs, whatever would change its PF (any PF, for a
+ * teardown) is refused with vflagd_job_busy()'s -EBUSY. */
+struct vflagd_job_ops {
+	/* After each turn's steps: done of total VFs (op "numvfs" or
+	 * "teardown"); done only grows, and the last report before a
+	 * success has done == total. */
+	void (*progress)(void *arg, const char *op, unsigned done,
+			 unsigned total);
+	/* Once, at the end: 0, or -errno with err (-ECANCELED when vflagd
+	 * stops first). The job is gone when it returns; ops and arg must
+	 * live until then. */
+	void (*done)(void *arg, int ret, const char *err);
+};
+#define VFLAGD_JOB_STARTED 1
+/* Starts eswitch_numvfs_begin()'s change as a job: VFLAGD_JOB_STARTED
+ * (ops->done will be called), 0 (nothing to do: done), or -errno with err
+ * (refused, nothing changed; -EBUSY while a job holds pf). */
+int vflagd_pf_set_numvfs_job(struct vflagd *d, struct pf *pf, unsigned numvfs,
+			     enum vf_type type, bool force,
+			     const struct vflagd_job_ops *ops, void *arg,
+			     char *err, size_t errlen);
+/* vflagd_teardown() as a job: its VFs in steps, then bonds, PFs and pins
+ * at once. Returns as vflagd_pf_set_numvfs_job() (0: there were no VFs,
+ * and it is all done). A refusal (a VF in use without force, a job
+ * running) changes nothing. If vflagd stops during it, the PFs not
+ * reached keep their VFs, and the bonds and PFs stay. */
+int vflagd_teardown_job(struct vflagd *d, bool force,
+			const struct vflagd_job_ops *ops, void *arg, char *err,
+			size_t errlen);
+/* -EBUSY with err saying what runs, if a job holds pf (NULL: any job, or
+ * a teardown holds every PF); else 0. */
+int vflagd_job_busy(const struct vflagd *d, const struct pf *pf, char *err,
+		    size_t errlen);
+bool vflagd_jobs_running(const struct vflagd *d);
+bool vflagd_teardown_running(const struct vflagd *d);
+/* Ends every job now (ops->done gets -ECANCELED): VFs being made are
+ * removed again, VFs being removed all go. vflagd_teardown() and closing
+ * call it; vflagd's main does before saving its state on the way out. */
+void vflagd_jobs_cancel(struct vflagd *d);
 
 /* --- survivability (daemon_state.c, doc/architecture.md) ---
  *

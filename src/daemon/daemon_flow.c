@@ -201,6 +201,13 @@ void vflagd_flows_close(struct vflagd *d)
 	d->flows = NULL;
 }
 
+void vflagd_offload_flush(struct vflagd *d)
+{
+	if (d->flows)
+		flow_table_flush(d->flows);
+	vflagd_bridge_reset(d);
+}
+
 void vflagd_offload_changed(struct vflagd *d)
 {
 	if (d->flows)

@@ -9,6 +9,8 @@
 #include "daemon/failover.h"
 
 #define VFLAGD_TIMERS_MAX 4
+#define VFLAGD_JOBS_MAX 8 /* long operations running at once (job.c) */
+struct vflagd_job;
 
 /* What a member's packet socket callback needs to find it again. */
 struct vflagd_member {
@@ -49,6 +51,7 @@ struct vflagd {
 	struct vflagd_bond *bonds[VFLAG_MAX_LAGS]; /* by LAG slot; NULL free */
 	struct vflagd_timer timers[VFLAGD_TIMERS_MAX];
 	unsigned ntimers;
+	struct vflagd_job *jobs[VFLAGD_JOBS_MAX]; /* job.c; NULL free */
 	/* The instance (daemon_state.c): per network namespace. */
 	char pin_dir[128];    /* bpffs directory of our maps and programs */
 	char state_path[128]; /* the state file */
@@ -78,6 +81,16 @@ void vflagd_bond_link_changed(struct vflagd *d, struct pf *pf, uint64_t now_ms);
  * names; 0 or -ENOMEM. Closing leaves the datapath's rules as they are. */
 int vflagd_flows_open(struct vflagd *d);
 void vflagd_flows_close(struct vflagd *d);
+/* A teardown: every rule goes (theirs name the ports about to go), the
+ * bridge offload's model with them. */
+void vflagd_offload_flush(struct vflagd *d);
+/* daemon.c: the refusal of a teardown (a VF in use, unless force), and
+ * the teardown itself once no job runs. 0 or -errno with err set. */
+int vflagd_teardown_check(struct vflagd *d, bool force, char *err,
+			  size_t errlen);
+int vflagd_teardown_rest(struct vflagd *d, char *err, size_t errlen);
+/* job.c: a step of every running job (from vflagd_tick). */
+void vflagd_jobs_run(struct vflagd *d);
 
 /* daemon_bond.c: the bonds' I/O, also for bonds rebuilt on adoption. */
 extern const struct bond_ops vflagd_bond_ops;

@@ -610,6 +610,7 @@ void vflagd_close_keep(struct vflagd *d)
 {
 	if (!d)
 		return;
+	vflagd_jobs_cancel(d); /* settled and saved before we keep it */
 	/* Nothing configured, nothing to keep: leave no pin behind. */
 	if (d->sw && !eswitch_pf_at(d->sw, 0)) {
 		vflagd_close(d);

@@ -68,6 +68,35 @@ int eswitch_pf_del(struct eswitch *sw, struct pf *pf, bool force, char *err,
 int eswitch_pf_set_numvfs(struct eswitch *sw, struct pf *pf, unsigned numvfs,
 			  enum vf_type type, bool force, char *err,
 			  size_t errlen);
+/* The same change in steps, so the caller's loop runs between them (vflagd
+ * must not hold LACP for the length of 64 VFs; doc/ctl.md "Long
+ * operations"). Same refusals, same outcome:
+ *  - making VFs (0 -> N): the new VFs stay out of the PF (not shown, not
+ *    flooded to, not saved) until the last is made, then join it at once;
+ *    a failing step removes the ones made: all or nothing, as above;
+ *  - removing VFs (N -> 0): one a step from the last down, each out of
+ *    the PF and its flood list first; the PF shows the ones left. It
+ *    cannot fail.
+ * While a change runs, a second one on its PF is refused (-EBUSY); the
+ * caller refuses everything else that would change the PF (its domain, a
+ * VF's settings, its removal) until it ends. */
+struct eswitch_numvfs;
+/* 0 with *out set to the change, 0 with *out NULL when there is nothing to
+ * do, or -errno with err set (refused, nothing changed). */
+int eswitch_numvfs_begin(struct eswitch *sw, struct pf *pf, unsigned numvfs,
+			 enum vf_type type, bool force,
+			 struct eswitch_numvfs **out, char *err, size_t errlen);
+/* One VF made or removed: 1 while more remain, 0 once the change is
+ * complete, -errno with err set when it failed (and was undone). */
+int eswitch_numvfs_step(struct eswitch_numvfs *job, char *err, size_t errlen);
+/* VFs made or removed so far, of total. */
+void eswitch_numvfs_progress(const struct eswitch_numvfs *job, unsigned *done,
+			     unsigned *total);
+const struct pf *eswitch_numvfs_pf(const struct eswitch_numvfs *job);
+/* Frees a change; one cut short is settled first: VFs being made are
+ * removed again (the PF as before), VFs being removed are all removed.
+ * NULL ok. */
+void eswitch_numvfs_free(struct eswitch_numvfs *job);
 int eswitch_pf_set_spoofchk(struct eswitch *sw, struct pf *pf, bool on);
 /* mac: NULL = unchanged. netns: NULL = unchanged, "-" = back to ours. */
 int eswitch_vf_set(struct eswitch *sw, struct pf *pf, unsigned vf,

@@ -52,6 +52,8 @@ struct pf {
 	int rep_ifindex;     /* uplink misses in switchdev: its LAG
 				representor's eswitch end, 0 = the host
 				on the uplink */
+	struct eswitch_numvfs
+	    *numvfs_job; /* a numvfs change running, or NULL */
 };
 
 /* One bond's LAG representor and its domain's mode (switchdev.c). */
@@ -131,6 +133,10 @@ void eswitch_vf_link_apply(struct eswitch *sw, const struct pf *pf,
 void eswitch_pf_lag_ok_set(struct eswitch *sw, struct pf *pf, bool ok);
 /* A new link named as a gone PF's uplink: adopts it in its place. */
 int eswitch_pf_readopt(struct eswitch *sw, struct pf *pf, int ifindex);
+
+/* numvfs.c: whether name is a device of a VF a running numvfs change of
+ * pf has made (not yet the PF's). */
+bool eswitch_numvfs_has_dev(const struct pf *pf, const char *name);
 
 /* A VF (or its eswitch end) by any of its device names. */
 struct vf *eswitch_vf_by_devname(struct eswitch *sw, const char *name,

@@ -22,6 +22,15 @@ static bool pci_valid(const char *pci)
 	       s < 32 && f < 8;
 }
 
+/* A VF device a running numvfs change has made but not committed. */
+static bool pf_job_has_dev(struct eswitch *sw, const char *name)
+{
+	for (unsigned i = 0; i < sw->npfs; i++)
+		if (eswitch_numvfs_has_dev(sw->pfs[i], name))
+			return true;
+	return false;
+}
+
 /* Every refusal of pf add that needs no allocation, in the order the
  * user would fix them. */
 static int pf_add_check(struct eswitch *sw, const char *name,
@@ -69,7 +78,8 @@ static int pf_add_check(struct eswitch *sw, const char *name,
 			 other->name);
 		return -EBUSY;
 	}
-	if (eswitch_vf_by_devname(sw, info->name, NULL)) {
+	if (eswitch_vf_by_devname(sw, info->name, NULL) ||
+	    pf_job_has_dev(sw, info->name)) {
 		snprintf(err, errlen,
 			 "interface %s is one of vflag's own VF ports, not an "
 			 "uplink",
@@ -175,89 +185,7 @@ bool eswitch_pf_vfs_in_use(struct eswitch *sw, struct pf *pf, char *why,
 	return false;
 }
 
-static int pf_remove_vfs(struct eswitch *sw, struct pf *pf, bool force,
-			 char *err, size_t errlen)
-{
-	char why[128];
-
-	if (!force && eswitch_pf_vfs_in_use(sw, pf, why, sizeof(why))) {
-		snprintf(err, errlen,
-			 "%s: detach it first (vf set %s vf N netns -), or add "
-			 "--force",
-			 why, pf->name);
-		return -EBUSY;
-	}
-	for (unsigned v = 0; v < pf->numvfs; v++)
-		eswitch_vf_destroy(sw, pf, &pf->vfs[v]);
-	free(pf->vfs);
-	pf->vfs = NULL;
-	pf->numvfs = 0;
-	eswitch_domain_flood_sync(sw, eswitch_pf_domain(pf));
-	LOG_INFO(TAG, "%s: VFs removed", pf->name);
-	return 0;
-}
-
-int eswitch_pf_set_numvfs(struct eswitch *sw, struct pf *pf, unsigned numvfs,
-			  enum vf_type type, bool force, char *err,
-			  size_t errlen)
-{
-	struct vf *vfs;
-	unsigned made;
-	int ret = 0;
-
-	if (numvfs > ESWITCH_MAX_VFS) {
-		snprintf(err, errlen, "numvfs %u is more than %d", numvfs,
-			 ESWITCH_MAX_VFS);
-		return -ERANGE;
-	}
-	if (numvfs == pf->numvfs && (numvfs == 0 || type == pf->vf_type))
-		return 0;
-	if (numvfs && pf->numvfs) {
-		snprintf(err, errlen,
-			 "%s has %u VFs: set numvfs 0 first, then %u (as "
-			 "sriov_numvfs requires)",
-			 pf->name, pf->numvfs, numvfs);
-		return -EBUSY;
-	}
-	if (numvfs == 0)
-		return pf_remove_vfs(sw, pf, force, err, errlen);
-	if (pf->gone) {
-		snprintf(err, errlen, "the uplink %s of %s is gone", pf->dev,
-			 pf->name);
-		return -ENODEV;
-	}
-	vfs = calloc(numvfs, sizeof(*vfs));
-	if (!vfs) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	for (made = 0; made < numvfs; made++) {
-		ret = eswitch_vf_create(sw, pf, &vfs[made], made, type, err,
-					errlen);
-		if (ret)
-			goto destroy_made;
-	}
-	pf->vfs = vfs;
-	pf->numvfs = numvfs;
-	pf->vf_type = type;
-	ret = eswitch_domain_flood_sync(sw, eswitch_pf_domain(pf));
-	if (ret) {
-		snprintf(err, errlen, "cannot program broadcast copies: %s",
-			 strerror(-ret));
-		pf->vfs = NULL;
-		pf->numvfs = 0;
-		goto destroy_made;
-	}
-	LOG_INFO(TAG, "%s: %u %s VFs", pf->name, numvfs, vf_type_name(type));
-	return 0;
-
-destroy_made:
-	while (made--)
-		eswitch_vf_destroy(sw, pf, &vfs[made]);
-	free(vfs);
-	eswitch_domain_flood_sync(sw, eswitch_pf_domain(pf));
-	return ret;
-}
+/* pf_set_numvfs: numvfs.c, a VF at a time. */
 
 int eswitch_pf_set_spoofchk(struct eswitch *sw, struct pf *pf, bool on)
 {

@@ -15,6 +15,11 @@
 
 char *vflagctl_request_encode(int argc, char *const argv[])
 {
+	return vflagctl_request_encode_opts(argc, argv, false);
+}
+
+char *vflagctl_request_encode_opts(int argc, char *const argv[], bool progress)
+{
 	json_t *req = json_object();
 	json_t *words = json_array();
 	char *line = NULL;
@@ -28,6 +33,8 @@ char *vflagctl_request_encode(int argc, char *const argv[])
 			goto out_free_json; /* not UTF-8, or no memory */
 	}
 	if (json_object_set(req, "argv", words))
+		goto out_free_json;
+	if (progress && json_object_set_new(req, "progress", json_true()))
 		goto out_free_json;
 	text = json_dumps(req, JSON_COMPACT);
 	if (!text)
@@ -103,62 +110,75 @@ static int send_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Reads up to and excluding the first '\n' into a malloc'd *line. Bytes
- * after it are ignored: there is one request per connection. Returns 0,
- * -EMSGSIZE past VFLAGCTL_MAX_REPLY, -ECONNRESET on EOF before the '\n',
- * -ETIMEDOUT, or another -errno. */
-static int read_line(int fd, char **line, size_t *len)
-{
-	size_t cap = 64 * 1024, used = 0;
-	char *buf = malloc(cap);
-	int ret;
+/* Lines from the daemon: a reply, after progress lines for a request that
+ * asked for them. */
+struct reader {
+	char *buf;
+	size_t cap, used; /* buf[0..used) read */
+	size_t next; /* where the line after the last one returned starts */
+};
 
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		char *nl;
+/* The next line, without its '\n' (made a NUL), in *line (valid until
+ * the next call). Returns 0, -EMSGSIZE past VFLAGCTL_MAX_REPLY,
+ * -ECONNRESET on EOF before the '\n', -ETIMEDOUT, or another -errno. */
+static int read_line(int fd, struct reader *rd, char **line, size_t *len)
+{
+	if (rd->next) { /* drop the line returned last time */
+		memmove(rd->buf, rd->buf + rd->next, rd->used - rd->next);
+		rd->used -= rd->next;
+		rd->next = 0;
+	}
+	for (size_t seen = 0;;) {
+		char *nl = rd->buf
+			       ? memchr(rd->buf + seen, '\n', rd->used - seen)
+			       : NULL;
 		ssize_t n;
 
-		if (used == cap) {
-			char *bigger;
-
-			if (cap >= VFLAGCTL_MAX_REPLY) {
-				ret = -EMSGSIZE;
-				goto out_free_buf;
-			}
-			cap *= 2;
-			bigger = realloc(buf, cap);
-			if (!bigger) {
-				ret = -ENOMEM;
-				goto out_free_buf;
-			}
-			buf = bigger;
-		}
-		n = read(fd, buf + used, cap - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = (errno == EAGAIN || errno == EWOULDBLOCK)
-				  ? -ETIMEDOUT
-				  : -errno;
-			goto out_free_buf;
-		}
-		if (n == 0) {
-			ret = -ECONNRESET;
-			goto out_free_buf;
-		}
-		nl = memchr(buf + used, '\n', (size_t)n);
-		used += (size_t)n;
 		if (nl) {
-			*len = (size_t)(nl - buf);
 			*nl = '\0';
-			*line = buf;
+			*line = rd->buf;
+			*len = (size_t)(nl - rd->buf);
+			rd->next = *len + 1;
 			return 0;
 		}
+		seen = rd->used;
+		if (rd->used == rd->cap) {
+			size_t cap = rd->cap ? rd->cap * 2 : 64 * 1024;
+			char *bigger;
+
+			if (rd->cap >= VFLAGCTL_MAX_REPLY)
+				return -EMSGSIZE;
+			bigger = realloc(rd->buf, cap);
+			if (!bigger)
+				return -ENOMEM;
+			rd->buf = bigger;
+			rd->cap = cap;
+		}
+		n = read(fd, rd->buf + rd->used, rd->cap - rd->used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return (errno == EAGAIN || errno == EWOULDBLOCK)
+				   ? -ETIMEDOUT
+				   : -errno;
+		if (n == 0)
+			return -ECONNRESET;
+		rd->used += (size_t)n;
 	}
-out_free_buf:
-	free(buf);
-	return ret;
+}
+
+/* A progress line's object ({"progress": {...}} and no "ok"), or NULL. */
+static json_t *progress_line(const char *line, size_t len, json_t **root)
+{
+	json_t *p;
+
+	*root = json_loadb(line, len, 0, NULL);
+	p = json_object_get(*root, "progress");
+	if (json_is_object(p) && !json_object_get(*root, "ok"))
+		return p;
+	json_decref(*root);
+	*root = NULL;
+	return NULL;
 }
 
 int vflagctl_connect(const char *path)
@@ -186,13 +206,23 @@ int vflagctl_connect(const char *path)
 int vflagctl_call(const char *path, int argc, char *const argv[],
 		  struct vflagctl_reply *reply, char *why, size_t whylen)
 {
+	return vflagctl_call_progress(path, argc, argv, NULL, NULL, reply, why,
+				      whylen);
+}
+
+int vflagctl_call_progress(const char *path, int argc, char *const argv[],
+			   vflagctl_progress_fn progress, void *arg,
+			   struct vflagctl_reply *reply, char *why,
+			   size_t whylen)
+{
+	struct reader rd = {0};
 	char *req, *line = NULL;
 	char what[256];
 	size_t len = 0;
 	int fd, ret;
 
 	memset(reply, 0, sizeof(*reply));
-	req = vflagctl_request_encode(argc, argv);
+	req = vflagctl_request_encode_opts(argc, argv, progress != NULL);
 	if (!req) {
 		snprintf(why, whylen,
 			 "cannot encode the command (are its words UTF-8?)");
@@ -221,7 +251,18 @@ int vflagctl_call(const char *path, int argc, char *const argv[],
 			 path, strerror(-ret));
 		goto out_close;
 	}
-	ret = read_line(fd, &line, &len);
+	for (;;) {
+		json_t *root, *p;
+
+		ret = read_line(fd, &rd, &line, &len);
+		if (ret || !progress)
+			break;
+		p = progress_line(line, len, &root);
+		if (!p)
+			break;
+		progress(arg, p);
+		json_decref(root);
+	}
 	if (ret == -ECONNRESET) {
 		snprintf(why, whylen,
 			 "vflagd at %s closed the connection without a reply",
@@ -249,8 +290,8 @@ int vflagctl_call(const char *path, int argc, char *const argv[],
 		snprintf(why, whylen,
 			 "vflagd at %s sent a reply not understood: %s", path,
 			 what);
-	free(line);
 out_close:
+	free(rd.buf);
 	close(fd);
 out_free_req:
 	free(req);

@@ -1,5 +1,6 @@
 /* vflagctl's side of the control protocol (doc/ctl.md): one connection,
- * one request line {"argv": [...]}, one reply line.
+ * one request line {"argv": [...]}, one reply line (after progress lines,
+ * when asked for).
  *
  * Blocking I/O on one socket; no global state, so tests may call it many
  * times in one process. */
@@ -26,6 +27,8 @@ struct vflagctl_reply {
 /* Encodes argv as a request line ({"argv": [...]} and '\n'); returns a
  * malloc'd string or NULL (out of memory, or a word not valid UTF-8). */
 char *vflagctl_request_encode(int argc, char *const argv[]);
+/* The same, with "progress": true when progress is asked for. */
+char *vflagctl_request_encode_opts(int argc, char *const argv[], bool progress);
 
 /* Parses one reply line (without its '\n'); 0, or -EPROTO with `why`
  * saying what was wrong. */
@@ -44,6 +47,15 @@ int vflagctl_call(const char *path, int argc, char *const argv[],
 /* Connects a stream socket to the daemon at path (with the reply
  * timeout set); returns the fd or -errno. */
 int vflagctl_connect(const char *path);
+/* A long operation's progress object ({"op", "done", "total"}; borrowed
+ * for the call). */
+typedef void (*vflagctl_progress_fn)(void *arg, json_t *progress);
+/* vflagctl_call() asking for progress lines when progress is not NULL:
+ * each one read before the reply is handed to progress. */
+int vflagctl_call_progress(const char *path, int argc, char *const argv[],
+			   vflagctl_progress_fn progress, void *arg,
+			   struct vflagctl_reply *reply, char *why,
+			   size_t whylen);
 
 /* Frees what a successful vflagctl_call() or _reply_parse() filled;
  * accepts a zeroed reply. */

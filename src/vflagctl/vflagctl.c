@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "ctl/synopsis.h"
@@ -174,7 +175,8 @@ static void usage(FILE *f)
 	fputs(
 	    " }\n"
 	    "       OPTIONS := { -j|--json | -p|--pretty | -s|--socket PATH |\n"
-	    "                    -b|--batch FILE | -h|--help | -V|--version }\n"
+	    "                    -b|--batch FILE | --progress | -h|--help |\n"
+	    "                    -V|--version }\n"
 	    "PATH is $" VFLAG_CTL_SOCKET_ENV
 	    " if set, else " VFLAG_CTL_DEFAULT_SOCKET ".\n"
 	    "Exit: 0 done, 1 refused by vflagd, 2 usage, 3 no vflagd.\n",
@@ -200,6 +202,7 @@ static void object_usage(FILE *f, const struct vflagctl_object *obj)
 struct vflagctl_opts {
 	bool json;	    /* -j: print data as JSON */
 	bool pretty;	    /* -p: indented JSON */
+	bool progress;	    /* --progress: a long operation's progress */
 	const char *socket; /* -s PATH */
 	const char *batch;  /* -b FILE */
 };
@@ -228,6 +231,8 @@ static int parse_options(int argc, char **argv, struct vflagctl_opts *o,
 				o->json = true;
 			} else if (!strcmp(a, "--pretty")) {
 				o->pretty = true;
+			} else if (!strcmp(a, "--progress")) {
+				o->progress = true;
 			} else if (!strcmp(a, "--help")) {
 				usage(out);
 				*code = VFLAG_EXIT_OK;
@@ -337,13 +342,54 @@ static void print_data(FILE *out, const struct vflagctl_opts *o,
 		vflagctl_print_json(out, data, true);
 }
 
+/* How a long operation's progress is shown (doc/ctl.md "Long operations"):
+ * with -j --progress, each object as a JSON line on stdout before the
+ * reply's data; else on stderr, redrawn in place on a terminal, a line per
+ * report with --progress elsewhere. */
+struct progress_view {
+	FILE *out, *err;
+	const struct vflagctl_opts *o;
+	bool tty;   /* stderr is a terminal */
+	bool drawn; /* a line is on the terminal, to be cleared */
+};
+
+static void progress_show(void *arg, json_t *p)
+{
+	struct progress_view *v = arg;
+	const char *op = json_string_value(json_object_get(p, "op"));
+	json_int_t done = json_integer_value(json_object_get(p, "done"));
+	json_int_t total = json_integer_value(json_object_get(p, "total"));
+	char buf[64];
+
+	if (v->o->json) {
+		json_t *line = json_pack("{s:O}", "progress", p);
+
+		vflagctl_print_json(v->out, line, false);
+		json_decref(line);
+		fflush(v->out);
+		return;
+	}
+	vflagctl_sanitize(op ? op : "working", buf, sizeof(buf));
+	if (v->tty) {
+		fprintf(v->err, "\r\033[K%s: %lld/%lld VFs", buf,
+			(long long)done, (long long)total);
+		v->drawn = true;
+	} else {
+		fprintf(v->err, "%s: %lld/%lld VFs\n", buf, (long long)done,
+			(long long)total);
+	}
+	fflush(v->err);
+}
+
 int vflagctl_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	struct vflagctl_opts opts = {0};
 	const struct vflagctl_object *obj;
 	struct vflagctl_reply reply;
 	char why[1024], buf[ERROR_LEN];
+	struct progress_view view;
 	char **words;
+	bool want;
 	int first, n, ret, code = VFLAG_EXIT_OK;
 
 	first = parse_options(argc, argv, &opts, out, err, &code);
@@ -382,8 +428,16 @@ int vflagctl_main(int argc, char **argv, FILE *out, FILE *err)
 	if (!strcmp(obj->name, "monitor"))
 		return vflagctl_monitor(socket_path(&opts), opts.json, n - 1,
 					words + 1, out, err);
-	ret = vflagctl_call(socket_path(&opts), n, words, &reply, why,
-			    sizeof(why));
+	view = (struct progress_view){
+	    .out = out, .err = err, .o = &opts, .tty = isatty(fileno(err))};
+	/* Asked for whatever the command: vflagd sends progress only for
+	 * long operations, and an older vflagd ignores the flag. */
+	want = opts.progress || (!opts.json && view.tty);
+	ret = vflagctl_call_progress(socket_path(&opts), n, words,
+				     want ? progress_show : NULL, &view, &reply,
+				     why, sizeof(why));
+	if (view.drawn)
+		fputs("\r\033[K", err);
 	if (ret) {
 		fprintf(err, "vflagctl: %s\n", why);
 		return ret == -E2BIG || ret == -EINVAL ? VFLAG_EXIT_USAGE

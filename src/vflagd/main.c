@@ -194,6 +194,9 @@ int main(int argc, char **argv)
 	if (vflagd_run(d) == 0)
 		status = 0;
 	vflag_notify_stopping();
+	/* A long operation still running is settled now, its client told,
+	 * and the state saved after it (daemon.h, jobs). */
+	vflagd_jobs_cancel(d);
 
 	metrics_server_close(metrics);
 	ctl_server_close(srv);

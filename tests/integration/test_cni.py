@@ -400,6 +400,28 @@ def test_vf_settings_applied_and_restored(cni):
     assert "net1" not in sh(["ip", "link"], ns=ns).stdout
 
 
+def test_vlan_proto(cni):
+    """sriov-cni's vlanProto (any case) makes the VF's tag an S-tag;
+    CHECK compares it, DEL puts 802.1Q back; 802.1ad without a vlan is a
+    bad configuration (code 7) that touches nothing."""
+    ns = cni.container(0)
+    conf = cni.conf(vlan=30, vlanProto="802.1AD")
+    res = cni.ok("ADD", conf, ns=ns)
+    vf = next(v for v in cni.vfs() if v["in_use"])
+    assert (vf["vlan"], vf["vlan_proto"]) == (30, "802.1ad")
+    conf_check = dict(conf, prevResult=res)
+    cni.ok("CHECK", conf_check, ns=ns)
+    cni.ctl("vf", "set", "pf0", "vf", vf["vf"], "vlan", 30)  # back to 802.1Q
+    out = cni.err("CHECK", conf_check, E_CHECK, ns=ns)
+    assert "802.1ad" in out["msg"], out
+    cni.ok("DEL", conf_check, ns=ns)
+    assert all(s == DEFAULTS for s in settings(cni).values())
+    ns1 = cni.container(1)
+    cni.err("ADD", cni.conf(vlanProto="802.1ad"), E_CONFIG, ns=ns1)
+    cni.err("ADD", cni.conf(vlan=5, vlanProto="qinq"), E_CONFIG, ns=ns1)
+    assert cni.in_use() == []
+
+
 def test_del_after_netns_deleted(cni):
     ns = cni.container(0)
     conf = cni.conf()

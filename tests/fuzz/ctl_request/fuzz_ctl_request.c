@@ -45,8 +45,9 @@ struct call {
 	int argc;
 };
 
-static json_t *check_handler(void *ctx, int argc, char **argv, int *error,
-			     bool *usage, char *err, size_t errlen)
+static json_t *check_handler(void *ctx, struct ctl_call *call, int argc,
+			     char **argv, int *error, bool *usage, char *err,
+			     size_t errlen)
 {
 	struct call *c = ctx;
 	json_t *words;

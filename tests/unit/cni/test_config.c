@@ -323,6 +323,23 @@ static void test_vf_keys(void **state)
 			 CNI_MAX_TX_RATE);
 	assert_int_equal(vf_keys("\"min_tx_rate\":0").min_tx_rate, 0);
 	assert_int_equal(vf_keys("\"link_state\":\"auto\"").vlan, -1);
+	/* vlanProto: sriov-cni's spellings, any case, as vflagd's words */
+	assert_null(vf_keys("\"vlan\":10").vlan_proto);
+	assert_string_equal(
+	    vf_keys("\"vlan\":10,\"vlanProto\":\"802.1ad\"").vlan_proto,
+	    "802.1ad");
+	assert_string_equal(
+	    vf_keys("\"vlan\":10,\"vlanProto\":\"802.1AD\"").vlan_proto,
+	    "802.1ad");
+	assert_string_equal(
+	    vf_keys("\"vlan\":10,\"vlanProto\":\"802.1q\"").vlan_proto,
+	    "802.1Q");
+	assert_string_equal(
+	    vf_keys("\"vlan\":7,\"vlanProto\":\"802.1Q\"").vlan_proto,
+	    "802.1Q");
+	/* the default may stand alone (sriov-cni accepts it) */
+	assert_string_equal(vf_keys("\"vlanProto\":\"802.1q\"").vlan_proto,
+			    "802.1Q");
 
 	/* malformed or out of range: code 7 */
 	static const char *const bad[] = {
@@ -343,6 +360,12 @@ static void test_vf_keys(void **state)
 	    "\"max_tx_rate\":1000001", /* over vflagd's bound */
 	    "\"max_tx_rate\":\"100\"",
 	    "\"min_tx_rate\":-5",
+	    "\"vlan\":10,\"vlanProto\":\"802.1x\"",
+	    "\"vlan\":10,\"vlanProto\":\"qinq\"",
+	    "\"vlan\":10,\"vlanProto\":\"\"",
+	    "\"vlan\":10,\"vlanProto\":1",
+	    "\"vlanProto\":\"802.1ad\"",	    /* an S-tag needs a VLAN */
+	    "\"vlan\":0,\"vlanProto\":\"802.1ad\"", /* ... a non-zero one */
 	};
 	char text[256];
 
@@ -387,7 +410,28 @@ static void test_vf_settings(void **state)
 	cni_vf_settings_from_opts(&vf, &want);
 	assert_int_equal(want.vlan, 10);
 	assert_int_equal(want.qos, 0);
+	assert_string_equal(want.proto, "802.1Q"); /* sriov-cni's default */
 	assert_int_equal(want.trust, -1);
+
+	/* vlanProto goes into the request, its undo and CHECK */
+	vf = vf_keys("\"vlan\":20,\"vlanProto\":\"802.1AD\"");
+	cni_vf_settings_from_opts(&vf, &want);
+	assert_int_equal(want.vlan, 20);
+	assert_string_equal(want.proto, "802.1ad");
+	cur = (struct cni_vf_settings){
+	    .vlan = 0, .qos = 0, .proto = "802.1Q", .state = "auto"};
+	cni_vf_settings_undo(&want, &cur, &undo);
+	assert_int_equal(undo.vlan, 0);
+	assert_string_equal(undo.proto, "802.1Q");
+	cur.vlan = 20;
+	assert_false(cni_vf_settings_match(&want, &cur, why, sizeof(why)));
+	assert_non_null(strstr(why, "802.1ad"));
+	snprintf(cur.proto, sizeof(cur.proto), "802.1ad");
+	assert_true(cni_vf_settings_match(&want, &cur, why, sizeof(why)));
+	/* a vlan without vlanProto wants 802.1Q back from an S-tag */
+	vf = vf_keys("\"vlan\":20");
+	cni_vf_settings_from_opts(&vf, &want);
+	assert_false(cni_vf_settings_match(&want, &cur, why, sizeof(why)));
 
 	vf = vf_keys("\"vlan\":10,\"vlanQoS\":3,\"trust\":\"on\","
 		     "\"max_tx_rate\":100");

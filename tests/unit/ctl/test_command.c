@@ -140,7 +140,7 @@ static struct res run_words(struct vflagd *ctx, char **words)
 
 	while (words[argc])
 		argc++;
-	r.data = command_run(ctx, argc, words, &r.error, &r.usage, r.err,
+	r.data = command_run(ctx, NULL, argc, words, &r.error, &r.usage, r.err,
 			     sizeof(r.err));
 	return r;
 }

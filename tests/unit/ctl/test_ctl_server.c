@@ -40,8 +40,9 @@ struct fake {
 	bool echo;	 /* data = {"argv0": argv[0], "argc": argc} */
 };
 
-static json_t *fake_handler(void *ctx, int argc, char **argv, int *error,
-			    bool *usage, char *err, size_t errlen)
+static json_t *fake_handler(void *ctx, struct ctl_call *call, int argc,
+			    char **argv, int *error, bool *usage, char *err,
+			    size_t errlen)
 {
 	struct fake *f = ctx;
 	json_t *data = f->data;

@@ -25,8 +25,8 @@ static char dir[64], sock[128], file[128];
 static pid_t server;
 static unsigned handled;
 
-static json_t *handler(void *ctx, int argc, char **argv, int *error,
-		       bool *usage, char *err, size_t errlen)
+static json_t *handler(void *ctx, struct ctl_call *call, int argc, char **argv,
+		       int *error, bool *usage, char *err, size_t errlen)
 {
 	handled++;
 	for (int i = 0; i < argc; i++)

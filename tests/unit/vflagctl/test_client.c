@@ -640,6 +640,74 @@ static void test_request_encode(void **state)
 	assert_string_equal(line, "{\"argv\":[\"bond\",\"add\",\"b\\\"0\","
 				  "\"mode\",\"4\"]}\n");
 	free(line);
+	line = vflagctl_request_encode_opts(1, words, true);
+	assert_string_equal(line, "{\"argv\":[\"bond\"],\"progress\":true}\n");
+	free(line);
+}
+
+/* A long operation: progress lines before the reply. */
+static const char progress_reply[] =
+    "{\"progress\":{\"op\":\"numvfs\",\"done\":1,\"total\":2}}\n"
+    "{\"progress\":{\"op\":\"numvfs\",\"done\":2,\"total\":2}}\n"
+    "{\"ok\":true,\"data\":null}\n";
+static const char numvfs_progress_req[] =
+    "{\"argv\":[\"pf\",\"set\",\"pf0\",\"numvfs\",\"2\"],"
+    "\"progress\":true}\n";
+
+/* -j --progress: each progress object on its JSON line on stdout. */
+static void test_progress_json(void **state)
+{
+	struct fixture *f = *state;
+	struct run r;
+
+	fake_start(f, numvfs_progress_req, FAKE_REPLY, progress_reply);
+	r = RUN("-s", f->path, "-j", "--progress", "pf", "set", "pf0", "numvfs",
+		"2");
+	fake_wait(f);
+	assert_int_equal(r.code, VFLAG_EXIT_OK);
+	assert_string_equal(
+	    r.out,
+	    "{\"progress\":{\"op\":\"numvfs\",\"done\":1,\"total\":2}}\n"
+	    "{\"progress\":{\"op\":\"numvfs\",\"done\":2,\"total\":2}}\n");
+	assert_string_equal(r.err, "");
+	run_free(&r);
+}
+
+/* --progress without -j, stderr not a terminal: a line per report. */
+static void test_progress_text(void **state)
+{
+	struct fixture *f = *state;
+	struct run r;
+
+	fake_start(f, numvfs_progress_req, FAKE_REPLY, progress_reply);
+	r = RUN("-s", f->path, "--progress", "pf", "set", "pf0", "numvfs", "2");
+	fake_wait(f);
+	assert_int_equal(r.code, VFLAG_EXIT_OK);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "numvfs: 1/2 VFs\nnumvfs: 2/2 VFs\n");
+	run_free(&r);
+}
+
+/* Not asked (-j, or no terminal): the request carries no flag, and a
+ * progress line the daemon sent anyway is no reply to understand. */
+static void test_progress_not_asked(void **state)
+{
+	struct fixture *f = *state;
+	struct run r;
+
+	fake_start(f, "{\"argv\":[\"pf\",\"set\",\"pf0\",\"numvfs\",\"2\"]}\n",
+		   FAKE_REPLY, "{\"ok\":true,\"data\":null}\n");
+	r = RUN("-s", f->path, "-j", "pf", "set", "pf0", "numvfs", "2");
+	fake_wait(f);
+	assert_int_equal(r.code, VFLAG_EXIT_OK);
+	assert_string_equal(r.out, "");
+	run_free(&r);
+	fake_start(f, NULL, FAKE_REPLY, progress_reply);
+	r = RUN("-s", f->path, "-j", "pf", "set", "pf0", "numvfs", "2");
+	fake_wait(f);
+	assert_int_equal(r.code, VFLAG_EXIT_NODAEMON);
+	assert_contains(r.err, "not understood");
+	run_free(&r);
 }
 
 int main(void)
@@ -666,6 +734,12 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_local, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_progress_json, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_progress_text, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_progress_not_asked, setup,
+					    teardown),
 	    cmocka_unit_test(test_reply_parse),
 	    cmocka_unit_test(test_request_encode),
 	};
