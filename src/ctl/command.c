@@ -735,6 +735,11 @@ json_t *command_run(void *vctx, int argc, char **argv, int *error, bool *usage,
 				 "unknown object '%s': see `vflagctl help`",
 				 argv[0]);
 	}
+	/* Ports may have come or gone: rules follow their names. */
+	if (!r.error && (!strcmp(argv[0], "pf") || !strcmp(argv[0], "bond")) &&
+	    argc > 1 && strcmp(argv[1], "show") &&
+	    strcmp(argv[1], "xmit-member"))
+		vflagd_flows_refresh(vctx);
 	/* The state file follows every change, so a vflagd killed right
 	 * after a command is restarted with it (no-op if nothing changed). */
 	vflagd_state_save(vctx);

@@ -205,3 +205,9 @@ struct flow_table *vflagd_flows(const struct vflagd *d)
 {
 	return d->flows;
 }
+
+void vflagd_flows_refresh(struct vflagd *d)
+{
+	if (d->flows && flow_table_rules(d->flows))
+		flow_table_reoffload(d->flows);
+}

@@ -576,21 +576,44 @@ void flow_table_flush(struct flow_table *ft)
 			rule_remove(ft, ft->by_handle[h]);
 }
 
+/* Whether an in_hw rule still resolves to what the datapath holds;
+ * else why not in *why (empty: it resolves elsewhere now). */
+static bool still_valid(struct flow_table *ft, struct rule *r, char *why,
+			size_t len)
+{
+	struct flow_port in, out;
+
+	why[0] = 0;
+	if (ft->res.resolve(ft->res.ctx, r->r.dev, &in, why, len))
+		return false;
+	if (!in.offload_ok) {
+		snprintf(why, len, "%s", in.why);
+		return false;
+	}
+	if (in.in_port != r->mkey.in_port)
+		return false;
+	if (!(r->r.actions & VFLAG_FLOW_ACT_REDIRECT))
+		return true;
+	if (ft->res.resolve(ft->res.ctx, r->r.out_dev, &out, why, len))
+		return false;
+	return out.out_ifindex == r->out.out_ifindex &&
+	       out.out_port_id == r->out.out_port_id;
+}
+
 void flow_table_reoffload(struct flow_table *ft)
 {
-	struct flow_port p;
+	char why[160];
 
 	for (uint32_t h = 1; h < VFLAG_FLOW_MAX_RULES; h++) {
 		struct rule *r = ft->by_handle[h];
 
-		if (!r || r->slot < 0)
+		if (!r || r->slot < 0 || still_valid(ft, r, why, sizeof(why)))
 			continue;
-		if (ft->res.resolve(ft->res.ctx, r->r.dev, &p, NULL, 0) ||
-		    !p.offload_ok) {
-			unoffload(ft, r);
-			set_reason(r, "%s",
-				   p.offload_ok ? "its port is gone" : p.why);
-		}
+		unoffload(ft, r);
+		if (why[0])
+			set_reason(r, "%s", why);
+		else
+			try_offload(ft, r); /* the same names, new ports */
 	}
 	for (uint32_t h = 1; h < VFLAG_FLOW_MAX_RULES; h++) {
 		struct rule *r = ft->by_handle[h];

@@ -107,7 +107,9 @@ int flow_table_del(struct flow_table *ft, const char *dev, uint32_t prio,
 /* Deletes every rule (a teardown). */
 void flow_table_flush(struct flow_table *ft);
 /* Asks the resolver again for every rule (a PF's mode or offload
- * changed): what may be offloaded now is, what may not leaves. */
+ * changed, ports came or went): what may be offloaded now is, what may
+ * not leaves (with its reason), what resolves to other ports is
+ * rewritten. O(rules x the resolver's cost). */
 void flow_table_reoffload(struct flow_table *ft);
 /* Rebuilds the model from the datapath after a restart. Returns the
  * number of rules adopted or -errno. Only in_hw rules survive. */

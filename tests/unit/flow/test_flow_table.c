@@ -31,6 +31,7 @@ static int setup(void **state)
 
 	memset(&fx, 0, sizeof(fx));
 	fake_offload_off = false;
+	fake_port_base = 10;
 	fx.ft =
 	    flow_table_create(&fake_flow_ops, &fx.fake, &fake_flow_resolver);
 	*state = &fx;
@@ -394,6 +395,31 @@ static void test_many_rules_match_reference(void **state)
 	assert_int_equal(fx->fake.violations, 0);
 }
 
+/* Ports renumbered under the same names (VFs remade): a refresh moves
+ * the rules to the new port ids, in and out. */
+static void test_reoffload_follows_names(void **state)
+{
+	struct fx *fx = *state;
+	const struct vflag_flow_act *a;
+	struct vflag_flow_key k;
+	int h;
+
+	h = add(fx, "dev vf0 flower dst_mac 02:00:00:00:00:05 action mirred "
+		    "egress redirect dev vf1");
+	k = key(10, 5, "1.1.1.1", 1);
+	assert_non_null(fake_flow_lookup(&fx->fake, &k));
+	fake_port_base = 20;
+	flow_table_reoffload(fx->ft);
+	assert_true(entry(fx, (uint32_t)h).in_hw);
+	assert_null(fake_flow_lookup(&fx->fake, &k));
+	k.in_port = 20;
+	a = fake_flow_lookup(&fx->fake, &k);
+	assert_non_null(a);
+	assert_int_equal(a->out_port_id, 21);
+	assert_int_equal(fake_flow_entries(&fx->fake), 1);
+	assert_int_equal(fx->fake.violations, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +434,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_adopt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_rules_match_reference,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reoffload_follows_names, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
