@@ -404,6 +404,17 @@ struct dev_prio *ft_dev_of(struct flow_table *ft, const char *name)
 	return &ft->devs[ft->ndevs++];
 }
 
+static bool same_actions(const struct flower_rule *a,
+			 const struct flower_rule *b)
+{
+	return a->actions == b->actions &&
+	       (!(a->actions & VFLAG_FLOW_ACT_VLAN_PUSH) ||
+		(a->vlan_id == b->vlan_id && a->vlan_proto == b->vlan_proto &&
+		 a->vlan_prio == b->vlan_prio)) &&
+	       (!(a->actions & VFLAG_FLOW_ACT_REDIRECT) ||
+		!strcmp(a->out_dev, b->out_dev));
+}
+
 int flow_table_add_flags(struct flow_table *ft, const struct flower_rule *fr,
 			 uint32_t flags, char *err, size_t errlen)
 {
@@ -462,10 +473,25 @@ int flow_table_add_flags(struct flow_table *ft, const struct flower_rule *fr,
 		q.r.key.in_port = in.in_port;
 		vflag_flow_mask(&q.r.key, &q.fmask, &q.mkey);
 		same = key_find(ft, &q);
+		/* A config replayed over what a restarted vflagd adopted:
+		 * the same line finds its rule there (no duplicate). */
+		if (same && same->adopted && !r->r.chain &&
+		    (fr->prio == FLOWER_PRIO_UNSET ||
+		     fr->prio == same->r.prio) &&
+		    (!fr->handle || fr->handle == same->r.handle) &&
+		    same_actions(&same->r, fr)) {
+			same->adopted = false;
+			free(r);
+			if (h < ft->handle_hint)
+				ft->handle_hint = h;
+			return (int)same->r.handle;
+		}
 		for (struct rule *d = same; d && !r->r.chain;
 		     d = d == same ? same->dups : d->dup_next)
 			if (d->r.prio == r->r.prio) {
 				free(r);
+				if (h < ft->handle_hint)
+					ft->handle_hint = h;
 				return fail(err, errlen, -EEXIST,
 					    "dev %s prio %u: this match exists "
 					    "(handle %u)",

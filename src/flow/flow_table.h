@@ -97,7 +97,8 @@ void flow_table_destroy(struct flow_table *ft);
 /* Adds a parsed rule. Returns the handle (> 0), or -errno with err:
  * -ENODEV unknown port, -EEXIST same handle or same prio and match on
  * the device, -ENOSPC table full. A rule that cannot be offloaded is
- * still added (not_in_hw). */
+ * still added (not_in_hw). The same rule as one adopted and not added
+ * since (a config replayed after a restart) returns that one's handle. */
 int flow_table_add(struct flow_table *ft, const struct flower_rule *r,
 		   char *err, size_t errlen);
 /* Deletes the rules of dev, all of them (prio 0, handle 0), those of

@@ -20,9 +20,10 @@ struct rule {
 	struct flow_port out;	     /* the redirect target, resolved */
 	uint32_t flags;		     /* VFLAG_FLOW_F_* */
 	int slot;		     /* in_hw: its mask slot, else -1 */
-	char *reason;		     /* !in_hw */
-	struct rule *next_key;	     /* in_hw: chain of the key hash */
-	struct rule *dups;	     /* in_hw: identical matches waiting */
+	bool adopted; /* read back after a restart, not added again yet */
+	char *reason; /* !in_hw */
+	struct rule *next_key; /* in_hw: chain of the key hash */
+	struct rule *dups;     /* in_hw: identical matches waiting */
 	struct rule *dup_next;
 	struct rule *dup_of;	/* waiting behind this one */
 	struct rule *slot_next; /* in_hw rules of the slot */

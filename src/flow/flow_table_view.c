@@ -54,6 +54,7 @@ static void adopt_one(void *arg, uint32_t slot,
 		snprintf(r->r.out_dev, FLOWER_NAME_MAX, "if%u",
 			 act->out_ifindex);
 	r->slot = (int)slot;
+	r->adopted = true;
 	ft->by_handle[r->r.handle] = r;
 	ft->nrules++;
 	ft_key_insert(ft, r);

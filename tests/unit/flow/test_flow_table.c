@@ -339,6 +339,27 @@ static void test_adopt(void **state)
 		assert_string_equal(m1, m2);
 		assert_string_equal(a1, a2);
 	}
+	/* The config replayed: the same lines find their rules (even
+	 * without the prio the first run got automatically)... */
+	{
+		char *argv[64];
+		struct flower_rule r;
+		int argc = words("dev vf1 flower src_mac 02:00:00:00:00:00/8 "
+				 "action drop",
+				 argv);
+
+		assert_int_equal(flower_parse(argc, argv, &r, err, sizeof(err)),
+				 0);
+		assert_int_equal(flow_table_add(again, &r, err, sizeof(err)),
+				 s1.e[2].rule.handle);
+		/* ...once: a second time is a new rule (not_in_hw: dup). */
+		int h = flow_table_add(again, &r, err, sizeof(err));
+		assert_true(h > 3);
+		assert_int_equal(flow_table_del(again, "vf1", 0, (uint32_t)h,
+						err, sizeof(err)),
+				 1);
+	}
+	assert_int_equal(flow_table_rules(again), 3);
 	/* The adopted model goes on: a delete reaches the datapath. */
 	assert_int_equal(flow_table_del(again, "vf1", 0, 0, err, sizeof(err)),
 			 1);
