@@ -125,9 +125,11 @@ struct flow_table_entry {
 	struct vflag_flow_stats stats;
 };
 
-/* Calls fn for each rule of dev (NULL: all) in (dev, prio, handle)
- * order, stats read when with_stats. Returns the count. */
-int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
+/* Calls fn for each of the first max rules of dev (NULL: all) in (dev,
+ * prio, handle) order, stats read when with_stats. Returns how many rules
+ * dev has (may be more than max), or -ENOMEM. */
+int flow_table_walk(struct flow_table *ft, const char *dev, unsigned max,
+		    bool with_stats,
 		    void (*fn)(void *arg, const struct flow_table_entry *e),
 		    void *arg);
 

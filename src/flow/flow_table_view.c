@@ -113,7 +113,8 @@ static int rule_cmp(const void *a, const void *b)
 	return x->r.handle < y->r.handle ? -1 : x->r.handle > y->r.handle;
 }
 
-int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
+int flow_table_walk(struct flow_table *ft, const char *dev, unsigned max,
+		    bool with_stats,
 		    void (*fn)(void *arg, const struct flow_table_entry *e),
 		    void *arg)
 {
@@ -137,7 +138,7 @@ int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
 			v[n++] = r;
 	}
 	qsort(v, n, sizeof(*v), rule_cmp);
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n && i < max; i++) {
 		entry_of(v[i], e);
 		if (with_stats && e->in_hw)
 			ft->ops->stats_read(ft->ctx, v[i]->r.handle, &e->stats);

@@ -98,7 +98,7 @@ static struct flow_table_entry entry(struct fx *fx, uint32_t handle)
 {
 	struct shown s = {0};
 
-	flow_table_walk(fx->ft, NULL, true, collect, &s);
+	flow_table_walk(fx->ft, NULL, ~0u, true, collect, &s);
 	for (unsigned i = 0; i < s.n; i++)
 		if (s.e[i].rule.handle == handle)
 			return s.e[i];
@@ -317,11 +317,11 @@ static void test_adopt(void **state)
 		"mirred egress redirect dev vf0");
 	add(fx, "dev vf1 prio 3 flower src_mac 02:00:00:00:00:00/8 action "
 		"drop");
-	flow_table_walk(fx->ft, NULL, false, collect, &s1);
+	flow_table_walk(fx->ft, NULL, ~0u, false, collect, &s1);
 	again =
 	    flow_table_create(&fake_flow_ops, &fx->fake, &fake_flow_resolver);
 	assert_int_equal(flow_table_adopt(again), 3);
-	flow_table_walk(again, NULL, false, collect, &s2);
+	flow_table_walk(again, NULL, ~0u, false, collect, &s2);
 	assert_int_equal(s2.n, 3);
 	for (unsigned i = 0; i < 3; i++) {
 		char m1[256], m2[256], a1[256], a2[256];
