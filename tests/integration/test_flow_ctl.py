@@ -168,3 +168,19 @@ def test_flow_rules_survive_restart(lab):
     finally:
         d.ctl("teardown", "--force")
         d.proc.stop(signal.SIGTERM, timeout=20)
+
+
+def test_flow_rules_follow_ports(lab, vflagd):
+    """VFs removed: their rules leave the eswitch (kept, with the reason);
+    VFs made again under the same names: the rules are back in."""
+    d = vflagd
+    a, bond, _ = setup_ports(lab, d)
+    h = d.ctl("flow", "add", "dev", f"{a}_1", "flower", "action", "mirred",
+              "egress", "redirect", "dev", bond)["handle"]
+    assert rules(d)[0]["in_hw"] is True
+    d.ctl("pf", "set", a, "numvfs", "0")
+    r = rules(d)[0]
+    assert r["handle"] == h and r["in_hw"] is False
+    assert r["reason"].startswith(f"no port {a}_1")
+    d.ctl("pf", "set", a, "numvfs", "2")
+    assert rules(d)[0]["in_hw"] is True
