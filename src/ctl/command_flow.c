@@ -168,7 +168,8 @@ json_t *command_flow_show(struct vflagd *d, int argc, char **argv, int *error,
 		json_decref(data);
 		return fail(&r, ENOMEM, false, "out of memory");
 	}
-	n = flow_table_walk(ft, dev, FLOW_SHOW_MAX, s.stats, show_one, &s);
+	n = flow_table_walk_first(ft, dev, FLOW_SHOW_MAX, s.stats, show_one,
+				  &s);
 	json_object_set_new(data, "rules", s.rules);
 	json_object_set_new(data, "total", json_integer(n < 0 ? 0 : n));
 	json_object_set_new(data, "masks", json_integer(flow_table_masks(ft)));

@@ -125,17 +125,24 @@ struct flow_table_entry {
 	struct vflag_flow_stats stats;
 };
 
-/* Calls fn for each of the first max rules of dev (NULL: all) in (dev,
- * prio, handle) order, stats read when with_stats. Returns how many rules
- * dev has (may be more than max), or -ENOMEM. */
-int flow_table_walk(struct flow_table *ft, const char *dev, unsigned max,
-		    bool with_stats,
+/* Calls fn for each rule of dev (NULL: all) in (dev, prio, handle)
+ * order, stats read when with_stats. Returns the count, or -ENOMEM. */
+int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
 		    void (*fn)(void *arg, const struct flow_table_entry *e),
 		    void *arg);
+/* The same for the first max rules only (a reply's worth); returns how
+ * many rules dev has (may be more than max), or -ENOMEM. */
+int flow_table_walk_first(
+    struct flow_table *ft, const char *dev, unsigned max, bool with_stats,
+    void (*fn)(void *arg, const struct flow_table_entry *e), void *arg);
 
 /* The rule of handle as `flow show` would give it (no stats); -ENOENT. */
 int flow_table_get(struct flow_table *ft, uint32_t handle,
 		   struct flow_table_entry *e);
+
+/* The counters of the rule of handle; -ENOENT. */
+int flow_table_stats(struct flow_table *ft, uint32_t handle,
+		     struct vflag_flow_stats *st);
 
 /* Counts, for tests and `show`. */
 unsigned flow_table_rules(const struct flow_table *ft);

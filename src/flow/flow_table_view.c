@@ -113,10 +113,9 @@ static int rule_cmp(const void *a, const void *b)
 	return x->r.handle < y->r.handle ? -1 : x->r.handle > y->r.handle;
 }
 
-int flow_table_walk(struct flow_table *ft, const char *dev, unsigned max,
-		    bool with_stats,
-		    void (*fn)(void *arg, const struct flow_table_entry *e),
-		    void *arg)
+int flow_table_walk_first(
+    struct flow_table *ft, const char *dev, unsigned max, bool with_stats,
+    void (*fn)(void *arg, const struct flow_table_entry *e), void *arg)
 {
 	struct rule **v = malloc((ft->nrules + 1) * sizeof(*v));
 	unsigned n = 0, seen = 0;
@@ -156,6 +155,22 @@ int flow_table_get(struct flow_table *ft, uint32_t handle,
 		return -ENOENT;
 	entry_of(ft->by_handle[handle], e);
 	return 0;
+}
+
+int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
+		    void (*fn)(void *arg, const struct flow_table_entry *e),
+		    void *arg)
+{
+	return flow_table_walk_first(ft, dev, ~0u, with_stats, fn, arg);
+}
+
+int flow_table_stats(struct flow_table *ft, uint32_t handle,
+		     struct vflag_flow_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!handle || handle >= VFLAG_FLOW_MAX_RULES || !ft->by_handle[handle])
+		return -ENOENT;
+	return ft->ops->stats_read(ft->ctx, handle, st);
 }
 
 unsigned flow_table_rules(const struct flow_table *ft)

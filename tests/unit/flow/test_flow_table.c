@@ -98,7 +98,7 @@ static struct flow_table_entry entry(struct fx *fx, uint32_t handle)
 {
 	struct shown s = {0};
 
-	flow_table_walk(fx->ft, NULL, ~0u, true, collect, &s);
+	flow_table_walk(fx->ft, NULL, true, collect, &s);
 	for (unsigned i = 0; i < s.n; i++)
 		if (s.e[i].rule.handle == handle)
 			return s.e[i];
@@ -301,6 +301,19 @@ static void test_errors_and_handles(void **state)
 	assert_int_equal(flow_table_rules(fx->ft), 2);
 	/* Stats come from the backend for in_hw rules. */
 	assert_int_equal(entry(fx, 7).stats.packets, 7);
+	{
+		struct vflag_flow_stats st;
+		struct shown s = {0};
+
+		assert_int_equal(flow_table_stats(fx->ft, 7, &st), 0);
+		assert_int_equal(st.packets, 7);
+		assert_int_equal(flow_table_stats(fx->ft, 9, &st), -ENOENT);
+		/* A reply's worth: the first of two, the total said. */
+		assert_int_equal(
+		    flow_table_walk_first(fx->ft, NULL, 1, false, collect, &s),
+		    2);
+		assert_int_equal(s.n, 1);
+	}
 }
 
 /* A restart: a new model over the same datapath finds the same rules. */
@@ -317,11 +330,11 @@ static void test_adopt(void **state)
 		"mirred egress redirect dev vf0");
 	add(fx, "dev vf1 prio 3 flower src_mac 02:00:00:00:00:00/8 action "
 		"drop");
-	flow_table_walk(fx->ft, NULL, ~0u, false, collect, &s1);
+	flow_table_walk(fx->ft, NULL, false, collect, &s1);
 	again =
 	    flow_table_create(&fake_flow_ops, &fx->fake, &fake_flow_resolver);
 	assert_int_equal(flow_table_adopt(again), 3);
-	flow_table_walk(again, NULL, ~0u, false, collect, &s2);
+	flow_table_walk(again, NULL, false, collect, &s2);
 	assert_int_equal(s2.n, 3);
 	for (unsigned i = 0; i < 3; i++) {
 		char m1[256], m2[256], a1[256], a2[256];
