@@ -322,7 +322,11 @@ struct vflag_police {
  * update in its mask's table; a new mask gets its table and mask written
  * before the list names it; a mask leaves the list before its table is
  * emptied. A reader of a stale list finds nothing wrong: a table holds
- * only keys masked with its own mask. */
+ * only keys masked with its own mask. The list itself is rewritten in
+ * place (an ARRAY value, not swapped whole as a LAG is): a frame racing
+ * the write may read a mix of the old and new list, and then at worst
+ * take a rule of worse prio or miss to the representor, once; it never
+ * reads outside the maps (slots are looked up, count is clamped). */
 #define VFLAG_FLOW_MAX_MASKS 32
 #define VFLAG_FLOW_MAX_RULES (1u << 20) /* rule ids, and per mask table */
 

@@ -743,11 +743,16 @@ json_t *command_run(void *vctx, struct ctl_call *call, int argc, char **argv,
 				 "unknown object '%s': see `vflagctl help`",
 				 argv[0]);
 	}
-	/* The bridge's rules follow the ports a change made or removed. */
+	/* Ports may have come or gone, modes changed: rules follow their
+	 * names, the bridge's rules the ports. */
 	if (!r.error && i < ARRAY_SIZE(commands) && commands[i].verb &&
 	    strcmp(commands[i].verb, "show") &&
-	    strcmp(commands[i].verb, "xmit-member"))
-		vflagd_bridge_sync(vctx);
+	    strcmp(commands[i].verb, "xmit-member")) {
+		if (!strcmp(argv[0], "pf") || !strcmp(argv[0], "bond"))
+			vflagd_offload_changed(vctx);
+		else
+			vflagd_bridge_sync(vctx);
+	}
 	/* The state file follows every change, so a vflagd killed right
 	 * after a command is restarted with it (no-op if nothing changed). */
 	vflagd_state_save(vctx);

@@ -117,6 +117,10 @@ usage:
 	return fail(&r, EINVAL, true, NULL);
 }
 
+/* Rules one reply lists: a million would be a reply of hundreds of MB
+ * built on the daemon's one thread. "total" says how many there are. */
+#define FLOW_SHOW_MAX 10000
+
 struct show {
 	json_t *rules;
 	bool stats;
@@ -141,6 +145,7 @@ json_t *command_flow_show(struct vflagd *d, int argc, char **argv, int *error,
 	const char *dev = NULL;
 	struct timespec ts;
 	json_t *data;
+	int n;
 
 	if (!ft)
 		return NULL;
@@ -163,8 +168,10 @@ json_t *command_flow_show(struct vflagd *d, int argc, char **argv, int *error,
 		json_decref(data);
 		return fail(&r, ENOMEM, false, "out of memory");
 	}
-	flow_table_walk(ft, dev, s.stats, show_one, &s);
+	n = flow_table_walk_first(ft, dev, FLOW_SHOW_MAX, s.stats, show_one,
+				  &s);
 	json_object_set_new(data, "rules", s.rules);
+	json_object_set_new(data, "total", json_integer(n < 0 ? 0 : n));
 	json_object_set_new(data, "masks", json_integer(flow_table_masks(ft)));
 	json_object_set_new(data, "max_masks",
 			    json_integer(VFLAG_FLOW_MAX_MASKS));

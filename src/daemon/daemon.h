@@ -51,6 +51,9 @@ struct eswitch *vflagd_eswitch(const struct vflagd *d);
  * VF's representor (`<pf>_<n>`), a lone PF (its name or uplink device),
  * or a bond. */
 struct flow_table *vflagd_flows(const struct vflagd *d);
+/* After ports came or went (numvfs, PFs, bonds) or a PF's mode or
+ * offload changed: every rule resolved again (flow_table_reoffload). */
+void vflagd_flows_refresh(struct vflagd *d);
 /* The bridge offload (bridge/bridge_offload.h, doc/bridge-offload.md):
  * starts following the kernel bridges over our representors; after
  * adoption, so rules a previous vflagd learned are learned anew. */

@@ -210,12 +210,17 @@ void vflagd_offload_flush(struct vflagd *d)
 
 void vflagd_offload_changed(struct vflagd *d)
 {
-	if (d->flows)
-		flow_table_reoffload(d->flows);
+	vflagd_flows_refresh(d);
 	vflagd_bridge_sync(d);
 }
 
 struct flow_table *vflagd_flows(const struct vflagd *d)
 {
 	return d->flows;
+}
+
+void vflagd_flows_refresh(struct vflagd *d)
+{
+	if (d->flows && flow_table_rules(d->flows))
+		flow_table_reoffload(d->flows);
 }

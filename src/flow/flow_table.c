@@ -8,56 +8,7 @@
 #include <string.h>
 
 #include "bpf/vflag_flow.h"
-
-#define FT_AUTO_PRIO 49152 /* tc's first automatic prio (0xc000) */
-#define FT_MAX_DEVS 512
-
-struct rule {
-	struct flower_rule r;	     /* r.handle and r.prio always set */
-	struct vflag_flow_key fmask; /* r.mask with in_port exact */
-	struct vflag_flow_key mkey;  /* the key as the datapath holds it */
-	struct flow_port out;	     /* the redirect target, resolved */
-	uint32_t flags;		     /* VFLAG_FLOW_F_* */
-	int slot;		     /* in_hw: its mask slot, else -1 */
-	char *reason;		     /* !in_hw */
-	struct rule *next_key;	     /* in_hw: chain of the key hash */
-	struct rule *dups;	     /* in_hw: identical matches waiting */
-	struct rule *dup_next;
-	struct rule *dup_of;	/* waiting behind this one */
-	struct rule *slot_next; /* in_hw rules of the slot */
-	struct rule *slot_prev;
-};
-
-struct slot {
-	bool used;
-	struct vflag_flow_key mask;
-	unsigned refs;	    /* in_hw rules */
-	uint32_t best_prio; /* lowest prio among them */
-	unsigned at_best;   /* how many have it */
-	struct rule *head;
-};
-
-struct dev_prio {
-	char name[FLOWER_NAME_MAX];
-	uint32_t min_prio;
-};
-
-struct flow_table {
-	const struct flow_table_ops *ops;
-	void *ctx;
-	struct flow_resolver res;
-	struct rule **by_handle; /* VFLAG_FLOW_MAX_RULES, lazily touched */
-	uint32_t handle_hint;	 /* no free handle below it */
-	unsigned nrules;
-	struct rule **keyhash; /* in_hw rules by (mkey, fmask) */
-	size_t nbuckets;
-	unsigned nkeys;
-	struct slot slots[VFLAG_FLOW_MAX_MASKS];
-	unsigned nslots;
-	struct vflag_flow_mask_list list; /* as written */
-	struct dev_prio devs[FT_MAX_DEVS];
-	unsigned ndevs;
-};
+#include "flow/flow_table_impl.h"
 
 static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
@@ -128,6 +79,18 @@ static struct rule *key_find(struct flow_table *ft, const struct rule *q)
 	return NULL;
 }
 
+void ft_key_insert(struct flow_table *ft, struct rule *r)
+{
+	struct rule **b;
+
+	if (ft->nkeys >= ft->nbuckets)
+		key_grow(ft);
+	b = key_bucket(ft, r);
+	r->next_key = *b;
+	*b = r;
+	ft->nkeys++;
+}
+
 static void key_remove(struct flow_table *ft, struct rule *q)
 {
 	for (struct rule **p = key_bucket(ft, q); *p; p = &(*p)->next_key)
@@ -191,7 +154,7 @@ static int slot_cmp_prio(const void *a, const void *b,
 
 /* Writes the list (used slots by best prio) if it changed. `except`:
  * a slot to leave out although used (it is going). */
-static int list_sync(struct flow_table *ft, int except)
+int ft_list_sync(struct flow_table *ft, int except)
 {
 	struct vflag_flow_mask_list l = {0};
 
@@ -217,7 +180,7 @@ static int list_sync(struct flow_table *ft, int except)
 	return 0;
 }
 
-static void slot_note(struct slot *sl, uint32_t prio)
+void ft_slot_note(struct slot *sl, uint32_t prio)
 {
 	if (prio < sl->best_prio) {
 		sl->best_prio = prio;
@@ -243,7 +206,7 @@ static void slot_best(struct slot *sl)
 	sl->best_prio = ~0u;
 	sl->at_best = 0;
 	for (struct rule *r = sl->head; r; r = r->slot_next)
-		slot_note(sl, r->r.prio);
+		ft_slot_note(sl, r->r.prio);
 }
 
 /* --- in and out of the datapath --- */
@@ -353,11 +316,7 @@ static void try_offload(struct flow_table *ft, struct rule *r)
 		set_reason(r, "the datapath refused it: %s", strerror(-ret));
 		return;
 	}
-	if (ft->nkeys >= ft->nbuckets)
-		key_grow(ft);
-	r->next_key = *key_bucket(ft, r);
-	*key_bucket(ft, r) = r;
-	ft->nkeys++;
+	ft_key_insert(ft, r);
 	r->slot = s;
 	ft->slots[s].refs++;
 	r->slot_next = ft->slots[s].head;
@@ -365,10 +324,10 @@ static void try_offload(struct flow_table *ft, struct rule *r)
 	if (r->slot_next)
 		r->slot_next->slot_prev = r;
 	ft->slots[s].head = r;
-	slot_note(&ft->slots[s], r->r.prio);
+	ft_slot_note(&ft->slots[s], r->r.prio);
 	free(r->reason);
 	r->reason = NULL;
-	list_sync(ft, -1);
+	ft_list_sync(ft, -1);
 }
 
 static void unlink_dup(struct rule *r)
@@ -406,7 +365,7 @@ static void unoffload(struct flow_table *ft, struct rule *r)
 	key_remove(ft, r);
 	if (--sl->refs == 0) {
 		/* Unlisted before its table goes. */
-		list_sync(ft, r->slot);
+		ft_list_sync(ft, r->slot);
 		ft->ops->rule_del(ft->ctx, (uint32_t)r->slot, &r->mkey);
 		ft->ops->mask_del(ft->ctx, (uint32_t)r->slot);
 		sl->used = false;
@@ -415,7 +374,7 @@ static void unoffload(struct flow_table *ft, struct rule *r)
 		ft->ops->rule_del(ft->ctx, (uint32_t)r->slot, &r->mkey);
 		if (r->r.prio == sl->best_prio && --sl->at_best == 0)
 			slot_best(sl);
-		list_sync(ft, -1);
+		ft_list_sync(ft, -1);
 	}
 	/* Cleared as the rule leaves, not as the next one comes: an insert
 	 * is then one map update. */
@@ -433,7 +392,7 @@ static void unoffload(struct flow_table *ft, struct rule *r)
 
 /* --- rules --- */
 
-static struct dev_prio *dev_of(struct flow_table *ft, const char *name)
+struct dev_prio *ft_dev_of(struct flow_table *ft, const char *name)
 {
 	for (unsigned i = 0; i < ft->ndevs; i++)
 		if (!strcmp(ft->devs[i].name, name))
@@ -443,6 +402,17 @@ static struct dev_prio *dev_of(struct flow_table *ft, const char *name)
 	snprintf(ft->devs[ft->ndevs].name, FLOWER_NAME_MAX, "%s", name);
 	ft->devs[ft->ndevs].min_prio = 0;
 	return &ft->devs[ft->ndevs++];
+}
+
+static bool same_actions(const struct flower_rule *a,
+			 const struct flower_rule *b)
+{
+	return a->actions == b->actions &&
+	       (!(a->actions & VFLAG_FLOW_ACT_VLAN_PUSH) ||
+		(a->vlan_id == b->vlan_id && a->vlan_proto == b->vlan_proto &&
+		 a->vlan_prio == b->vlan_prio)) &&
+	       (!(a->actions & VFLAG_FLOW_ACT_REDIRECT) ||
+		!strcmp(a->out_dev, b->out_dev));
 }
 
 int flow_table_add_flags(struct flow_table *ft, const struct flower_rule *fr,
@@ -480,7 +450,7 @@ int flow_table_add_flags(struct flow_table *ft, const struct flower_rule *fr,
 				    VFLAG_FLOW_MAX_RULES - 1);
 		ft->handle_hint = h + 1;
 	}
-	dp = dev_of(ft, fr->dev);
+	dp = ft_dev_of(ft, fr->dev);
 	if (!dp)
 		return fail(err, errlen, -ENOSPC, "too many devices");
 	r = calloc(1, sizeof(*r));
@@ -503,10 +473,25 @@ int flow_table_add_flags(struct flow_table *ft, const struct flower_rule *fr,
 		q.r.key.in_port = in.in_port;
 		vflag_flow_mask(&q.r.key, &q.fmask, &q.mkey);
 		same = key_find(ft, &q);
+		/* A config replayed over what a restarted vflagd adopted:
+		 * the same line finds its rule there (no duplicate). */
+		if (same && same->adopted && !r->r.chain &&
+		    (fr->prio == FLOWER_PRIO_UNSET ||
+		     fr->prio == same->r.prio) &&
+		    (!fr->handle || fr->handle == same->r.handle) &&
+		    same_actions(&same->r, fr)) {
+			same->adopted = false;
+			free(r);
+			if (h < ft->handle_hint)
+				ft->handle_hint = h;
+			return (int)same->r.handle;
+		}
 		for (struct rule *d = same; d && !r->r.chain;
 		     d = d == same ? same->dups : d->dup_next)
 			if (d->r.prio == r->r.prio) {
 				free(r);
+				if (h < ft->handle_hint)
+					ft->handle_hint = h;
 				return fail(err, errlen, -EEXIST,
 					    "dev %s prio %u: this match exists "
 					    "(handle %u)",
@@ -576,21 +561,44 @@ void flow_table_flush(struct flow_table *ft)
 			rule_remove(ft, ft->by_handle[h]);
 }
 
+/* Whether an in_hw rule still resolves to what the datapath holds;
+ * else why not in *why (empty: it resolves elsewhere now). */
+static bool still_valid(struct flow_table *ft, struct rule *r, char *why,
+			size_t len)
+{
+	struct flow_port in, out;
+
+	why[0] = 0;
+	if (ft->res.resolve(ft->res.ctx, r->r.dev, &in, why, len))
+		return false;
+	if (!in.offload_ok) {
+		snprintf(why, len, "%s", in.why);
+		return false;
+	}
+	if (in.in_port != r->mkey.in_port)
+		return false;
+	if (!(r->r.actions & VFLAG_FLOW_ACT_REDIRECT))
+		return true;
+	if (ft->res.resolve(ft->res.ctx, r->r.out_dev, &out, why, len))
+		return false;
+	return out.out_ifindex == r->out.out_ifindex &&
+	       out.out_port_id == r->out.out_port_id;
+}
+
 void flow_table_reoffload(struct flow_table *ft)
 {
-	struct flow_port p;
+	char why[160];
 
 	for (uint32_t h = 1; h < VFLAG_FLOW_MAX_RULES; h++) {
 		struct rule *r = ft->by_handle[h];
 
-		if (!r || r->slot < 0)
+		if (!r || r->slot < 0 || still_valid(ft, r, why, sizeof(why)))
 			continue;
-		if (ft->res.resolve(ft->res.ctx, r->r.dev, &p, NULL, 0) ||
-		    !p.offload_ok) {
-			unoffload(ft, r);
-			set_reason(r, "%s",
-				   p.offload_ok ? "its port is gone" : p.why);
-		}
+		unoffload(ft, r);
+		if (why[0])
+			set_reason(r, "%s", why);
+		else
+			try_offload(ft, r); /* the same names, new ports */
 	}
 	for (uint32_t h = 1; h < VFLAG_FLOW_MAX_RULES; h++) {
 		struct rule *r = ft->by_handle[h];
@@ -598,184 +606,4 @@ void flow_table_reoffload(struct flow_table *ft)
 		if (r && r->slot < 0 && !r->dup_of)
 			try_offload(ft, r);
 	}
-}
-
-/* --- adoption --- */
-
-static void adopt_one(void *arg, uint32_t slot,
-		      const struct vflag_flow_key *mask,
-		      const struct vflag_flow_key *key,
-		      const struct vflag_flow_act *act)
-{
-	struct flow_table *ft = arg;
-	struct rule *r;
-	struct slot *sl;
-
-	if (slot >= VFLAG_FLOW_MAX_MASKS || !act->rule_id ||
-	    act->rule_id >= VFLAG_FLOW_MAX_RULES || ft->by_handle[act->rule_id])
-		return;
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return;
-	sl = &ft->slots[slot];
-	if (!sl->used) {
-		*sl = (struct slot){
-		    .used = true, .mask = *mask, .best_prio = ~0u};
-		ft->nslots++;
-	}
-	r->fmask = *mask;
-	r->mkey = *key;
-	r->r.key = *key;
-	r->r.key.in_port = 0;
-	r->r.mask = *mask;
-	r->r.mask.in_port = 0;
-	r->r.handle = act->rule_id;
-	r->r.prio = act->prio;
-	r->r.actions = act->actions;
-	r->r.vlan_id = act->vlan_id;
-	r->r.vlan_proto = act->vlan_proto;
-	r->r.vlan_prio = act->vlan_prio;
-	r->flags = act->flags;
-	r->out.out_ifindex = act->out_ifindex;
-	r->out.out_port_id = act->out_port_id;
-	if (!ft->res.name_of_in_port ||
-	    ft->res.name_of_in_port(ft->res.ctx, key->in_port, r->r.dev))
-		snprintf(r->r.dev, FLOWER_NAME_MAX, "in_port%u", key->in_port);
-	if ((act->actions & VFLAG_FLOW_ACT_REDIRECT) &&
-	    (!ft->res.name_of_out ||
-	     ft->res.name_of_out(ft->res.ctx, act->out_ifindex, r->r.out_dev)))
-		snprintf(r->r.out_dev, FLOWER_NAME_MAX, "if%u",
-			 act->out_ifindex);
-	r->slot = (int)slot;
-	ft->by_handle[r->r.handle] = r;
-	ft->nrules++;
-	if (ft->nkeys >= ft->nbuckets)
-		key_grow(ft);
-	r->next_key = *key_bucket(ft, r);
-	*key_bucket(ft, r) = r;
-	ft->nkeys++;
-	sl->refs++;
-	r->slot_next = sl->head;
-	if (sl->head)
-		sl->head->slot_prev = r;
-	sl->head = r;
-	slot_note(sl, r->r.prio);
-	{
-		struct dev_prio *d = dev_of(ft, r->r.dev);
-
-		if (d && (!d->min_prio || r->r.prio < d->min_prio))
-			d->min_prio = r->r.prio;
-	}
-}
-
-int flow_table_adopt(struct flow_table *ft)
-{
-	unsigned before = ft->nrules;
-	int ret;
-
-	if (!ft->ops->read_back)
-		return 0;
-	ret = ft->ops->read_back(ft->ctx, adopt_one, ft);
-	if (ret)
-		return ret;
-	/* The model's list: what the datapath had, re-sorted if need be. */
-	ft->list.count = ~0u;
-	list_sync(ft, -1);
-	return (int)(ft->nrules - before);
-}
-
-/* --- show --- */
-
-static void entry_of(const struct rule *r, struct flow_table_entry *e);
-
-static int rule_cmp(const void *a, const void *b)
-{
-	const struct rule *x = *(struct rule *const *)a,
-			  *y = *(struct rule *const *)b;
-	int c = strcmp(x->r.dev, y->r.dev);
-
-	if (c)
-		return c;
-	if (x->r.prio != y->r.prio)
-		return x->r.prio < y->r.prio ? -1 : 1;
-	return x->r.handle < y->r.handle ? -1 : x->r.handle > y->r.handle;
-}
-
-int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
-		    void (*fn)(void *arg, const struct flow_table_entry *e),
-		    void *arg)
-{
-	struct rule **v = malloc((ft->nrules + 1) * sizeof(*v));
-	unsigned n = 0, seen = 0;
-	struct flow_table_entry *e = malloc(sizeof(*e));
-
-	if (!v || !e) {
-		free(v);
-		free(e);
-		return -ENOMEM;
-	}
-	for (uint32_t h = 1; h < VFLAG_FLOW_MAX_RULES && seen < ft->nrules;
-	     h++) {
-		struct rule *r = ft->by_handle[h];
-
-		if (!r)
-			continue;
-		seen++;
-		if (!dev || !strcmp(dev, r->r.dev))
-			v[n++] = r;
-	}
-	qsort(v, n, sizeof(*v), rule_cmp);
-	for (unsigned i = 0; i < n; i++) {
-		entry_of(v[i], e);
-		if (with_stats && e->in_hw)
-			ft->ops->stats_read(ft->ctx, v[i]->r.handle, &e->stats);
-		fn(arg, e);
-	}
-	free(v);
-	free(e);
-	return (int)n;
-}
-
-static void entry_of(const struct rule *r, struct flow_table_entry *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->rule = r->r;
-	e->in_hw = r->slot >= 0;
-	snprintf(e->reason, sizeof(e->reason), "%s",
-		 r->reason ? r->reason : "");
-	e->from_bridge = r->flags & VFLAG_FLOW_F_BRIDGE;
-}
-
-int flow_table_get(struct flow_table *ft, uint32_t handle,
-		   struct flow_table_entry *e)
-{
-	if (!handle || handle >= VFLAG_FLOW_MAX_RULES || !ft->by_handle[handle])
-		return -ENOENT;
-	entry_of(ft->by_handle[handle], e);
-	return 0;
-}
-
-int flow_table_stats(struct flow_table *ft, uint32_t handle,
-		     struct vflag_flow_stats *st)
-{
-	memset(st, 0, sizeof(*st));
-	if (!handle || handle >= VFLAG_FLOW_MAX_RULES || !ft->by_handle[handle])
-		return -ENOENT;
-	return ft->ops->stats_read(ft->ctx, handle, st);
-}
-
-unsigned flow_table_rules(const struct flow_table *ft)
-{
-	return ft->nrules;
-}
-
-unsigned flow_table_masks(const struct flow_table *ft)
-{
-	return ft->nslots;
-}
-
-void flow_table_mask_list(const struct flow_table *ft,
-			  struct vflag_flow_mask_list *out)
-{
-	*out = ft->list;
 }

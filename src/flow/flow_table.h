@@ -97,7 +97,8 @@ void flow_table_destroy(struct flow_table *ft);
 /* Adds a parsed rule. Returns the handle (> 0), or -errno with err:
  * -ENODEV unknown port, -EEXIST same handle or same prio and match on
  * the device, -ENOSPC table full. A rule that cannot be offloaded is
- * still added (not_in_hw). */
+ * still added (not_in_hw). The same rule as one adopted and not added
+ * since (a config replayed after a restart) returns that one's handle. */
 int flow_table_add(struct flow_table *ft, const struct flower_rule *r,
 		   char *err, size_t errlen);
 /* Deletes the rules of dev, all of them (prio 0, handle 0), those of
@@ -107,7 +108,9 @@ int flow_table_del(struct flow_table *ft, const char *dev, uint32_t prio,
 /* Deletes every rule (a teardown). */
 void flow_table_flush(struct flow_table *ft);
 /* Asks the resolver again for every rule (a PF's mode or offload
- * changed): what may be offloaded now is, what may not leaves. */
+ * changed, ports came or went): what may be offloaded now is, what may
+ * not leaves (with its reason), what resolves to other ports is
+ * rewritten. O(rules x the resolver's cost). */
 void flow_table_reoffload(struct flow_table *ft);
 /* Rebuilds the model from the datapath after a restart. Returns the
  * number of rules adopted or -errno. Only in_hw rules survive. */
@@ -123,10 +126,15 @@ struct flow_table_entry {
 };
 
 /* Calls fn for each rule of dev (NULL: all) in (dev, prio, handle)
- * order, stats read when with_stats. Returns the count. */
+ * order, stats read when with_stats. Returns the count, or -ENOMEM. */
 int flow_table_walk(struct flow_table *ft, const char *dev, bool with_stats,
 		    void (*fn)(void *arg, const struct flow_table_entry *e),
 		    void *arg);
+/* The same for the first max rules only (a reply's worth); returns how
+ * many rules dev has (may be more than max), or -ENOMEM. */
+int flow_table_walk_first(
+    struct flow_table *ft, const char *dev, unsigned max, bool with_stats,
+    void (*fn)(void *arg, const struct flow_table_entry *e), void *arg);
 
 /* The rule of handle as `flow show` would give it (no stats); -ENOENT. */
 int flow_table_get(struct flow_table *ft, uint32_t handle,

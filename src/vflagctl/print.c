@@ -738,6 +738,13 @@ int vflagctl_print_flows(FILE *out, json_t *data)
 			cols[n++] = flow_columns[i];
 	if (json_array_size(rows))
 		print_table(out, rows, cols, n, false);
+	if (json_integer_value(json_object_get(data, "total")) >
+	    (json_int_t)json_array_size(rows))
+		fprintf(out,
+			"(the first %zu of %" JSON_INTEGER_FORMAT
+			" rules: narrow with dev PORT)\n",
+			json_array_size(rows),
+			json_integer_value(json_object_get(data, "total")));
 	fprintf(out,
 		"%zu rule(s), %" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
 		" masks in use\n",

@@ -9,6 +9,7 @@
 #include "bpf/vflag_flow.h"
 
 bool fake_offload_off;
+unsigned fake_port_base = 10;
 
 static bool listed(const struct fake_flow *f, uint32_t slot)
 {
@@ -191,9 +192,9 @@ static int resolve(void *ctx, const char *name, struct flow_port *p, char *err,
 	if (fake_offload_off)
 		snprintf(p->why, sizeof(p->why), "hw-tc-offload off on PF pf0");
 	if (sscanf(name, "vf%u", &i) == 1 && i < 4) {
-		p->in_port = 10 + i;
+		p->in_port = fake_port_base + i;
 		p->out_ifindex = 100 + i;
-		p->out_port_id = 10 + i;
+		p->out_port_id = fake_port_base + i;
 		return 0;
 	}
 	if (!strcmp(name, "bond0")) {

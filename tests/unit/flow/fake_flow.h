@@ -41,6 +41,7 @@ void fake_flow_free(struct fake_flow *f);
 /* Ports: "vf0".."vf3" (in_port 10+i, ifindex 100+i), "bond0" (in_port
  * OUT_LAG|3) and "pf1" whose offload is off. */
 extern struct flow_resolver fake_flow_resolver;
-extern bool fake_offload_off; /* every port says hw-tc-offload off */
+extern bool fake_offload_off;	/* every port says hw-tc-offload off */
+extern unsigned fake_port_base; /* vfN's port id: base + N (10) */
 
 #endif

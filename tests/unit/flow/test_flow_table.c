@@ -31,6 +31,7 @@ static int setup(void **state)
 
 	memset(&fx, 0, sizeof(fx));
 	fake_offload_off = false;
+	fake_port_base = 10;
 	fx.ft =
 	    flow_table_create(&fake_flow_ops, &fx.fake, &fake_flow_resolver);
 	*state = &fx;
@@ -300,6 +301,19 @@ static void test_errors_and_handles(void **state)
 	assert_int_equal(flow_table_rules(fx->ft), 2);
 	/* Stats come from the backend for in_hw rules. */
 	assert_int_equal(entry(fx, 7).stats.packets, 7);
+	{
+		struct vflag_flow_stats st;
+		struct shown s = {0};
+
+		assert_int_equal(flow_table_stats(fx->ft, 7, &st), 0);
+		assert_int_equal(st.packets, 7);
+		assert_int_equal(flow_table_stats(fx->ft, 9, &st), -ENOENT);
+		/* A reply's worth: the first of two, the total said. */
+		assert_int_equal(
+		    flow_table_walk_first(fx->ft, NULL, 1, false, collect, &s),
+		    2);
+		assert_int_equal(s.n, 1);
+	}
 }
 
 /* A restart: a new model over the same datapath finds the same rules. */
@@ -338,6 +352,27 @@ static void test_adopt(void **state)
 		assert_string_equal(m1, m2);
 		assert_string_equal(a1, a2);
 	}
+	/* The config replayed: the same lines find their rules (even
+	 * without the prio the first run got automatically)... */
+	{
+		char *argv[64];
+		struct flower_rule r;
+		int argc = words("dev vf1 flower src_mac 02:00:00:00:00:00/8 "
+				 "action drop",
+				 argv);
+
+		assert_int_equal(flower_parse(argc, argv, &r, err, sizeof(err)),
+				 0);
+		assert_int_equal(flow_table_add(again, &r, err, sizeof(err)),
+				 s1.e[2].rule.handle);
+		/* ...once: a second time is a new rule (not_in_hw: dup). */
+		int h = flow_table_add(again, &r, err, sizeof(err));
+		assert_true(h > 3);
+		assert_int_equal(flow_table_del(again, "vf1", 0, (uint32_t)h,
+						err, sizeof(err)),
+				 1);
+	}
+	assert_int_equal(flow_table_rules(again), 3);
 	/* The adopted model goes on: a delete reaches the datapath. */
 	assert_int_equal(flow_table_del(again, "vf1", 0, 0, err, sizeof(err)),
 			 1);
@@ -394,6 +429,31 @@ static void test_many_rules_match_reference(void **state)
 	assert_int_equal(fx->fake.violations, 0);
 }
 
+/* Ports renumbered under the same names (VFs remade): a refresh moves
+ * the rules to the new port ids, in and out. */
+static void test_reoffload_follows_names(void **state)
+{
+	struct fx *fx = *state;
+	const struct vflag_flow_act *a;
+	struct vflag_flow_key k;
+	int h;
+
+	h = add(fx, "dev vf0 flower dst_mac 02:00:00:00:00:05 action mirred "
+		    "egress redirect dev vf1");
+	k = key(10, 5, "1.1.1.1", 1);
+	assert_non_null(fake_flow_lookup(&fx->fake, &k));
+	fake_port_base = 20;
+	flow_table_reoffload(fx->ft);
+	assert_true(entry(fx, (uint32_t)h).in_hw);
+	assert_null(fake_flow_lookup(&fx->fake, &k));
+	k.in_port = 20;
+	a = fake_flow_lookup(&fx->fake, &k);
+	assert_non_null(a);
+	assert_int_equal(a->out_port_id, 21);
+	assert_int_equal(fake_flow_entries(&fx->fake), 1);
+	assert_int_equal(fx->fake.violations, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +468,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_adopt, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_rules_match_reference,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reoffload_follows_names, setup,
+					    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -281,6 +281,50 @@ static void test_map_rep_empty(void **state)
 	free(out);
 }
 
+/* flow show: one line a rule; counters only with -s; the reason of a
+ * rule not in the eswitch on its line; truncation said. */
+static void test_flows(void **state)
+{
+	int ret;
+	char *out = print_to_string(
+	    vflagctl_print_flows,
+	    "{\"rules\": [{\"dev\": \"pf0_0\", \"prio\": 10, \"chain\": 0,"
+	    " \"handle\": 1, \"origin\": \"user\", \"match\": \"\","
+	    " \"actions\": \"drop\", \"in_hw\": true},"
+	    " {\"dev\": \"pf0_0\", \"prio\": 20, \"chain\": 5,"
+	    " \"handle\": 2, \"origin\": \"user\", \"match\": \"vlan_id 5\","
+	    " \"actions\": \"vlan pop\", \"in_hw\": false,"
+	    " \"reason\": \"chain 5: no goto chain is offloaded\"}],"
+	    " \"total\": 2, \"masks\": 1, \"max_masks\": 32}",
+	    &ret);
+
+	assert_int_equal(ret, 0);
+	assert_string_equal(
+	    out,
+	    "DEV    PRIO  CHAIN  HANDLE  ORIGIN  MATCH      ACTIONS   STATE\n"
+	    "pf0_0  10    0      1       user    (all)      drop      in_hw\n"
+	    "pf0_0  20    5      2       user    vlan_id 5  vlan pop  "
+	    "not_in_hw: chain 5: no goto chain is offloaded\n"
+	    "2 rule(s), 1 of 32 masks in use\n");
+	free(out);
+	out = print_to_string(
+	    vflagctl_print_flows,
+	    "{\"rules\": [{\"dev\": \"b\", \"prio\": 1, \"chain\": 0,"
+	    " \"handle\": 1, \"origin\": \"bridge\", \"match\": \"\","
+	    " \"actions\": \"drop\", \"in_hw\": true, \"stats\":"
+	    " {\"packets\": 3, \"bytes\": 180, \"last_used\": 1.25}}],"
+	    " \"total\": 7, \"masks\": 1, \"max_masks\": 32}",
+	    &ret);
+	assert_int_equal(ret, 0);
+	assert_contains(out, "PACKETS  BYTES  USED");
+	assert_contains(out, "bridge  3        180    1.2s");
+	assert_contains(out, "(the first 1 of 7 rules: narrow with dev PORT)");
+	free(out);
+	out = print_to_string(vflagctl_print_flows, "{\"rules\": 3}", &ret);
+	assert_int_equal(ret, -EINVAL);
+	free(out);
+}
+
 static const char bond_8023ad_json[] =
     "{\"bonds\": [{\"name\": \"bond0\", \"mode\": \"802.3ad\", \"mode_num\": 4,"
     " \"xmit_hash_policy\": \"layer3+4\", \"miimon\": 100, \"updelay\": 0,"
@@ -614,6 +658,7 @@ int main(void)
 	    cmocka_unit_test(test_vfs),
 	    cmocka_unit_test(test_map_rep),
 	    cmocka_unit_test(test_map_rep_empty),
+	    cmocka_unit_test(test_flows),
 	    cmocka_unit_test(test_bond_8023ad),
 	    cmocka_unit_test(test_bond_active_backup),
 	    cmocka_unit_test(test_bond_empty),
