@@ -51,19 +51,12 @@ struct {
 	__type(value, struct vflag_flood);
 } flood SEC(".maps");
 
-struct lag_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct vflag_lag);
-} lag_template SEC(".maps"); /* a real instance, so BTF carries the whole
-			      * value type for the inner maps below */
-
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE); /* vflagd writes it in place */
 	__uint(max_entries, VFLAG_MAX_LAGS);
 	__type(key, __u32);
-	__array(values, struct lag_inner);
+	__type(value, struct vflag_lag_slot);
 } lags SEC(".maps");
 
 struct {
@@ -85,13 +78,26 @@ static __always_inline struct vflag_port_stats *stats_of(__u32 port_id)
 	return bpf_map_lookup_elem(&port_stats, &port_id);
 }
 
-/* The LAG's current member arrays; vflagd swaps the inner map whole. */
-static __always_inline struct vflag_lag *lag_of(__u32 slot)
+/* A consistent copy of the LAG in slot, in *buf (vflag_dp.h: the live
+ * copy is copy[seq & 1]; a seq that moved while we copied means vflagd
+ * may be rewriting it: once more, then no LAG). NULL: no LAG. */
+static __always_inline struct vflag_lag *lag_of(__u32 slot,
+						struct vflag_lag *buf)
 {
-	__u32 zero = 0;
-	void *inner = bpf_map_lookup_elem(&lags, &slot);
+	struct vflag_lag_slot *s = bpf_map_lookup_elem(&lags, &slot);
 
-	return inner ? bpf_map_lookup_elem(inner, &zero) : NULL;
+	if (!s)
+		return NULL;
+	for (int try = 0; try < 2; try++) {
+		__u32 seq = *(volatile __u32 *)&s->seq;
+
+		asm volatile("" ::: "memory");
+		__builtin_memcpy(buf, &s->copy[seq & 1], sizeof(*buf));
+		asm volatile("" ::: "memory");
+		if (*(volatile __u32 *)&s->seq == seq)
+			return seq ? buf : NULL;
+	}
+	return NULL;
 }
 
 /* A global (not inlined) function, verified once on its own: parses the
@@ -264,7 +270,7 @@ static __always_inline int uplink_ingress(struct __sk_buff *skb,
 		return TC_ACT_OK;
 	}
 	if (port->lag_slot != VFLAG_NO_LAG) {
-		struct vflag_lag *lag = lag_of(port->lag_slot);
+		struct vflag_lag buf, *lag = lag_of(port->lag_slot, &buf);
 
 		if (!lag || port->member_index >= 32 ||
 		    !(lag->rx_mask & (1u << port->member_index))) {
@@ -398,7 +404,7 @@ static __always_inline int wire_xmit(struct __sk_buff *skb,
 	__u32 out, idx = 0;
 
 	if (port->lag_slot != VFLAG_NO_LAG) {
-		struct vflag_lag *lag = lag_of(port->lag_slot);
+		struct vflag_lag buf, *lag = lag_of(port->lag_slot, &buf);
 
 		if (!lag || lag->tx_count == 0 ||
 		    lag->tx_count > VFLAG_MAX_LAG_MEMBERS) {

@@ -26,6 +26,8 @@ struct dp {
 	unsigned nhooks;
 	char pin_dir[128]; /* "" = nothing pinned */
 	bool adopted;	   /* the maps were found pinned, contents kept */
+	struct vflag_lag_slot *lags; /* `lags` mmapped (dp_lag.c) */
+	size_t lags_len;
 };
 
 /* libbpf's messages through our log level. */
@@ -42,5 +44,10 @@ int dp_pin_programs(struct dp *dp, char *err, size_t errlen);
 /* The pinned maps could not be reused: removes the pins and prepares
  * the freshly opened skeleton for new ones (dp->adopted false). */
 int dp_pin_discard(struct dp *dp, char *err, size_t errlen);
+
+/* dp_lag.c: maps `lags` into our memory after load (also when adopted),
+ * and unmaps it. */
+int dp_lag_map(struct dp *dp);
+void dp_lag_unmap(struct dp *dp);
 
 #endif
