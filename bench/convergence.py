@@ -22,6 +22,13 @@ figure.
                 and longest gap across the restore alone (from the restore
                 to 2 s after both ends distribute).
   restore-vv    the same between two vflags (a VF behind each bond).
+  carrier-vv    vflag <-> vflag, a VF behind each bond, 8 UDP flows x
+                1250 pps each way (10 000 pps a direction, a datagram
+                every 0.8 ms per flow): uplink 0 of A set down; the worst
+                flow's gap (vflaglab.failover.measure_failover) and, from
+                each vflagd's log, the time from the rtnetlink event
+                handled on its loop to the new LAG published to the
+                datapath (failover.c), in microseconds.
   split-seed    vflag <-> OVS with the seed's exact options (`mode 802.3ad
                 miimon 100 lacp_rate fast`, no xmit_hash_policy, so
                 layer2): iperf3 -P 10 VM->client, each member's share of
@@ -49,6 +56,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(
 sys.path.insert(0, os.path.join(REPO, "pylib"))
 
 from vflaglab import linkfail  # noqa: E402
+from vflaglab.failover import Direction, measure_failover  # noqa: E402
 from vflaglab.netns import Lab, wait_for  # noqa: E402
 from vflaglab.topo import CLIENT_IP, VM_IP, VfLagTopo  # noqa: E402
 from vflaglab.traffic import (Iperf3Client, Iperf3Server,  # noqa: E402
@@ -288,6 +296,43 @@ def run_restore_vv(opts):
                 "received": f["received"] + r["received"]}
 
 
+PUBLISHED = "LAG published "
+
+
+def publish_us(d, skip):
+    """Event -> publish figures (us) vflagd d logged past its first
+    `skip` such lines."""
+    out = []
+    for line in d.stderr().splitlines():
+        if PUBLISHED in line:
+            out.append(int(line.split(PUBLISHED)[1].split()[0]))
+    return out[skip:]
+
+
+def run_carrier_vv(opts):
+    with Lab() as lab:
+        p = VflagPair(lab, vfs=True)
+        p.bond_add("b", opts)
+        p.bond_add("a", opts)
+        p.add_vfs()
+        wait_for(p.both_distributing, 10, interval=0.02, what="formed")
+        seen = (len(publish_us(p.a, 0)), len(publish_us(p.b, 0)))
+        dirs = [Direction("A->B", p.vms[0], p.vms[1], "10.9.0.2"),
+                Direction("B->A", p.vms[1], p.vms[0], "10.9.0.1")]
+        r = measure_failover(
+            lab, dirs, lambda: linkfail.carrier(lab, None, p.up_a[0],
+                                                up=False),
+            detected=lambda: len(distributing(p.a, p.bond)) == 1,
+            what="carrier loss", flows=8, interval_ms=0.8, settle=1.0,
+            after=1.0, detect_interval=0.005)
+        pa, pb = publish_us(p.a, seen[0]), publish_us(p.b, seen[1])
+        worst = max(m["max_gap_ms"] for m in r.meters.values())
+        return {"ms": worst, "publish_us_a": pa, "publish_us_b": pb,
+                "gap_ms": {d: m["max_gap_ms"] for d, m in r.meters.items()},
+                "lost": {d: m["lost"] for d, m in r.meters.items()},
+                "problems": r.problems()}
+
+
 def run_split_seed(extra):
     with Lab() as lab:
         d = Vflagd(lab, log_level="info").start()
@@ -326,6 +371,7 @@ SCENARIOS = {
     "heal-vv": [("default options", lambda: run_heal_vv(FAST))],
     "restore-ovs": [("default options", run_restore_ovs)],
     "restore-vv": [("default options", lambda: run_restore_vv(FAST))],
+    "carrier-vv": [("default options", lambda: run_carrier_vv(FAST))],
     "split-seed": [("default options (port_select queue_affinity)",
                     lambda: run_split_seed([])),
                    ("port_select hash", lambda: run_split_seed(
