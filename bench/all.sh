@@ -2,7 +2,7 @@
 # Every figure of issue 10 in one run, peers in the same invocation, by the
 # bench scripts that measure them (each line says which command): not a
 # test; a figure that cannot be had is printed as missing and the run goes
-# on; exits 0. About 6-8 minutes on 2 cores. Run it alone, as root, under
+# on; exits 0. About 5 minutes on 2 cores. Run it alone, as root, under
 # the lab's lock (the scripts do not take it):
 #   flock /tmp/vflag-integ.lock bash bench/all.sh
 # VFLAG_BUILD picks the build directory (default build).
@@ -25,12 +25,12 @@ step() {
 
 echo "# vflag bench, $(date -u +%F\ %H:%M) UTC, $(git rev-parse --short HEAD 2>/dev/null), $(uname -r), $(nproc) CPUs"
 step "bring-up (vflag<->vflag with and without the shortcut; vs OVS), restore loss, heal, carrier loss at 10 000 pps" \
-	$PY bench/convergence.py --runs 1 \
+	$PY bench/convergence.py --runs 3 \
 	--only bringup-vv,bringup-ovs,restore-vv,restore-ovs,heal-vv,carrier-vv
-step "vs OVS: formation, split, carrier and silent failover worst flow" \
-	$PY bench/lag_figures.py --runs 1 --silent both
+step "vs OVS: formation, split, carrier and silent failover worst flow (10 000 pps a direction)" \
+	$PY bench/lag_figures.py --runs 3 --silent both --pps 10000
 step "VF link state following the LAG" \
-	$PY bench/vf_link_figures.py --runs 1
+	$PY bench/vf_link_figures.py --runs 3
 step "throughput and retransmits, vflag<->vflag against two kernel bridges in series" \
 	$PY bench/vv_throughput.py --seconds 5
 step "throughput and retransmits, vflag (active-backup) against one kernel bridge" \
