@@ -434,6 +434,7 @@ def longest(r):
 
 # -- main ---------------------------------------------------------------------
 def main():
+    global METER_PPS
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="See the module docstring (head -30 bench/lag_figures.py).")
@@ -447,7 +448,6 @@ def main():
                     f"failover meters, over {METER_FLOWS} flows (default "
                     f"{METER_PPS}; 10000: a datagram every 1.6 ms a flow)")
     args = ap.parse_args()
-    global METER_PPS
     METER_PPS = max(args.pps, 1)
     dirs = [d for d in args.silent.split(",") if d]
     if args.runs < 1 or any(d not in SILENT_DIRS for d in dirs):
