@@ -43,15 +43,37 @@ for p in "$SW0" "$SW1" "$SC"; do ip -n "$NS_SW" link set "$p" master "$BR"; done
 ip -n "$NS_SW" link set "$BR" up
 ip -n "$NS_CL" addr add "$CL_IP/24" dev "$CL"
 
-# iperf3 -J summary: "<Gbit/s received> <retransmits>"
+# Where frames went missing, if anywhere: the per-CPU backlog's drops
+# (/proc/net/softnet_stat column 2, all CPUs) and the senders' TCP loss
+# and reordering counters (TcpExt of /proc/net/netstat, per namespace).
+TCPX="TCPSACKReorder TCPTSReorder TCPFastRetrans TCPLossProbes TCPTimeouts TCPDSACKRecv"
+snapshot() {
+	local ns d=0 _c dropped _r
+	while read -r _c dropped _r; do d=$((d + 0x$dropped)); done </proc/net/softnet_stat
+	echo "softnet_drops $d"
+	for ns in "$NS_CL" "$NS_VM"; do
+		ip netns exec "$ns" awk -v ns="$ns" -v want="$TCPX" '
+			$1 == "TcpExt:" && !h { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
+			$1 == "TcpExt:" { for (i = 2; i <= NF; i++) if (index(" " want " ", " " n[i] " ")) print n[i], $i }' /proc/net/netstat
+	done | awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }'
+}
+delta() { # before after -> "k=v ..." for what moved
+	join <(sort "$1") <(sort "$2") | awk '$3 - $2 || $1 == "softnet_drops" { printf "%s=%d ", $1, $3 - $2 }'
+}
+
+# iperf3 -J summary: "<Gbit/s received> <retransmits>"; what moved
+# meanwhile (snapshot) to $TMP/moved-<label>
 measure() { # label, extra iperf3 args
 	local label=$1 out
 	shift
+	snapshot >"$TMP/before"
 	out=$(ip netns exec "$NS_CL" iperf3 -c "$VM_IP" -P "$PARALLEL" -t "$DURATION" -J "$@") || {
 		echo "iperf3 failed ($label): $(echo "$out" | tail -3)" >&2
 		echo "0 0"
 		return
 	}
+	snapshot >"$TMP/after"
+	delta "$TMP/before" "$TMP/after" >"$TMP/moved-${label// /_}"
 	echo "$out" | json_get '"%.3f %d" % (d["end"]["sum_received"]["bits_per_second"]/1e9, d["end"]["sum_sent"].get("retransmits", 0))'
 }
 
@@ -105,4 +127,8 @@ printf '%-22s %14s %14s %8s\n' "direction" "kernel bridge" "vflag" "ratio"
 printf '%-22s %9s Gb/s %9s Gb/s %8s\n' "client -> VM" "$BF" "$VF" "$(ratio "$VF" "$BF")"
 printf '%-22s %9s Gb/s %9s Gb/s %8s\n' "VM -> client (-R)" "$BR_" "$VR" "$(ratio "$VR" "$BR_")"
 printf '%-22s %14s %14s\n' "retransmits fwd/rev" "$BFR/$BRR" "$VFR/$VRR"
+for l in "bridge client->VM" "bridge VM->client" "vflag client->VM" "vflag VM->client"; do
+	printf '%-22s %s\n' "$l" "$(cat "$TMP/moved-${l// /_}" 2>/dev/null)"
+done
+echo "vflag's datapath drops: $(ctl -j stats | json_get '" ".join("%s=%d" % (k, v) for p in d["ports"] for k, v in p["counters"].items() if k.startswith("drop") and v) or "none"')"
 echo "(ratio = vflag / kernel bridge; figures swing between runs on a shared machine)"

@@ -22,6 +22,13 @@ figure.
                 and longest gap across the restore alone (from the restore
                 to 2 s after both ends distribute).
   restore-vv    the same between two vflags (a VF behind each bond).
+  carrier-vv    vflag <-> vflag, a VF behind each bond, 8 UDP flows x
+                1250 pps each way (10 000 pps a direction, a datagram
+                every 0.8 ms per flow): uplink 0 of A set down; the worst
+                flow's gap (vflaglab.failover.measure_failover) and, from
+                each vflagd's log, the time from the rtnetlink event
+                handled on its loop to the new LAG published to the
+                datapath (failover.c), in microseconds.
   split-seed    vflag <-> OVS with the seed's exact options (`mode 802.3ad
                 miimon 100 lacp_rate fast`, no xmit_hash_policy, so
                 layer2): iperf3 -P 10 VM->client, each member's share of
@@ -49,94 +56,16 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(
 sys.path.insert(0, os.path.join(REPO, "pylib"))
 
 from vflaglab import linkfail  # noqa: E402
+from vflaglab.failover import Direction, measure_failover  # noqa: E402
 from vflaglab.netns import Lab, wait_for  # noqa: E402
+from vflaglab.pair import (NsVflagd, VflagPair, distributing,  # noqa: E402,F401
+                           rx_states)
 from vflaglab.topo import CLIENT_IP, VM_IP, VfLagTopo  # noqa: E402
 from vflaglab.traffic import (Iperf3Client, Iperf3Server,  # noqa: E402
                               OutageMeter)
 from vflaglab.vflagd import Vflagd  # noqa: E402
 
 FAST = ["mode", "802.3ad", "miimon", "100", "lacp_rate", "fast"]
-
-
-class NsVflagd(Vflagd):
-    """A vflagd in namespace ns (the partner system); its socket is a
-    file, reachable from the root namespace."""
-
-    def __init__(self, lab, ns, name):
-        super().__init__(lab, log_level="info")
-        self.ns = ns
-        self.sock = lab.path(f"{name}.sock")
-
-    def start(self, timeout=15):
-        self.proc = self.lab.popen(self.argv(), ns=self.ns, name="vflagd-b")
-        self.wait_ready(timeout)
-        return self
-
-
-def distributing(d, bond):
-    out = []
-    for m in d.bond(bond)["members"]:
-        st = (m.get("lacp") or {}).get("actor", {}).get("state", [])
-        if "distributing" in st and m.get("tx"):
-            out.append(m["name"])
-    return sorted(out)
-
-
-def rx_states(d, bond):
-    return [m["lacp"]["rx_state"] for m in d.bond(bond)["members"]]
-
-
-class VflagPair:
-    """vflagd A (root namespace) and vflagd B (namespace `peer`), uplinks
-    a0-b0 and a1-b1 (a0-b0 through a SilentLink with silent=True)."""
-
-    def __init__(self, lab, silent=False, vfs=False):
-        self.lab = lab
-        t = lab.tag
-        self.peer = lab.netns("peer")
-        self.up_a = [lab.ifname("ua0"), lab.ifname("ua1")]
-        self.up_b = [lab.ifname("ub0"), lab.ifname("ub1")]
-        self.silent = None
-        for i in range(2):
-            if silent and i == 0:
-                self.silent = linkfail.SilentLink(lab, "0", self.up_a[0],
-                                                  None, self.up_b[0],
-                                                  self.peer)
-            else:
-                lab.veth(self.up_a[i], None, self.up_b[i], self.peer)
-        self.a = Vflagd(lab, log_level="info").start()
-        self.b = NsVflagd(lab, self.peer, "vflagd-b").start()
-        self.pfs_a = [f"a{t}", f"c{t}"]
-        self.pfs_b = [f"b{t}", f"d{t}"]
-        self.bond = f"bd{t}"
-        for i in range(2):
-            self.a.ctl("pf", "add", self.pfs_a[i], "dev", self.up_a[i])
-            self.b.ctl("pf", "add", self.pfs_b[i], "dev", self.up_b[i])
-        self.vms = None
-        if vfs:
-            self.vms = [lab.netns("vma"), lab.netns("vmb")]
-            for d, pf in ((self.a, self.pfs_a[0]), (self.b, self.pfs_b[0])):
-                d.ctl("pf", "set", pf, "numvfs", 1)
-
-    def add_vfs(self):
-        """VF 0 of each side's first PF into its VM namespace, 10.9.0.1
-        (behind A) and 10.9.0.2 (behind B)."""
-        for i, (d, pf) in enumerate(((self.a, self.pfs_a[0]),
-                                     (self.b, self.pfs_b[0]))):
-            vm = self.vms[i]
-            d.ctl("vf", "set", pf, "vf", 0, "mac", f"02:00:00:00:0{i + 1}:01",
-                  "netns", vm.name)
-            vm.up(f"{pf}vf0")
-            vm.addr(f"{pf}vf0", f"10.9.0.{i + 1}/24")
-            vm.tx_csum_off(f"{pf}vf0")
-
-    def bond_add(self, side, opts):
-        d, pfs = (self.a, self.pfs_a) if side == "a" else (self.b, self.pfs_b)
-        d.ctl("bond", "add", self.bond, *opts, "members", *pfs)
-
-    def both_distributing(self):
-        return (distributing(self.a, self.bond) == sorted(self.pfs_a) and
-                distributing(self.b, self.bond) == sorted(self.pfs_b))
 
 
 def ms(s):
@@ -288,6 +217,43 @@ def run_restore_vv(opts):
                 "received": f["received"] + r["received"]}
 
 
+PUBLISHED = "LAG published "
+
+
+def publish_us(d, skip):
+    """Event -> publish figures (us) vflagd d logged past its first
+    `skip` such lines."""
+    out = []
+    for line in d.stderr().splitlines():
+        if PUBLISHED in line:
+            out.append(int(line.split(PUBLISHED)[1].split()[0]))
+    return out[skip:]
+
+
+def run_carrier_vv(opts):
+    with Lab() as lab:
+        p = VflagPair(lab, vfs=True)
+        p.bond_add("b", opts)
+        p.bond_add("a", opts)
+        p.add_vfs()
+        wait_for(p.both_distributing, 10, interval=0.02, what="formed")
+        seen = (len(publish_us(p.a, 0)), len(publish_us(p.b, 0)))
+        dirs = [Direction("A->B", p.vms[0], p.vms[1], "10.9.0.2"),
+                Direction("B->A", p.vms[1], p.vms[0], "10.9.0.1")]
+        r = measure_failover(
+            lab, dirs, lambda: linkfail.carrier(lab, None, p.up_a[0],
+                                                up=False),
+            detected=lambda: len(distributing(p.a, p.bond)) == 1,
+            what="carrier loss", flows=8, interval_ms=0.8, settle=1.0,
+            after=1.0, detect_interval=0.005)
+        pa, pb = publish_us(p.a, seen[0]), publish_us(p.b, seen[1])
+        worst = max(m["max_gap_ms"] for m in r.meters.values())
+        return {"ms": worst, "publish_us_a": pa, "publish_us_b": pb,
+                "gap_ms": {d: m["max_gap_ms"] for d, m in r.meters.items()},
+                "lost": {d: m["lost"] for d, m in r.meters.items()},
+                "problems": r.problems()}
+
+
 def run_split_seed(extra):
     with Lab() as lab:
         d = Vflagd(lab, log_level="info").start()
@@ -326,6 +292,7 @@ SCENARIOS = {
     "heal-vv": [("default options", lambda: run_heal_vv(FAST))],
     "restore-ovs": [("default options", run_restore_ovs)],
     "restore-vv": [("default options", lambda: run_restore_vv(FAST))],
+    "carrier-vv": [("default options", lambda: run_carrier_vv(FAST))],
     "split-seed": [("default options (port_select queue_affinity)",
                     lambda: run_split_seed([])),
                    ("port_select hash", lambda: run_split_seed(

@@ -35,7 +35,7 @@ processes (vflaglab.Lab: names carry a random tag) and removes them.
      it says out of sync (3 s later).
 
 Usage: VFLAG_BUILD=build /usr/bin/python3 bench/lag_figures.py
-           [--runs N] [--silent both,to-vflag,from-vflag]
+           [--runs N] [--silent both,to-vflag,from-vflag] [--pps P]
 N (default 3) runs of each; the default takes about 3 minutes. Run it on
 a quiet machine: it warns when other pytest or iperf3 processes run.
 Times are taken when a command or a poll returns (time.monotonic()); a
@@ -72,6 +72,8 @@ BOND_OPTS = ("miimon", 100, "lacp_rate", "fast", "xmit_hash_policy",
 OVS = dict(ovs_mode="balance-tcp", ovs_lacp="active", ovs_lacp_time="fast",
            rebalance_ms=1000)
 POLL_S = 0.005          # formation and carrier-loss polls
+METER_FLOWS = 16        # measure_failover()'s flows per direction
+METER_PPS = 3200        # per direction (--pps); 16 flows x 200
 SILENT_POLL_S = 0.02    # the silent failure takes ~3 s; poll less hard
 IPERF_S = 5
 AFTER_S = 1.0           # meters keep running this long after detection
@@ -268,7 +270,8 @@ def failover(run, t, fail, watch_poll, watch_timeout, what):
     r = measure_failover(run.lab, directions(t), event,
                          detected=lambda: w["v"].done() and w["o"].done(),
                          detect_timeout=watch_timeout + 5, settle=1.5,
-                         after=AFTER_S, what=what)
+                         after=AFTER_S, what=what,
+                         interval_ms=METER_FLOWS * 1000.0 / METER_PPS)
     v, o = w["v"].join(), w["o"].join()
     return {"vflag": v, "ovs": o, "fwd": r.meters["client->VM"],
             "rev": r.meters["VM->client"], "cost": median(w["v"].costs),
@@ -431,6 +434,7 @@ def longest(r):
 
 # -- main ---------------------------------------------------------------------
 def main():
+    global METER_PPS
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         epilog="See the module docstring (head -30 bench/lag_figures.py).")
@@ -439,7 +443,12 @@ def main():
     ap.add_argument("--silent", default=",".join(SILENT_DIRS),
                     help="silent-failure directions to run, comma-separated "
                     f"(default {','.join(SILENT_DIRS)})")
+    ap.add_argument("--pps", type=int, default=METER_PPS,
+                    help="datagrams per second per direction in the "
+                    f"failover meters, over {METER_FLOWS} flows (default "
+                    f"{METER_PPS}; 10000: a datagram every 1.6 ms a flow)")
     args = ap.parse_args()
+    METER_PPS = max(args.pps, 1)
     dirs = [d for d in args.silent.split(",") if d]
     if args.runs < 1 or any(d not in SILENT_DIRS for d in dirs):
         ap.error("--runs >= 1; --silent from " + ",".join(SILENT_DIRS))

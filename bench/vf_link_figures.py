@@ -22,7 +22,8 @@ the member.
 Measured here (2 shared cores, plain build, medians of 3): active-backup
 down -0.1 ms (max 0.6), up 10.6 ms (max 16.2); 802.3ad against OVS down
 0.0 ms (max 1.0), up 382 ms (max 391, LACP's own bring-up). Up waits for
-the datapath's LAG swap, which waits out an RCU grace period.
+the datapath's LAG flip (these figures are from before it stopped waiting
+out an RCU grace period; bench/all.sh prints today's).
 
 Usage: VFLAG_BUILD=build /usr/bin/python3 bench/vf_link_figures.py
            [--runs N] [--modes active-backup,802.3ad]"""

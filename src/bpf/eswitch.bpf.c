@@ -51,19 +51,12 @@ struct {
 	__type(value, struct vflag_flood);
 } flood SEC(".maps");
 
-struct lag_inner {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct vflag_lag);
-} lag_template SEC(".maps"); /* a real instance, so BTF carries the whole
-			      * value type for the inner maps below */
-
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE); /* vflagd writes it in place */
 	__uint(max_entries, VFLAG_MAX_LAGS);
 	__type(key, __u32);
-	__array(values, struct lag_inner);
+	__type(value, struct vflag_lag_slot);
 } lags SEC(".maps");
 
 struct {
@@ -85,13 +78,43 @@ static __always_inline struct vflag_port_stats *stats_of(__u32 port_id)
 	return bpf_map_lookup_elem(&port_stats, &port_id);
 }
 
-/* The LAG's current member arrays; vflagd swaps the inner map whole. */
-static __always_inline struct vflag_lag *lag_of(__u32 slot)
+/* The LAG of slot (vflag_dp.h): the live copy is copy[seq & 1]. A reader
+ * takes what it needs of that copy (no more: the stack is shared with
+ * the flow key) and reads seq again; a seq that moved means vflagd may
+ * be rewriting the copy: once more, then no LAG. seq 0: never
+ * published. */
+static __always_inline __u32 lag_seq(const struct vflag_lag_slot *s)
 {
-	__u32 zero = 0;
-	void *inner = bpf_map_lookup_elem(&lags, &slot);
+	__u32 seq = *(volatile const __u32 *)&s->seq;
 
-	return inner ? bpf_map_lookup_elem(inner, &zero) : NULL;
+	asm volatile("" ::: "memory");
+	return seq;
+}
+
+static __always_inline int lag_seq_same(const struct vflag_lag_slot *s,
+					__u32 seq)
+{
+	asm volatile("" ::: "memory");
+	return *(volatile const __u32 *)&s->seq == seq;
+}
+
+/* Whether member_index of LAG slot may collect. */
+static __always_inline int lag_collects(__u32 slot, __u32 member_index)
+{
+	struct vflag_lag_slot *s = bpf_map_lookup_elem(&lags, &slot);
+
+	if (!s || member_index >= 32)
+		return 0;
+	for (int try = 0; try < 2; try++) {
+		__u32 seq = lag_seq(s), mask;
+
+		if (!seq)
+			return 0;
+		mask = s->copy[seq & 1].rx_mask;
+		if (lag_seq_same(s, seq))
+			return (mask >> member_index) & 1;
+	}
+	return 0;
 }
 
 /* A global (not inlined) function, verified once on its own: parses the
@@ -265,14 +288,10 @@ static __always_inline int uplink_ingress(struct __sk_buff *skb,
 		st->to_host_packets++;
 		return TC_ACT_OK;
 	}
-	if (port->lag_slot != VFLAG_NO_LAG) {
-		struct vflag_lag *lag = lag_of(port->lag_slot);
-
-		if (!lag || port->member_index >= 32 ||
-		    !(lag->rx_mask & (1u << port->member_index))) {
-			st->drop_not_collecting++;
-			return TC_ACT_SHOT;
-		}
+	if (port->lag_slot != VFLAG_NO_LAG &&
+	    !lag_collects(port->lag_slot, port->member_index)) {
+		st->drop_not_collecting++;
+		return TC_ACT_SHOT;
 	}
 	if (port->flags & VFLAG_PORT_F_SWITCHDEV)
 		return switchdev_ingress(skb, port, st, f);
@@ -393,22 +412,38 @@ static __always_inline int oversize_for(struct __sk_buff *skb,
 static __always_inline int lag_pick(struct __sk_buff *skb, __u32 slot,
 				    __u32 *out, __u32 *out_port_id)
 {
-	struct vflag_lag *lag = lag_of(slot);
-	__u32 idx = 0;
+	struct vflag_lag_slot *s = bpf_map_lookup_elem(&lags, &slot);
 
-	if (!lag || lag->tx_count == 0 || lag->tx_count > VFLAG_MAX_LAG_MEMBERS)
+	if (!s)
 		return -1;
-	if (lag->tx_count > 1)
-		idx = vflag_skb_hash(skb, vflag_lag_hash_policy(lag)) %
-		      lag->tx_count;
-	/* A no-op (tx_count <= VFLAG_MAX_LAG_MEMBERS, a power of two) that
-	 * shows the verifier the index is in bounds; the empty asm keeps
-	 * clang from proving it redundant and dropping it. */
-	asm volatile("" : "+r"(idx));
-	idx &= VFLAG_MAX_LAG_MEMBERS - 1;
-	*out = lag->tx_ifindex[idx];
-	*out_port_id = lag->tx_port_id[idx];
-	return 0;
+	for (int try = 0; try < 2; try++) {
+		__u32 seq = lag_seq(s), idx = 0, count;
+		struct vflag_lag *lag;
+
+		if (!seq)
+			return -1;
+		lag = &s->copy[seq & 1];
+		count = lag->tx_count;
+		if (count == 0 || count > VFLAG_MAX_LAG_MEMBERS) {
+			if (lag_seq_same(s, seq))
+				return -1;
+			continue;
+		}
+		if (count > 1)
+			idx = vflag_skb_hash(skb, vflag_lag_hash_policy(lag)) %
+			      count;
+		/* A no-op (count <= VFLAG_MAX_LAG_MEMBERS, a power of two)
+		 * that shows the verifier the index is in bounds; the empty
+		 * asm keeps clang from proving it redundant and dropping
+		 * it. */
+		asm volatile("" : "+r"(idx));
+		idx &= VFLAG_MAX_LAG_MEMBERS - 1;
+		*out = lag->tx_ifindex[idx];
+		*out_port_id = lag->tx_port_id[idx];
+		if (lag_seq_same(s, seq))
+			return 0;
+	}
+	return -1;
 }
 
 /* Onto the wire: the LAG's member (lag_pick), or the lone PF. A VST

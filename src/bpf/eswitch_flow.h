@@ -1,6 +1,6 @@
 /* The offload table's half of the eswitch (vflag_dp.h "switchdev and the
  * offload table"): its maps, the tuple-space search and a rule's
- * actions. Included once, by eswitch.bpf.c, after stats_of() and lag_of();
+ * actions. Included once, by eswitch.bpf.c, after stats_of() and lag_pick();
  * lag_pick() is eswitch.bpf.c's (the member wire_xmit would pick). */
 #ifndef VFLAG_BPF_ESWITCH_FLOW_H
 #define VFLAG_BPF_ESWITCH_FLOW_H

@@ -6,7 +6,8 @@
  *   ports      HASH   ifindex -> struct vflag_port     which port a hook runs
  * on fdb        HASH   struct vflag_fdb_key -> struct vflag_fdb_val   VF MACs
  *   flood      ARRAY  domain -> struct vflag_flood     VFs for bcast/mcast
- *   lags       ARRAY_OF_MAPS  lag slot -> inner ARRAY[1] of struct vflag_lag
+ *   lags       ARRAY (BPF_F_MMAPABLE)  lag slot -> struct vflag_lag_slot:
+ *              two copies of struct vflag_lag, the live one named by seq
  *   port_stats PERCPU_ARRAY port id -> struct vflag_port_stats
  *   police     ARRAY  port id -> struct vflag_police   the VF's rate and
  *              storm token buckets; the datapath's own state: vflagd
@@ -63,8 +64,19 @@
  * what a VF sends, not what the wire floods to it; GSO frames are not
  * checked against the uplink's mtu (they are cut by the VF's MSS).
  *
- * vflagd replaces a LAG's inner map whole (one pointer swap in `lags`),
- * so the datapath never sees half a membership change. */
+ * A LAG changes without a syscall that waits (the former map-in-map
+ * swap waited out an RCU grace period, 5-15 ms): vflagd, the only
+ * writer, keeps `lags` mmapped, writes the copy not in use
+ * (copy[(seq + 1) & 1]) and then makes it live with one release store
+ * of seq + 1. The datapath reads seq, what it needs of copy[seq & 1], then seq
+ * again; a different seq means vflagd flipped meanwhile and may be
+ * rewriting that copy, so the read is retried once, and a second torn
+ * read is a drop counted as if the LAG had no member (drop_no_member,
+ * drop_not_collecting). So no frame is switched on half a membership
+ * change, and none on a copy older than the flip it follows. seq 0 is a
+ * slot never published: no LAG. Loads and stores keep their program
+ * order on x86 (TSO); the datapath's reads rely on that (clang 14 has no
+ * BPF load-acquire). */
 #ifndef VFLAG_BPF_DP_H
 #define VFLAG_BPF_DP_H
 
@@ -215,6 +227,18 @@ struct vflag_lag {
 	__u32 rx_mask;	   /* bit member_index: may collect */
 	__u32 port_select; /* enum vflag_port_select (was pad: 0 = HASH) */
 };
+
+/* One slot of `lags` (see the top of this file). flags is vflagd's
+ * own (dp_lag_read: published or cleared); the datapath reads only seq
+ * and copy. */
+struct vflag_lag_slot {
+	__u32 seq; /* publications; copy[seq & 1] is live; 0: never */
+	__u32 flags;
+	struct vflag_lag copy[2];
+};
+#define VFLAG_LAG_SLOT_F_PUBLISHED 0x1u
+_Static_assert(sizeof(struct vflag_lag) == 80, "vflag_lag: layout kept");
+_Static_assert(sizeof(struct vflag_lag_slot) == 168, "vflag_lag_slot");
 
 /* Counters per port, per CPU; vflagd sums the CPUs. For an uplink the
  * rx/tx pairs are what the wire saw (ethtool's *_phy); for a VF, rx is

@@ -160,10 +160,9 @@ static int ops_publish(void *ctx, const struct vflag_lag *lag)
 		}
 		return 0;
 	}
-	/* Down before the swap, up after it: dp_lag_publish waits out an
-	 * RCU grace period (5-15 ms here), which a VF losing its LAG need
-	 * not wait for, and a VF getting one must (its frames would be
-	 * dropped until then). */
+	/* Down before the flip, up after it: a VF losing its LAG need not
+	 * wait for the datapath, and a VF getting one must (its frames
+	 * would be dropped until then). */
 	if (!ok)
 		bond_carry_update(b, false);
 	if (!lag) {

@@ -91,6 +91,10 @@ void failover_published(struct failover *fo, const struct vflag_lag *lag)
 		return;
 	}
 	histogram_observe(&fo->publish, seconds_since(fo->event_ns, now));
+	/* One line per answered event: the bench reads it (convergence.py). */
+	LOG_INFO(TAG, "%s: LAG published %.0f us after the link event",
+		 fo->name ? fo->name : "?",
+		 seconds_since(fo->event_ns, now) * 1e6);
 	if (fo->loss) {
 		/* A loss still being measured ends here unmeasured: this one
 		 * restarts the clock on the new survivors. */

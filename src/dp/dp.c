@@ -82,6 +82,12 @@ struct dp *dp_open_pinned(const char *pin_dir, char *err, size_t errlen)
 	}
 	if (pin_dir && dp_pin_programs(dp, err, errlen))
 		goto destroy_skel;
+	ret = dp_lag_map(dp);
+	if (ret) {
+		snprintf(err, errlen, "cannot map the LAG table: %s",
+			 strerror(-ret));
+		goto destroy_skel;
+	}
 	return dp;
 
 destroy_skel:
@@ -138,6 +144,7 @@ void dp_close(struct dp *dp)
 	/* Unhooked, the pinned maps switch nothing: nothing to adopt. */
 	dp_unpin(dp);
 	dp_flow_close(dp);
+	dp_lag_unmap(dp);
 	eswitch_bpf__destroy(dp->skel);
 	free(dp);
 }
@@ -249,31 +256,6 @@ int dp_flood_set(struct dp *dp, uint32_t domain, const struct vflag_flood *fl)
 				BPF_ANY))
 		return -errno;
 	return 0;
-}
-
-int dp_lag_publish(struct dp *dp, uint32_t slot, const struct vflag_lag *lag)
-{
-	uint32_t zero = 0;
-	int inner, ret = 0;
-
-	if (slot >= VFLAG_MAX_LAGS)
-		return -EINVAL;
-	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vflag_lag",
-			       sizeof(uint32_t), sizeof(*lag), 1, NULL);
-	if (inner < 0)
-		return -errno;
-	if (bpf_map_update_elem(inner, &zero, lag, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_map__fd(dp->skel->maps.lags), &slot, &inner,
-				BPF_ANY))
-		ret = -errno;
-	/* The outer map holds its own reference; ours can go. */
-	close(inner);
-	return ret;
-}
-
-void dp_lag_clear(struct dp *dp, uint32_t slot)
-{
-	bpf_map_delete_elem(bpf_map__fd(dp->skel->maps.lags), &slot);
 }
 
 int dp_stats_read(struct dp *dp, uint32_t port_id, struct vflag_port_stats *sum)

@@ -3,7 +3,7 @@
  * Owns the BPF programs and maps (see bpf/vflag_dp.h for what each map
  * holds) and the tc hooks it attached. Only the control thread calls it;
  * the programs read the maps concurrently, which is why a LAG's members
- * change by swapping its inner map whole (dp_lag_publish). */
+ * change double-buffered (dp_lag_publish; bpf/vflag_dp.h). */
 #ifndef VFLAG_DP_DP_H
 #define VFLAG_DP_DP_H
 
@@ -69,9 +69,13 @@ void dp_fdb_del(struct dp *dp, uint32_t domain, uint16_t vlan,
 /* Replaces a domain's broadcast list. */
 int dp_flood_set(struct dp *dp, uint32_t domain, const struct vflag_flood *fl);
 
-/* Makes `lag` the LAG of slot in one atomic step: a new inner map with
- * the whole struct replaces the old one. */
+/* Makes `lag` the LAG of slot in one atomic step, without a syscall:
+ * dp_lag_stage writes it into the copy not in use, dp_lag_flip makes that
+ * copy live (one release store). dp_lag_publish is both. Clearing
+ * publishes a LAG with no member (dp_lag_read then says -ENOENT). */
 int dp_lag_publish(struct dp *dp, uint32_t slot, const struct vflag_lag *lag);
+int dp_lag_stage(struct dp *dp, uint32_t slot, const struct vflag_lag *lag);
+int dp_lag_flip(struct dp *dp, uint32_t slot);
 void dp_lag_clear(struct dp *dp, uint32_t slot);
 
 /* Sums a port's per-CPU counters. */

@@ -28,6 +28,8 @@ struct dp {
 	bool adopted;	   /* the maps were found pinned, contents kept */
 	int flow_fd[VFLAG_FLOW_MAX_MASKS]; /* inner tables opened, fd + 1
 					      (0: not opened yet) */
+	struct vflag_lag_slot *lags;	   /* `lags` mmapped (dp_lag.c) */
+	size_t lags_len;
 };
 
 /* dp_flow.c: closes the inner tables' fds. */
@@ -47,5 +49,10 @@ int dp_pin_programs(struct dp *dp, char *err, size_t errlen);
 /* The pinned maps could not be reused: removes the pins and prepares
  * the freshly opened skeleton for new ones (dp->adopted false). */
 int dp_pin_discard(struct dp *dp, char *err, size_t errlen);
+
+/* dp_lag.c: maps `lags` into our memory after load (also when adopted),
+ * and unmaps it. */
+int dp_lag_map(struct dp *dp);
+void dp_lag_unmap(struct dp *dp);
 
 #endif

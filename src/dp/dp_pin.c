@@ -4,11 +4,11 @@
  *
  * Layout under the instance's pin_dir (one per network namespace, chosen
  * by the daemon): one file per map, named as in eswitch.bpf.c (ports,
- * fdb, flood, lags, lag_template, port_stats, police, and the offload
- * table's flow_masks, flow_table_template, flow_tables, flow_mask_list,
- * flow_stats), and the programs
- * as prog_ingress and prog_egress. The LAGs' inner maps are held by the
- * pinned outer map `lags`, so they survive with it.
+ * fdb, flood, lags, port_stats, police, and the offload table's
+ * flow_masks, flow_table_template, flow_tables, flow_mask_list,
+ * flow_stats), and the programs as prog_ingress and prog_egress. `lags`
+ * is mmapped again on adoption (dp_lag.c); both copies of every LAG
+ * survive in it.
  *
  * A restart reuses the pinned maps (libbpf's pin_path reuse), loads the
  * programs again sharing them, and replaces the tc filters of the ports
@@ -94,6 +94,8 @@ int dp_pin_prepare(struct dp *dp, const char *pin_dir, char *err, size_t errlen)
 
 int dp_pin_discard(struct dp *dp, char *err, size_t errlen)
 {
+	/* lag_template: the inner map of builds whose `lags` was a map of
+	 * maps, removed on the upgrade from them. */
 	static const char *const names[] = {
 	    "ports",
 	    "fdb",
@@ -159,6 +161,7 @@ void dp_close_keep(struct dp *dp)
 	/* Our fds go; the pins and the tc filters hold the objects. */
 	dp->nhooks = 0;
 	dp_flow_close(dp);
+	dp_lag_unmap(dp);
 	eswitch_bpf__destroy(dp->skel);
 	free(dp);
 }
@@ -247,20 +250,4 @@ unsigned dp_hooks_get(const struct dp *dp, int *ifindex, bool *created_qdisc,
 		created_qdisc[i] = dp->hooks[i].created_qdisc;
 	}
 	return n;
-}
-
-int dp_lag_read(struct dp *dp, uint32_t slot, struct vflag_lag *lag)
-{
-	uint32_t id, zero = 0;
-	int inner, ret = 0;
-
-	if (bpf_map_lookup_elem(bpf_map__fd(dp->skel->maps.lags), &slot, &id))
-		return -errno;
-	inner = bpf_map_get_fd_by_id(id);
-	if (inner < 0)
-		return -errno;
-	if (bpf_map_lookup_elem(inner, &zero, lag))
-		ret = -errno;
-	close(inner);
-	return ret;
 }

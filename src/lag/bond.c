@@ -167,8 +167,8 @@ static void bond_reduce(const struct bond *bond, struct vflag_lag *lag)
 	}
 }
 
-/* Publishes the member sets if they changed: one inner-map swap, so the
- * datapath sees all or nothing. */
+/* Publishes the member sets if they changed: one flip of the LAG's
+ * double buffer (dp_lag_publish), so the datapath sees all or nothing. */
 static void bond_publish(struct bond *bond)
 {
 	struct vflag_lag lag;

@@ -8,6 +8,7 @@ import pytest
 
 from vflaglab import linkfail
 from vflaglab.failover import directions, measure_failover
+from vflaglab.netns import wait_for
 from vflaglab.topo import CLIENT_IP, VM_IP, VfLagTopo, counter_delta, shares
 from vflaglab.traffic import (Iperf3Client, Iperf3Server, burst, log, ping,
                             summarize_bps)
@@ -160,6 +161,9 @@ def test_carrier_failure_and_restore(lab, vflagd, miimon):
         detected=both_distributing, detect_timeout=10, after=1.5,
         what=f"802.3ad miimon {miimon}: {failed} restored")
     log(f"{r.line()}; when vflag distributed again: {seen}")
+    # collecting before distributing: OVS collected on the member before
+    # vflag sent it anything
+    assert "collecting" in seen["partner_state"], seen
     check_formed(t)
     r.check(bound_ms=RESTORE_BOUND_MS)
     # and it carries again, both ways: fresh flows, counted per member
@@ -229,9 +233,16 @@ def test_silent_failure_lacp_timeout(lab, vflagd):
     tx = counter_delta(c0, c1, "lag_tx_packets")
     assert tx[failed] == 0 and tx[survivor] > 0, tx
     r.check(bound_ms=SILENT_BOUND_MS)
-    # Restored after DEFAULTED, both ends fall back to the partner's admin
-    # (long) timeout and send every 30 s (802.1AX periodic machine; Linux
-    # bonding and OVS alike), so the LAG may take that long to come back.
+    # Defaulted, a fast bond keeps the fast rate (its Partner_Admin state
+    # has the short timeout), so vflag hears a healed link within a fast
+    # period. OVS, defaulted, falls back to the long timeout and sends
+    # every 30 s; it learns of the healed link from vflag's LACPDUs, so
+    # the bound stays loose.
+    wait_for(lambda: t.members()[failed]["lacp"]["rx_state"] == "DEFAULTED",
+             6, what=f"{failed} defaulted")
+    m = t.members()[failed]["lacp"]
+    assert "short_timeout" in m["actor"]["state"], m
+    assert m["periodic_state"] == "FAST_PERIODIC", m
     r = measure_failover(
         lab, directions(t), t.silent[0].restore,
         detected=lambda: t.distributing() == sorted(t.pfs),
