@@ -209,7 +209,7 @@ def test_hw_tc_offload_and_rep_down(lab, vflagd):
         v0 = vflagd.counters(t.vf_port)
         assert ping(t.client, VM_IP, count=2)
         v1 = vflagd.counters(t.vf_port)
-        assert v1["slow_tx_packets"] >= v0["slow_tx_packets"] + 2
+        assert v1["slow_tx_packets"] > v0["slow_tx_packets"]
     rep = f"{t.pfs[0]}_0"
     sh(["ip", "link", "set", rep, "down"])
     wait_for(lambda: not vf_carrier(t), 5, what="VF carrier down")
