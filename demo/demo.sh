@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 	--mode) MODE=${2:?--mode needs a value}; shift 2 ;;
 	--mode=*) MODE=${1#--mode=}; shift ;;
 	--duration) DURATION=${2:?}; shift 2 ;;
-	-h | --help) sed -n '2,25p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,23p' "$0"; exit 0 ;;
 	*) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
