@@ -12,6 +12,11 @@
 #   --mode active-backup  bond mode 1; the peer is a kernel bridge
 #   --duration S          seconds per iperf3 run (default 5)
 #
+# The legacy run (the VF-LAG, its failover and restore) is followed by a
+# switchdev run in the seed's section 4-7 order: hw-tc-offload, switchdev
+# mode, the representors, map-rep, a kernel bridge over the representors
+# and the bond's netdev, traffic through it, slow-path and offloaded
+# counters. The exit status is non-zero if traffic through it failed.
 # Every step prints the seed's step, then the vflag commands and their
 # output. Everything is removed on exit, Ctrl-C or failure.
 # Usage: demo/demo.sh [--mode 802.3ad|active-backup] [--duration S]
@@ -24,7 +29,7 @@ while [ $# -gt 0 ]; do
 	--mode) MODE=${2:?--mode needs a value}; shift 2 ;;
 	--mode=*) MODE=${1#--mode=}; shift ;;
 	--duration) DURATION=${2:?}; shift 2 ;;
-	-h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,23p' "$0"; exit 0 ;;
 	*) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -313,6 +318,7 @@ counters >/dev/null
 iperf || SD_RC=1
 counters
 sd_counters
+say "(counts since the VF was made: the legacy run's frames are in them too)"
 say "slow path: every frame crossed the representors and the bridge;"
 say "offloaded stays 0 until the bridge's decisions are offloaded (doc/switchdev.md)"
 run ctl eswitch set "$PF0" mode legacy

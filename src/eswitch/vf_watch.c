@@ -196,6 +196,9 @@ int eswitch_vf_respawn(struct eswitch *sw, struct pf *pf, struct vf *vf)
 		vf_forget(sw, pf, vf);
 	vf->gone = true; /* until it is whole again */
 	vf->rep_up = false;
+	/* A new device: the old one's going down (its namespace deleted)
+	 * was no operator's hold. */
+	vf->rep_held = false;
 	if (vf->type == VF_TYPE_TAP) {
 		/* A TAP deleted with `ip link del` while persistent may
 		 * still be named: clear it before making it again. */

@@ -574,11 +574,14 @@ static const struct column eswitch_columns[] = {
 int vflagctl_print_eswitch(FILE *out, json_t *data)
 {
 	json_t *rows = json_object_get(data, "eswitch");
-	json_t *flat = json_array(), *row;
+	json_t *flat, *row;
 	size_t i;
 
 	if (!json_is_array(rows))
 		return -EINVAL;
+	flat = json_array();
+	if (!flat)
+		return -ENOMEM;
 	/* One table: the LAG's fields flattened into its PF's row. */
 	json_array_foreach(rows, i, row)
 	{

@@ -243,6 +243,57 @@ static void test_stats(void **state)
 			    "name (see `vflagctl vf show`) or a bond's");
 }
 
+/* eswitch show: modes in effect and as set, the LAG's representor and
+ * mode; map-rep fills the representor only in switchdev. */
+static void test_modes(void **state)
+{
+	struct fx *fx = *state;
+	struct pf *pf0 = eswitch_pf_find(fx->sw, "pf0");
+	struct pf *pf1 = eswitch_pf_find(fx->sw, "pf1");
+	json_t *r;
+
+	assert_reply(reply_eswitch_modes(fx->sw, "pf1", lag_name, NULL, fx->err,
+					 sizeof(fx->err)),
+		     "{\"eswitch\":[{\"pf\":\"pf1\",\"dev\":\"eth1\","
+		     "\"mode\":\"legacy\",\"mode_set\":\"legacy\","
+		     "\"hw_tc_offload\":false,\"lag\":null}]}");
+	assert_int_equal(
+	    eswitch_lag_rep_add(fx->sw, 2, "bond0", fx->err, sizeof(fx->err)),
+	    0);
+	assert_int_equal(
+	    eswitch_pf_set_mode(fx->sw, pf0, true, fx->err, sizeof(fx->err)),
+	    0);
+	assert_int_equal(
+	    eswitch_pf_set_mode(fx->sw, pf1, true, fx->err, sizeof(fx->err)),
+	    0);
+	eswitch_pf_set_hw_tc_offload(fx->sw, pf0, true);
+	assert_reply(reply_eswitch_modes(fx->sw, "pf0", lag_name, NULL, fx->err,
+					 sizeof(fx->err)),
+		     "{\"eswitch\":[{\"pf\":\"pf0\",\"dev\":\"eth0\","
+		     "\"mode\":\"switchdev\",\"mode_set\":\"switchdev\","
+		     "\"hw_tc_offload\":true,\"lag\":{\"bond\":\"bond0\","
+		     "\"representor\":\"bond0\",\"mode\":\"switchdev\","
+		     "\"modes_agree\":true,\"reason\":null}}]}");
+	r = reply_eswitch_map_rep(fx->sw, "pf0", fx->err, sizeof(fx->err));
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(r, "reps"), 1), "representor")),
+	    "pf0_1");
+	json_decref(r);
+	/* stats of the LAG representor, by the bond's name */
+	r = reply_eswitch_stats(fx->sw, "bond0", fx->err, sizeof(fx->err));
+	assert_non_null(r);
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(json_object_get(r, "ports"), 0), "kind")),
+	    "lag_rep");
+	json_decref(r);
+	assert_null(reply_eswitch_modes(fx->sw, "pf9", lag_name, NULL, fx->err,
+					sizeof(fx->err)));
+	assert_string_equal(fx->err, "no PF named pf9 (see `vflagctl show`)");
+	eswitch_lag_rep_del(fx->sw, 2);
+}
+
 static const char *doc_path = "doc/ctl.md";
 
 /* doc/ctl.md names every counter `stats` gives (in backquotes, as its
@@ -297,6 +348,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_vfs_and_map_rep, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
 	};
 
 	log_set_level(LOG_LVL_ERR);

@@ -358,6 +358,31 @@ static void test_rep_admin_down_held(void **state)
 	leave_lag(fx);
 }
 
+/* A VF whose namespace is deleted: its representor goes down, then
+ * vanishes. That down was no operator's: the VF made again comes up. */
+static void test_rep_gone_not_held(void **state)
+{
+	struct fx *fx = *state;
+	struct fake_dev *rep = fake_dev_find(&fx->fake, "", "pf0_1");
+	struct nl_link_event ev = {.ifindex = rep->ifindex};
+	struct eswitch_vf_status vs;
+
+	snprintf(ev.name, sizeof(ev.name), "pf0_1");
+	rep->admin_up = false;
+	eswitch_link_event(fx->sw, &ev); /* down, as the kernel says first */
+	fx->fake.devs[rep->peer].used = false;
+	rep->used = false;
+	ev.deleted = true;
+	eswitch_link_event(fx->sw, &ev);
+	rep = fake_dev_find(&fx->fake, "", "pf0_1");
+	assert_non_null(rep);
+	assert_int_not_equal(rep->ifindex, ev.ifindex);
+	assert_true(rep->admin_up);
+	assert_int_equal(eswitch_vf_status(fx->sw, fx->pf[0], 1, &vs), 0);
+	assert_false(vs.rep_held);
+	assert_true(vs.link_up);
+}
+
 /* Modes, offload and the LAG representor survive a restart. */
 static void test_state_round_trip(void **state)
 {
@@ -422,6 +447,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_order_free, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rep_admin_down_held, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_rep_gone_not_held, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_state_round_trip, setup,
 					    teardown),

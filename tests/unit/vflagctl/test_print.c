@@ -269,6 +269,40 @@ static void test_map_rep(void **state)
 	free(out);
 }
 
+/* eswitch show: one row per PF with its LAG flattened in, and the
+ * reason a LAG is not in its members' new mode under the table. */
+static void test_eswitch(void **state)
+{
+	int ret;
+	char *out = print_to_string(
+	    vflagctl_print_eswitch,
+	    "{\"eswitch\": [{\"pf\": \"pf0\", \"dev\": \"veth1\","
+	    " \"mode\": \"legacy\", \"mode_set\": \"switchdev\","
+	    " \"hw_tc_offload\": true, \"lag\": {\"bond\": \"bond0\","
+	    " \"representor\": \"bond0\", \"mode\": \"legacy\","
+	    " \"modes_agree\": false, \"reason\": \"eswitch modes differ: pf0"
+	    " switchdev, pf1 legacy\"}},"
+	    " {\"pf\": \"pf2\", \"dev\": \"veth3\", \"mode\": \"switchdev\","
+	    " \"mode_set\": \"switchdev\", \"hw_tc_offload\": false,"
+	    " \"lag\": null}]}",
+	    &ret);
+
+	assert_int_equal(ret, 0);
+	assert_string_equal(
+	    out, "PF   DEV    MODE       MODE_SET   HW-TC-OFFLOAD  BOND   "
+		 "LAG_MODE  LAG_REP\n"
+		 "pf0  veth1  legacy     switchdev  yes            bond0  "
+		 "legacy    bond0\n"
+		 "pf2  veth3  switchdev  switchdev  no             -      -"
+		 "         -\n"
+		 "pf0: LAG not in the new mode: eswitch modes differ: pf0 "
+		 "switchdev, pf1 legacy\n");
+	free(out);
+	out = print_to_string(vflagctl_print_eswitch, "{\"pfs\": []}", &ret);
+	assert_int_equal(ret, -EINVAL);
+	free(out);
+}
+
 static void test_map_rep_empty(void **state)
 {
 	int ret;
@@ -659,6 +693,7 @@ int main(void)
 	    cmocka_unit_test(test_map_rep),
 	    cmocka_unit_test(test_map_rep_empty),
 	    cmocka_unit_test(test_flows),
+	    cmocka_unit_test(test_eswitch),
 	    cmocka_unit_test(test_bond_8023ad),
 	    cmocka_unit_test(test_bond_active_backup),
 	    cmocka_unit_test(test_bond_empty),
