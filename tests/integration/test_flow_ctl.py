@@ -21,6 +21,10 @@ def setup_ports(lab, d):
     d.ctl("pf", "set", a, "numvfs", "2")
     bond = f"bd{lab.tag}"
     d.ctl("bond", "add", bond, "mode", "active-backup", "members", b, c)
+    # Rules are in the eswitch only in switchdev with hw-tc-offload on.
+    for pf in (a, b, c):
+        d.ctl("pf", "set", pf, "hw-tc-offload", "on")
+        d.ctl("eswitch", "set", pf, "mode", "switchdev")
     return a, bond, up[0]
 
 
@@ -184,3 +188,33 @@ def test_flow_rules_follow_ports(lab, vflagd):
     assert r["reason"].startswith(f"no port {a}_1")
     d.ctl("pf", "set", a, "numvfs", "2")
     assert rules(d)[0]["in_hw"] is True
+
+
+def test_flow_follows_modes(lab, vflagd):
+    """A rule leaves the eswitch with its PF's hw-tc-offload or switchdev
+    mode, saying why, and comes back with them."""
+    d = vflagd
+    a, bond, _ = setup_ports(lab, d)
+    d.ctl("flow", "add", "dev", f"{a}_0", "flower", "action", "drop")
+    d.ctl("flow", "add", "dev", bond, "flower", "action", "drop")
+    d.ctl("pf", "set", a, "hw-tc-offload", "off")
+    got = {r["dev"]: r for r in rules(d)}
+    assert got[f"{a}_0"]["in_hw"] is False
+    assert got[f"{a}_0"]["reason"] == f"hw-tc-offload off on PF {a}"
+    assert got[bond]["in_hw"] is True
+    d.ctl("pf", "set", a, "hw-tc-offload", "on")
+    d.ctl("eswitch", "set", a, "mode", "legacy")
+    r = rules(d, "dev", f"{a}_0")[0]
+    assert r["in_hw"] is False
+    assert r["reason"] == f"PF {a} eswitch in legacy mode"
+    # A bond's rules leave when one of its PFs does (the LAG keeps its
+    # mode until both agree, so the bond's mode in effect says).
+    b = f"b{lab.tag}"
+    d.ctl("eswitch", "set", b, "mode", "legacy")
+    assert rules(d, "dev", bond)[0]["in_hw"] is True
+    d.ctl("eswitch", "set", f"c{lab.tag}", "mode", "legacy")
+    r = rules(d, "dev", bond)[0]
+    assert r["in_hw"] is False and "legacy" in r["reason"]
+    for pf in (a, b, f"c{lab.tag}"):
+        d.ctl("eswitch", "set", pf, "mode", "switchdev")
+    assert all(r["in_hw"] for r in rules(d))
