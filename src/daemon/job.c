@@ -217,13 +217,16 @@ static int job_step(struct vflagd *d, struct vflagd_job *j, char *err,
 	return 1;
 }
 
-/* Ends job i: saves the state (the world changed) and tells its caller. */
+/* Ends job i: saves the state (the world changed), re-resolves the
+ * offload rules and tells its caller. */
 static void job_end(struct vflagd *d, unsigned i, int ret, const char *err)
 {
 	struct vflagd_job *j = d->jobs[i];
 
 	d->jobs[i] = NULL;
 	vflagd_state_save(d);
+	/* VFs came or went: rules naming them follow, the bridge's too. */
+	vflagd_offload_changed(d);
 	if (ret)
 		LOG_WARN(TAG, "%s: %s", job_op(j), err);
 	if (j->ops)
