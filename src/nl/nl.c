@@ -483,12 +483,73 @@ int netns_open(const char *name)
 	return fd;
 }
 
+struct mnl_socket *nl_group_socket(const int *groups, size_t n)
+{
+	struct mnl_socket *sock;
+	int rcvbuf = NL_MON_RCVBUF;
+	int fd, err;
+
+	sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!sock)
+		return NULL;
+	fd = mnl_socket_get_fd(sock);
+	/* FORCE passes rmem_max when we are privileged; else take what the
+	 * sysctl allows. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				 sizeof(rcvbuf));
+	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		int group = groups[i];
+
+		if (mnl_socket_setsockopt(sock, NETLINK_ADD_MEMBERSHIP, &group,
+					  sizeof(group)) < 0)
+			goto fail;
+	}
+	return sock;
+
+fail:
+	err = errno;
+	mnl_socket_close(sock);
+	errno = err;
+	return NULL;
+}
+
+int nl_drain(struct mnl_socket *sock, char *buf, size_t buf_size, nl_msg_fn fn,
+	     void *arg)
+{
+	int events = 0;
+
+	for (;;) {
+		const struct nlmsghdr *nlh;
+		ssize_t n;
+		int len;
+
+		n = mnl_socket_recvfrom(sock, buf, buf_size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return events;
+			/* libmnl's word for a truncated datagram: its
+			 * events are lost all the same. */
+			if (errno == ENOSPC)
+				return -ENOBUFS;
+			return -errno;
+		}
+		len = (int)n;
+		nlh = (const struct nlmsghdr *)buf;
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+			events += fn(nlh, arg);
+	}
+}
+
 struct nl_monitor *nl_monitor_open(void)
 {
+	static const int groups[] = {RTNLGRP_LINK};
 	struct nl_monitor *mon;
-	int group = RTNLGRP_LINK;
-	int rcvbuf = NL_MON_RCVBUF;
-	int fd;
 	int err;
 
 	mon = calloc(1, sizeof(*mon));
@@ -498,30 +559,15 @@ struct nl_monitor *nl_monitor_open(void)
 	mon->buf = malloc(mon->buf_size);
 	if (!mon->buf)
 		goto free_mon;
-	mon->sock =
-	    mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	mon->sock = nl_group_socket(groups, 1);
 	if (!mon->sock)
 		goto free_buf;
-	fd = mnl_socket_get_fd(mon->sock);
-	/* FORCE passes rmem_max when we are privileged; else take what the
-	 * sysctl allows. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		       sizeof(rcvbuf)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-				 sizeof(rcvbuf));
-	if (mnl_socket_bind(mon->sock, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto close_sock;
-	if (mnl_socket_setsockopt(mon->sock, NETLINK_ADD_MEMBERSHIP, &group,
-				  sizeof(group)) < 0)
-		goto close_sock;
 	return mon;
 
-close_sock:
-	err = errno;
-	mnl_socket_close(mon->sock);
-	errno = err;
 free_buf:
+	err = errno;
 	free(mon->buf);
+	errno = err;
 free_mon:
 	err = errno;
 	free(mon);
@@ -574,38 +620,26 @@ malformed:
 	return -EAGAIN;
 }
 
+struct monitor_read {
+	nl_link_cb cb;
+	void *ctx;
+};
+
+static int monitor_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	struct monitor_read *r = arg;
+	struct nl_link_event ev;
+
+	if (nl_monitor_parse(nlh, &ev))
+		return 0;
+	if (r->cb)
+		r->cb(r->ctx, &ev);
+	return 1;
+}
+
 int nl_monitor_read(struct nl_monitor *mon, nl_link_cb cb, void *ctx)
 {
-	int events = 0;
+	struct monitor_read r = {cb, ctx};
 
-	for (;;) {
-		const struct nlmsghdr *nlh;
-		ssize_t n;
-		int len;
-
-		n = mnl_socket_recvfrom(mon->sock, mon->buf, mon->buf_size);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return events;
-			/* libmnl's word for a truncated datagram: its
-			 * events are lost all the same. */
-			if (errno == ENOSPC)
-				return -ENOBUFS;
-			return -errno;
-		}
-		len = (int)n;
-		nlh = (const struct nlmsghdr *)mon->buf;
-		for (; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			struct nl_link_event ev;
-
-			if (nl_monitor_parse(nlh, &ev))
-				continue;
-			if (cb)
-				cb(ctx, &ev);
-			events++;
-		}
-	}
+	return nl_drain(mon->sock, mon->buf, mon->buf_size, monitor_msg, &r);
 }

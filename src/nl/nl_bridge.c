@@ -197,35 +197,20 @@ static int brlink_parse(const struct nlmsghdr *nlh, struct nl_brlink_event *ev)
 
 struct nl_bridge_monitor *nl_bridge_monitor_open(void)
 {
-	int groups[] = {RTNLGRP_NEIGH, RTNLGRP_LINK};
+	static const int groups[] = {RTNLGRP_NEIGH, RTNLGRP_LINK};
 	struct nl_bridge_monitor *mon = calloc(1, sizeof(*mon));
-	int rcvbuf = NL_MON_RCVBUF;
-	int fd;
 
 	if (!mon)
 		return NULL;
 	mon->buf_size = MNL_SOCKET_BUFFER_SIZE;
 	mon->buf = malloc(mon->buf_size);
-	mon->sock =
-	    mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (!mon->buf || !mon->sock)
-		goto fail;
-	fd = mnl_socket_get_fd(mon->sock);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		       sizeof(rcvbuf)) < 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-				 sizeof(rcvbuf));
-	if (mnl_socket_bind(mon->sock, 0, MNL_SOCKET_AUTOPID) < 0)
-		goto fail;
-	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (mnl_socket_setsockopt(mon->sock, NETLINK_ADD_MEMBERSHIP,
-					  &groups[i], sizeof(groups[i])) < 0)
-			goto fail;
+	if (mon->buf)
+		mon->sock = nl_group_socket(groups, 2);
+	if (!mon->sock) {
+		nl_bridge_monitor_close(mon);
+		return NULL;
+	}
 	return mon;
-
-fail:
-	nl_bridge_monitor_close(mon);
-	return NULL;
 }
 
 void nl_bridge_monitor_close(struct nl_bridge_monitor *mon)
@@ -270,51 +255,37 @@ static int dispatch(const struct nlmsghdr *nlh, nl_fdb_cb fdb_cb,
 	return 0;
 }
 
-int nl_bridge_monitor_read(struct nl_bridge_monitor *mon, nl_fdb_cb fdb_cb,
-			   nl_brlink_cb link_cb, void *ctx)
-{
-	int events = 0;
-
-	for (;;) {
-		const struct nlmsghdr *nlh;
-		ssize_t n;
-		int len;
-
-		n = mnl_socket_recvfrom(mon->sock, mon->buf, mon->buf_size);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return events;
-			if (errno == ENOSPC)
-				return -ENOBUFS;
-			return -errno;
-		}
-		len = (int)n;
-		nlh = (const struct nlmsghdr *)mon->buf;
-		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
-			events += dispatch(nlh, fdb_cb, link_cb, ctx);
-	}
-}
-
-/* --- dumps and writes --- */
-
-struct dump_ctx {
+struct drain_ctx {
 	nl_fdb_cb fdb_cb;
 	nl_brlink_cb link_cb;
 	void *ctx;
 };
 
+static int drain_one(const struct nlmsghdr *nlh, void *arg)
+{
+	struct drain_ctx *c = arg;
+
+	return dispatch(nlh, c->fdb_cb, c->link_cb, c->ctx);
+}
+
+int nl_bridge_monitor_read(struct nl_bridge_monitor *mon, nl_fdb_cb fdb_cb,
+			   nl_brlink_cb link_cb, void *ctx)
+{
+	struct drain_ctx c = {fdb_cb, link_cb, ctx};
+
+	return nl_drain(mon->sock, mon->buf, mon->buf_size, drain_one, &c);
+}
+
+/* --- dumps and writes --- */
+
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct dump_ctx *d = data;
-
-	dispatch(nlh, d->fdb_cb, d->link_cb, d->ctx);
+	drain_one(nlh, data);
 	return 0;
 }
 
 static int dump(struct nl *nl, uint16_t type, uint8_t family, size_t hdrlen,
-		struct dump_ctx *d)
+		struct drain_ctx *d)
 {
 	alignas(struct nlmsghdr) char buf[NL_REQ_SIZE];
 	struct nlmsghdr *nlh;
@@ -331,14 +302,14 @@ static int dump(struct nl *nl, uint16_t type, uint8_t family, size_t hdrlen,
 
 int nl_fdb_dump(struct nl *nl, nl_fdb_cb cb, void *ctx)
 {
-	struct dump_ctx d = {.fdb_cb = cb, .ctx = ctx};
+	struct drain_ctx d = {.fdb_cb = cb, .ctx = ctx};
 
 	return dump(nl, RTM_GETNEIGH, AF_BRIDGE, sizeof(struct ndmsg), &d);
 }
 
 int nl_brlink_dump(struct nl *nl, nl_brlink_cb cb, void *ctx)
 {
-	struct dump_ctx d = {.link_cb = cb, .ctx = ctx};
+	struct drain_ctx d = {.link_cb = cb, .ctx = ctx};
 	int err;
 
 	err = dump(nl, RTM_GETLINK, AF_UNSPEC, sizeof(struct ifinfomsg), &d);

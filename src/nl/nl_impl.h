@@ -4,6 +4,7 @@
 #define VFLAG_NL_IMPL_H
 
 #include <stdalign.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <libmnl/libmnl.h>
@@ -28,5 +29,16 @@ typedef int (*nl_reply_cb)(const struct nlmsghdr *nlh, void *data);
  * `cb` returned. */
 int nl_transact(struct nl *nl, struct nlmsghdr *req, nl_reply_cb cb,
 		void *data);
+
+/* A non-blocking monitor socket in the rtnetlink groups given, with a
+ * receive buffer for bursts (NL_MON_RCVBUF). NULL with errno. */
+struct mnl_socket *nl_group_socket(const int *groups, size_t n);
+
+/* Called per message nl_drain() reads: 1 if it was an event. */
+typedef int (*nl_msg_fn)(const struct nlmsghdr *nlh, void *arg);
+/* Reads what sock has without blocking, each message to fn. Returns the
+ * events fn counted, or -errno (-ENOBUFS: events were lost). */
+int nl_drain(struct mnl_socket *sock, char *buf, size_t buf_size, nl_msg_fn fn,
+	     void *arg);
 
 #endif
