@@ -26,7 +26,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "pylib"))
 
-from vflaglab.netns import Lab, sh, wait_for  # noqa: E402
+from vflaglab.netns import Lab, wait_for  # noqa: E402
+from vflaglab.switchdev import host_bridge, switchdev  # noqa: E402
 from vflaglab.topo import VM_IP, VfLagTopo  # noqa: E402
 from vflaglab.traffic import (Iperf3Client, Iperf3Server,  # noqa: E402
                               OutageMeter)
@@ -36,18 +37,8 @@ from vflaglab.vflagd import Vflagd  # noqa: E402
 def setup(lab, d):
     t = VfLagTopo(lab, d, peer="bridge", mode="active-backup",
                   bond_opts=("miimon", 100))
-    for pf in t.pfs:
-        d.ctl("pf", "set", pf, "hw-tc-offload", "on")
-        d.ctl("eswitch", "set", pf, "mode", "switchdev")
-    t.rep = d.ctl("map-rep", t.pfs[0])["reps"][0]["representor"]
-    t.bridge = lab.ifname("hb")
-    sh(["ip", "link", "add", t.bridge, "type", "bridge"])
-    lab.defer("bridge", lambda: sh(["ip", "link", "del", t.bridge],
-                                   check=False))
-    for port in (t.rep, t.bond):
-        sh(["ip", "link", "set", port, "master", t.bridge])
-        sh(["ip", "link", "set", port, "up"])
-    sh(["ip", "link", "set", t.bridge, "up"])
+    switchdev(t)
+    t.bridge = host_bridge(lab, [t.rep, t.bond])
     t.wait_connectivity(timeout=20)
     return t
 

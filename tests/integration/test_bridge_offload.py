@@ -10,7 +10,8 @@ import time
 
 from vflaglab import linkfail
 from vflaglab.netns import sh, wait_for
-from vflaglab.topo import CLIENT_IP, VM_IP, VF_MAC, VfLagTopo
+from vflaglab.switchdev import host_bridge, switchdev
+from vflaglab.topo import VM_IP, VF_MAC, VfLagTopo
 from vflaglab.traffic import (Iperf3Client, Iperf3Server, OutageMeter, log,
                               ping)
 
@@ -34,20 +35,9 @@ def switchdev_bridge(lab, d, offload=True):
     representor and bond0 in a kernel bridge."""
     t = VfLagTopo(lab, d, peer="ovs", mode="802.3ad", bond_opts=SEED_OPTS)
     t.wait_lag()
-    for pf in t.pfs:
-        if offload:
-            d.ctl("pf", "set", pf, "hw-tc-offload", "on")
-        d.ctl("eswitch", "set", pf, "mode", "switchdev")
-    t.rep = d.ctl("map-rep", t.pfs[0])["reps"][0]["representor"]
+    switchdev(t, offload=offload)
     assert t.rep, "switchdev: the VF has a representor"
-    t.bridge = lab.ifname("hb")
-    sh(["ip", "link", "add", t.bridge, "type", "bridge"])
-    lab.defer(f"bridge {t.bridge}",
-              lambda: sh(["ip", "link", "del", t.bridge], check=False))
-    for port in (t.rep, t.bond):
-        sh(["ip", "link", "set", port, "master", t.bridge])
-        sh(["ip", "link", "set", port, "up"])
-    sh(["ip", "link", "set", t.bridge, "up"])
+    t.bridge = host_bridge(lab, [t.rep, t.bond])
     t.wait_connectivity(timeout=20)
     return t
 

@@ -11,26 +11,17 @@ from scapy.layers.l2 import Ether
 from scapy.packet import Raw
 
 from vflaglab.capture import Capture
-from vflaglab.netns import sh
+from vflaglab.switchdev import dev_mac, switchdev
 from vflaglab.topo import CLIENT_IP, VF_MAC, VM_IP, VfLagTopo
 from vflaglab.traffic import log, ping
 
 from test_isolation import frame, inject, quiet
 
 
-def dev_mac(dev, ns):
-    import json
-    return json.loads(sh(["ip", "-j", "link", "show", "dev", dev],
-                         ns=str(ns)).stdout)[0]["address"]
-
-
 def switchdev_no_bridge(lab, d):
     t = VfLagTopo(lab, d, peer="bridge", mode="active-backup",
                   bond_opts=("miimon", 100))
-    for pf in t.pfs:
-        d.ctl("pf", "set", pf, "hw-tc-offload", "on")
-        d.ctl("eswitch", "set", pf, "mode", "switchdev")
-    t.rep = d.ctl("map-rep", t.pfs[0])["reps"][0]["representor"]
+    switchdev(t)
     t.client_mac = dev_mac(t.cl_if, t.client)
     # No ARP across: nothing floods here, only rules carry frames.
     t.client.ip("neigh", "replace", VM_IP, "lladdr", VF_MAC, "dev", t.cl_if)

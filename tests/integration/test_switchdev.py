@@ -16,6 +16,7 @@ from vflaglab import linkfail
 from vflaglab.failover import directions, measure_failover
 from vflaglab.netns import sh, wait_for
 from vflaglab.ovs import OvsPartner
+from vflaglab.switchdev import host_bridge
 from vflaglab.topo import VM_IP, VfLagTopo, counter_delta, shares
 from vflaglab.traffic import (Iperf3Client, Iperf3Server, burst, log, ping,
                             summarize_bps)
@@ -49,15 +50,7 @@ def lag_mode(t):
 def bridge(lab, t):
     """A kernel bridge in vflagd's namespace over the representors and
     the bond's netdev, as the seed's `ip link set ... master`."""
-    br = lab.ifname("kb")
-    sh(["ip", "link", "add", br, "type", "bridge", "nf_call_iptables", "0",
-        "nf_call_ip6tables", "0", "nf_call_arptables", "0"])
-    lab.defer(f"bridge {br}",
-              lambda: sh(["ip", "link", "del", br], check=False))
-    for p in reps(t) + [t.bond]:
-        sh(["ip", "link", "set", p, "master", br])
-    sh(["ip", "link", "set", br, "up"])
-    return br
+    return host_bridge(lab, reps(t) + [t.bond])
 
 
 def vf_carrier(t):
