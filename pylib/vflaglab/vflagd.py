@@ -11,7 +11,6 @@ import os
 import signal
 import socket
 import subprocess
-import time
 
 from .netns import wait_for
 

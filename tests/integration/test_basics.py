@@ -6,11 +6,9 @@ import json
 import re
 import subprocess
 
-import pytest
-
 from vflaglab.netns import link_exists, link_names, sh
 from vflaglab.vflagd import (EXIT_NODAEMON, EXIT_OK, EXIT_REFUSED, EXIT_USAGE,
-                           Vflagd, VflagError, write_config)
+                           Vflagd, write_config)
 
 MAC = "6a:66:2d:48:92:c3"
 

@@ -20,7 +20,6 @@ import signal
 import subprocess
 import tempfile
 import time
-import urllib.request
 
 import pytest
 

@@ -7,7 +7,6 @@ Self-contained on purpose: vflagd is started here without
 --teardown-on-exit (the shared wrapper passes it), and every test removes
 the pins and state it made in a finally, whatever happened."""
 
-import json
 import os
 import re
 import signal
@@ -17,7 +16,7 @@ import time
 import pytest
 
 from vflaglab.netns import wait_for
-from vflaglab.topo import CLIENT_IP, VM_IP, VfLagTopo
+from vflaglab.topo import VM_IP, VfLagTopo
 from vflaglab.vflagd import Vflagd
 
 PIN_ROOT = "/sys/fs/bpf/vflag"
