@@ -225,6 +225,14 @@ static bool port_usable(struct bridge_offload *bo, int ifindex, int bridge,
 	return bo->ops->resolve(bo->ctx, ifindex, out);
 }
 
+/* A representor of ours, in a bridge or not. */
+static bool port_ours(struct bridge_offload *bo, int ifindex)
+{
+	struct bro_port p;
+
+	return bo->ops->resolve(bo->ctx, ifindex, &p);
+}
+
 static bool rule_equal(const struct bro_rule *a, const struct bro_rule *b)
 {
 	return a->in_port == b->in_port && a->match_src == b->match_src &&
@@ -316,7 +324,8 @@ static bool entry_used(const struct bridge_offload *bo,
 	return false;
 }
 
-void bridge_offload_sync(struct bridge_offload *bo, uint64_t now_ns)
+/* Installs and removes rules until they are what the entries ask. */
+static void sync_rules(struct bridge_offload *bo)
 {
 	for (size_t i = 0; i < bo->nrules; i++)
 		bo->rules[i].keep = false;
@@ -335,16 +344,36 @@ void bridge_offload_sync(struct bridge_offload *bo, uint64_t now_ns)
 			i++;
 		}
 	}
-	for (size_t i = 0; i < bo->nentries; i++) {
-		struct bro_entry *e = &bo->entries[i];
+	for (size_t i = 0; i < bo->nrules; i++)
+		bo->rules[i].in_hw =
+		    bo->ops->rule_in_hw(bo->ctx, bo->rules[i].handle);
+}
 
-		if (e->marked || !entry_used(bo, e))
-			continue;
-		if (bo->ops->fdb_ext_learn(bo->ctx, e->port, e->mac) == 0) {
+void bridge_offload_sync(struct bridge_offload *bo, uint64_t now_ns)
+{
+	bool returned = false;
+
+	sync_rules(bo);
+	for (size_t i = 0; i < bo->nentries;) {
+		struct bro_entry *e = &bo->entries[i];
+		bool used = entry_used(bo, e);
+
+		if (!e->marked && used &&
+		    bo->ops->fdb_ext_learn(bo->ctx, e->port, e->mac) == 0) {
 			e->marked = true;
 			e->since_ns = now_ns;
+		} else if (e->marked && !used && port_ours(bo, e->port)) {
+			/* Its traffic is the bridge's to see again: let it
+			 * learn the address anew and age it itself. */
+			bo->ops->fdb_del(bo->ctx, e->port, e->mac);
+			*e = bo->entries[--bo->nentries];
+			returned = true;
+			continue;
 		}
+		i++;
 	}
+	if (returned)
+		sync_rules(bo); /* the rules of the entries returned go */
 }
 
 static uint64_t ageing_ns(struct bridge_offload *bo, int bridge)

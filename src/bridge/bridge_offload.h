@@ -22,7 +22,10 @@
  * bridge (the bridge stops ageing it: it no longer sees the traffic),
  * and its ageing is ours: when no rule using it (as source or
  * destination) was hit for the bridge's ageing time, the entry is
- * removed from the bridge and its rules go with it.
+ * removed from the bridge and its rules go with it. A marked address no
+ * rule in the datapath uses any more (hw-tc-offload off, legacy mode) is
+ * removed from the bridge at once, which learns it again from the slow
+ * path as an ordinary entry that it ages itself.
  *
  * Pure: the world is reached through struct bridge_offload_ops, time is
  * passed in. VLANs: only VLAN 0 (this kernel's bridge cannot filter
@@ -74,6 +77,9 @@ struct bridge_offload_ops {
 	int (*rule_add)(void *ctx, const struct bro_rule *r, uint32_t *handle,
 			bool *in_hw);
 	void (*rule_del)(void *ctx, uint32_t handle);
+	/* Whether the rule is in the datapath now (a PF's mode or
+	 * hw-tc-offload may have changed since it was added). */
+	bool (*rule_in_hw)(void *ctx, uint32_t handle);
 	/* The rule's last hit (CLOCK_MONOTONIC ns), 0 if never. */
 	uint64_t (*rule_last_used)(void *ctx, uint32_t handle);
 	/* Marks a bridge entry extern_learn / removes it. */

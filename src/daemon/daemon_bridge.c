@@ -163,6 +163,14 @@ static void br_rule_del(void *ctx, uint32_t handle)
 				     sizeof(err));
 }
 
+static bool br_rule_in_hw(void *ctx, uint32_t handle)
+{
+	struct vflagd_bridge *b = ctx;
+	struct flow_table_entry e;
+
+	return flow_table_get(b->d->flows, handle, &e) == 0 && e.in_hw;
+}
+
 static uint64_t br_rule_last_used(void *ctx, uint32_t handle)
 {
 	struct vflagd_bridge *b = ctx;
@@ -191,6 +199,7 @@ static const struct bridge_offload_ops bridge_ops = {
     .resolve = br_resolve,
     .rule_add = br_rule_add,
     .rule_del = br_rule_del,
+    .rule_in_hw = br_rule_in_hw,
     .rule_last_used = br_rule_last_used,
     .fdb_ext_learn = br_fdb_ext_learn,
     .fdb_del = br_fdb_del,

@@ -130,8 +130,16 @@ def test_offload_off_takes_the_representors(lab, vflagd):
     wait_offloaded(vflagd, t)
     for pf in t.pfs:
         vflagd.ctl("pf", "set", pf, "hw-tc-offload", "off")
+    # The addresses go back to the bridge (no longer extern_learn); it
+    # learns them again from the slow path, and their rules are kept
+    # out of the eswitch, saying why.
+    assert ping(t.client, VM_IP, count=2)
+    wait_for(lambda: bridge_rules(vflagd), 5, what="rules learned again")
     rules = bridge_rules(vflagd)
-    assert rules and not any(r["in_hw"] for r in rules)
+    assert not any(r["in_hw"] for r in rules)
+    fdb = bridge_fdb(t.bridge)
+    assert VF_MAC in fdb and "extern_learn" not in fdb[VF_MAC].get(
+        "flags", [])
     assert all("hw-tc-offload" in (r.get("reason") or "") for r in rules)
     slow0, rule0 = rep_slow(vflagd, t.rep), rule_packets(vflagd)
     srv = Iperf3Server(lab, t.vm, bind=VM_IP)

@@ -90,6 +90,14 @@ static void fake_rule_del(void *ctx, uint32_t handle)
 	fail_msg("rule_del of unknown handle %u", handle);
 }
 
+static bool fake_in_hw(void *ctx, uint32_t handle)
+{
+	struct fake *f = ctx;
+
+	(void)handle;
+	return f->in_hw;
+}
+
 static uint64_t fake_last_used(void *ctx, uint32_t handle)
 {
 	struct fake *f = ctx;
@@ -124,6 +132,7 @@ static const struct bridge_offload_ops fake_ops = {
     .resolve = fake_resolve,
     .rule_add = fake_rule_add,
     .rule_del = fake_rule_del,
+    .rule_in_hw = fake_in_hw,
     .rule_last_used = fake_last_used,
     .fdb_ext_learn = fake_ext_learn,
     .fdb_del = fake_fdb_del,
@@ -273,11 +282,15 @@ static void test_port_leaves_and_blocks(void **state)
 	fdb_ev(fx->bo, LAGREP, mac_r, false, 1);
 	bridge_offload_sync(fx->bo, 1);
 	assert_int_equal(fx->fake.n, 2);
-	/* The LAG representor blocks (STP): nothing via it. */
+	/* The LAG representor blocks (STP): nothing via it, and the
+	 * addresses go back to the bridge, which learns them anew. */
 	link_ev(fx->bo, LAGREP, BR, BR_STATE_BLOCKING);
 	bridge_offload_sync(fx->bo, 2);
 	assert_int_equal(fx->fake.n, 0);
+	assert_int_equal(fx->fake.dels, 2);
 	link_ev(fx->bo, LAGREP, BR, BR_STATE_FORWARDING);
+	fdb_ev(fx->bo, REP1, mac_a, false, 3);
+	fdb_ev(fx->bo, LAGREP, mac_r, false, 3);
 	bridge_offload_sync(fx->bo, 3);
 	assert_int_equal(fx->fake.n, 2);
 	/* VF1's representor leaves the bridge. */
@@ -323,6 +336,32 @@ static void test_not_in_hw_not_marked(void **state)
 	assert_int_equal(fx->fake.marks, 0);
 	assert_int_equal(bridge_offload_age(fx->bo, 1000000000000ull), 0);
 	assert_int_equal(fx->fake.dels, 0);
+}
+
+static void test_offload_off_unmarks(void **state)
+{
+	struct fx *fx = *state;
+
+	fdb_ev(fx->bo, REP1, mac_a, false, 1);
+	fdb_ev(fx->bo, LAGREP, mac_r, false, 1);
+	bridge_offload_sync(fx->bo, 1);
+	assert_int_equal(fx->fake.marks, 2);
+	/* hw-tc-offload off: the rules stay (not in hw), the marked entries
+	 * go back to the bridge, which learns them again itself. */
+	fx->fake.in_hw = false;
+	bridge_offload_sync(fx->bo, 2);
+	assert_int_equal(fx->fake.dels, 2);
+	assert_int_equal(fx->fake.n, 0); /* their entries went: so did they */
+	fdb_ev(fx->bo, REP1, mac_a, false, 3);
+	fdb_ev(fx->bo, LAGREP, mac_r, false, 3);
+	bridge_offload_sync(fx->bo, 3);
+	assert_int_equal(fx->fake.n, 2);
+	assert_int_equal(fx->fake.marks, 2);
+	/* On again: marked again. */
+	fx->fake.in_hw = true;
+	bridge_offload_sync(fx->bo, 4);
+	assert_int_equal(fx->fake.marks, 4);
+	assert_int_equal(fx->fake.dels, 2);
 }
 
 static void test_refused_rule_retried(void **state)
@@ -418,6 +457,7 @@ int main(void)
 	    T(test_move),
 	    T(test_not_in_hw_not_marked),
 	    T(test_refused_rule_retried),
+	    T(test_offload_off_unmarks),
 	    T(test_ageing),
 	    T(test_dump_drops_unseen),
 	    T(test_other_bridge_separate),
