@@ -14,7 +14,7 @@ import time
 
 from vflaglab import linkfail
 from vflaglab.failover import directions, measure_failover
-from vflaglab.netns import sh, wait_for
+from vflaglab.netns import link_exists, sh, wait_for
 from vflaglab.ovs import OvsPartner
 from vflaglab.switchdev import host_bridge
 from vflaglab.topo import VM_IP, VfLagTopo, counter_delta, shares
@@ -241,6 +241,11 @@ def test_ovs_userspace_over_representors(lab, vflagd):
     # stops (the lab undoes newest first).
     lab.defer(f"ovs bridge {br}",
               lambda: sh(["ip", "link", "del", br], check=False))
+    # So does the netdev datapath's own tap, `ovs-netdev`, when this
+    # OVS made it (none runs in the root namespace but ours).
+    if not link_exists("ovs-netdev"):
+        lab.defer("ovs-netdev", lambda: sh(["ip", "link", "del",
+                                            "ovs-netdev"], check=False))
     o = OvsPartner(lab, None, name="ovs-sriov").start()
     o.add_bridge(br)
     for p in reps(t) + [t.bond]:
