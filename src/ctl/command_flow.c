@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bridge/bridge_offload.h"
 #include "common/util.h"
 #include "ctl/reply_flow.h"
 #include "ctl/synopsis.h"
@@ -135,6 +136,20 @@ static void show_one(void *arg, const struct flow_table_entry *e)
 			      reply_flow_json(e, s->stats, s->now_ns));
 }
 
+/* What the bridge offload holds (doc/bridge-offload.md). */
+static json_t *bridge_json(struct vflagd *d)
+{
+	struct bridge_offload_status st;
+
+	vflagd_bridge_status(d, &st);
+	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:I, s:I, s:I}", "bridges",
+			 (int)st.bridges, "entries", (int)st.entries, "rules",
+			 (int)st.rules, "rules_in_hw", (int)st.rules_hw,
+			 "extern_learn", (int)st.marked, "aged",
+			 (json_int_t)st.aged, "moves", (json_int_t)st.moves,
+			 "over_limit", (json_int_t)st.over_limit);
+}
+
 /* flow show [dev PORT] [-s] */
 json_t *command_flow_show(struct vflagd *d, int argc, char **argv, int *error,
 			  bool *usage, char *err, size_t errlen)
@@ -173,6 +188,7 @@ json_t *command_flow_show(struct vflagd *d, int argc, char **argv, int *error,
 	json_object_set_new(data, "rules", s.rules);
 	json_object_set_new(data, "total", json_integer(n < 0 ? 0 : n));
 	json_object_set_new(data, "masks", json_integer(flow_table_masks(ft)));
+	json_object_set_new(data, "bridge", bridge_json(d));
 	json_object_set_new(data, "max_masks",
 			    json_integer(VFLAG_FLOW_MAX_MASKS));
 	return data;

@@ -83,6 +83,9 @@ def test_bridge_offloads_established_flows(lab, vflagd):
     assert VF_MAC in fdb and "extern_learn" in fdb[VF_MAC].get("flags", [])
     assert any(r["dev"] == t.bond and VF_MAC in r["match"] for r in rules)
     assert any(r["dev"] == t.rep and VF_MAC in r["match"] for r in rules)
+    br = vflagd.ctl("flow", "show")["bridge"]
+    assert br["rules"] == len(rules) and br["rules_in_hw"] == len(rules)
+    assert br["extern_learn"] >= 2
 
     srv = Iperf3Server(lab, t.vm, bind=VM_IP)
     for reverse in (False, True):
