@@ -216,3 +216,37 @@ def test_restart_relearns_without_loss(lab):
         assert len(d.ctl("flow", "show")["rules"]) == len(after)
     finally:
         cleanup(lab, t.d if t else d, ino)
+
+
+def test_mac_moves_to_another_vf(lab, vflagd):
+    """The VM's MAC and address move from VF 0 to VF 1 (a migrated VM):
+    its first frame from VF 1 matches no rule (its rules match VF 0's
+    port), takes the slow path, the bridge learns the move and the rules
+    follow it: traffic flows again, offloaded, through VF 1."""
+    d = vflagd
+    t = switchdev_bridge(lab, d)
+    wait_offloaded(d, t)
+    rep1 = d.ctl("map-rep", t.pfs[0])["reps"][1]["representor"]
+    sh(["ip", "link", "set", rep1, "master", t.bridge])
+    sh(["ip", "link", "set", rep1, "up"])
+    vf1 = f"{t.pfs[0]}vf1"
+    # VF 0 stays up (its port in the bridge too), with another MAC.
+    t.vm.ip("addr", "flush", "dev", t.vf_port)
+    d.ctl("vf", "set", t.pfs[0], "vf", 0, "mac", "02:00:00:00:aa:01")
+    d.ctl("vf", "set", t.pfs[0], "vf", 1, "mac", VF_MAC, "netns", t.vm.name)
+    t.vm.up(vf1)
+    t.vm.addr(vf1, f"{VM_IP}/24")
+    t.vm.tx_csum_off(vf1)
+    # The VM speaks first (its ARP is a broadcast: the slow path).
+    wait_for(lambda: ping(t.vm, "1.1.1.2", count=1, timeout=2), 10,
+             what="the moved VM reaches the client")
+    wait_for(lambda: any(r["dev"] == t.bond and VF_MAC in r["match"] and
+                         r["actions"].endswith(rep1) and r["in_hw"]
+                         for r in bridge_rules(d)), 5,
+             what="wire -> VM rule through VF 1's representor")
+    # Nothing is sent to VF 0 for the VM's MAC any more.
+    assert not any(r["actions"].endswith(f"dev {t.rep}") and
+                   f"dst_mac {VF_MAC}" in r["match"]
+                   for r in bridge_rules(d))
+    assert d.ctl("flow", "show")["bridge"]["moves"] >= 1
+    assert ping(t.client, VM_IP, count=3)
