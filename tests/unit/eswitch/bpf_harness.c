@@ -2,10 +2,18 @@
 #include "bpf_harness.h"
 
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
+#include <cmocka.h>
 #include <linux/bpf.h>
+
+#include "dp/dp.h"
+#include "eswitch/eswitch.h"
+#include "nl/nl.h"
 
 void put16(uint8_t *p, uint16_t v)
 {
@@ -70,4 +78,110 @@ uint64_t stat_get(const struct vflag_port_stats *s, size_t off)
 
 	memcpy(&v, (const char *)s + off, sizeof(v));
 	return v;
+}
+
+void stats_read_all(struct dp *dp, const struct stat_ports *ports,
+		    struct vflag_port_stats *out)
+{
+	for (int p = 0; p < ports->n; p++)
+		assert_int_equal(dp_stats_read(dp, ports->id[p], &out[p]), 0);
+}
+
+void stats_expect(struct dp *dp, const struct stat_ports *ports,
+		  const struct vflag_port_stats *before, const struct delta *d,
+		  size_t n, int line)
+{
+	struct vflag_port_stats now[VFLAG_MAX_PORTS];
+	int bad = 0;
+
+	assert_true(ports->n <= VFLAG_MAX_PORTS);
+	stats_read_all(dp, ports, now);
+	for (int p = 0; p < ports->n; p++) {
+		for (size_t f = 0; f < stat_field_count; f++) {
+			uint64_t want = 0, got;
+
+			for (size_t i = 0; i < n; i++)
+				if (d[i].port == p &&
+				    d[i].off == stat_field[f].off)
+					want += d[i].by;
+			got = stat_get(&now[p], stat_field[f].off) -
+			      stat_get(&before[p], stat_field[f].off);
+			if (got != want) {
+				print_error("line %d: %s %s moved by %llu, "
+					    "expected %llu\n",
+					    line, ports->name[p],
+					    stat_field[f].name,
+					    (unsigned long long)got,
+					    (unsigned long long)want);
+				bad = 1;
+			}
+		}
+	}
+	if (bad)
+		fail_msg("counters (line %d)", line);
+}
+
+int lag_topo_build(const char *const name[LAG_TOPO_NPORTS],
+		   const char *const wire[LAG_TOPO_NPORTS],
+		   const uint8_t vf_mac[6], int ifindex[LAG_TOPO_NPORTS],
+		   const char *who)
+{
+	struct nl *nl = nl_open();
+	int ret = -1;
+
+	if (!nl)
+		return -1;
+	for (int p = 0; p < LAG_TOPO_NPORTS; p++) {
+		struct nl_link_info info;
+
+		ifindex[p] = nl_veth_create(nl, name[p], wire[p],
+					    p == LAG_TOPO_VF0 ? vf_mac : NULL);
+		if (ifindex[p] < 0 || nl_link_get(nl, wire[p], 0, &info) < 0 ||
+		    nl_link_set_up(nl, ifindex[p], true) ||
+		    nl_link_set_up(nl, info.ifindex, true)) {
+			fprintf(stderr, "%s: veth %s\n", who, name[p]);
+			goto close_nl;
+		}
+	}
+	ret = 0;
+close_nl:
+	nl_close(nl);
+	return ret;
+}
+
+int lag_topo_attach(struct dp *dp, const int ifindex[LAG_TOPO_NPORTS],
+		    const uint32_t port_id[LAG_TOPO_NPORTS], uint32_t lag_slot,
+		    const uint8_t vf_mac[6])
+{
+	uint32_t domain = ESWITCH_DOMAIN_LAG_BASE + lag_slot;
+	struct vflag_flood fl = {.count = 1};
+	struct vflag_port vf = {
+	    .id = port_id[LAG_TOPO_VF0],
+	    .kind = VFLAG_PORT_VF,
+	    .domain = domain,
+	    .lag_slot = lag_slot,
+	    .uplink_ifindex = (uint32_t)ifindex[LAG_TOPO_UP0],
+	};
+
+	for (int p = LAG_TOPO_UP0; p <= LAG_TOPO_UP1; p++) {
+		struct vflag_port e = {
+		    .id = port_id[p],
+		    .kind = VFLAG_PORT_UPLINK,
+		    .domain = domain,
+		    .lag_slot = lag_slot,
+		    .member_index = (uint32_t)(p - LAG_TOPO_UP0),
+		};
+
+		if (dp_port_attach(dp, ifindex[p], &e))
+			return -1;
+	}
+	memcpy(vf.mac, vf_mac, 6);
+	fl.ifindex[0] = (uint32_t)ifindex[LAG_TOPO_VF0];
+	fl.port_id[0] = port_id[LAG_TOPO_VF0];
+	if (dp_port_attach(dp, ifindex[LAG_TOPO_VF0], &vf) ||
+	    dp_fdb_set(dp, domain, 0, vf_mac, ifindex[LAG_TOPO_VF0],
+		       port_id[LAG_TOPO_VF0]) ||
+	    dp_flood_set(dp, domain, &fl))
+		return -1;
+	return 0;
 }

@@ -27,6 +27,7 @@
 #include <linux/pkt_cls.h>
 
 #include "../common/private_netns.h"
+#include "bpf_harness.h"
 #include "common/log.h"
 #include "dp/dp.h"
 #include "eswitch/eswitch.h"
@@ -34,10 +35,14 @@
 #include "nl/nl.h"
 
 #define LAG_SLOT 2u
-#define DOMAIN (ESWITCH_DOMAIN_LAG_BASE + LAG_SLOT)
 #define NFLOWS 10
 
-enum { UP0, UP1, VF0, NPORTS };
+enum {
+	UP0 = LAG_TOPO_UP0,
+	UP1 = LAG_TOPO_UP1,
+	VF0 = LAG_TOPO_VF0,
+	NPORTS = LAG_TOPO_NPORTS
+};
 
 static const char *const port_name[NPORTS] = {"psup0", "psup1", "psrep0"};
 static const char *const wire_name[NPORTS] = {"psup0w", "psup1w", "psvf0"};
@@ -175,7 +180,6 @@ static void test_hash_layer34_spreads(void **state)
 static int fx_setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	struct vflag_flood fl = {.count = 1};
 	char err[256];
 
 	if (!fx)
@@ -187,43 +191,13 @@ static int fx_setup(void **state)
 		return -1;
 	}
 	fx->ingress_fd = dp_ingress_prog_fd(fx->dp);
-	for (int p = UP0; p <= UP1; p++) {
-		struct vflag_port e = {
-		    .id = port_id[p],
-		    .kind = VFLAG_PORT_UPLINK,
-		    .domain = DOMAIN,
-		    .lag_slot = LAG_SLOT,
-		    .member_index = (uint32_t)(p - UP0),
-		};
-
-		if (dp_port_attach(fx->dp, ifindex[p], &e))
-			goto fail;
-	}
-	{
-		struct vflag_port e = {
-		    .id = port_id[VF0],
-		    .kind = VFLAG_PORT_VF,
-		    .domain = DOMAIN,
-		    .lag_slot = LAG_SLOT,
-		    .uplink_ifindex = (uint32_t)ifindex[UP0],
-		};
-
-		memcpy(e.mac, vf_mac, 6);
-		fl.ifindex[0] = (uint32_t)ifindex[VF0];
-		fl.port_id[0] = port_id[VF0];
-		if (dp_port_attach(fx->dp, ifindex[VF0], &e) ||
-		    dp_fdb_set(fx->dp, DOMAIN, 0, vf_mac, ifindex[VF0],
-			       port_id[VF0]) ||
-		    dp_flood_set(fx->dp, DOMAIN, &fl))
-			goto fail;
+	if (lag_topo_attach(fx->dp, ifindex, port_id, LAG_SLOT, vf_mac)) {
+		dp_close(fx->dp);
+		free(fx);
+		return -1;
 	}
 	*state = fx;
 	return 0;
-
-fail:
-	dp_close(fx->dp);
-	free(fx);
-	return -1;
 }
 
 static int fx_teardown(void **state)
@@ -237,29 +211,8 @@ static int fx_teardown(void **state)
 
 static int build_ports(void)
 {
-	struct nl *nl = nl_open();
-	int ret = -1;
-
-	if (!nl)
-		return -1;
-	for (int p = 0; p < NPORTS; p++) {
-		struct nl_link_info info;
-
-		ifindex[p] = nl_veth_create(nl, port_name[p], wire_name[p],
-					    p == VF0 ? vf_mac : NULL);
-		if (ifindex[p] < 0 ||
-		    nl_link_get(nl, wire_name[p], 0, &info) < 0 ||
-		    nl_link_set_up(nl, ifindex[p], true) ||
-		    nl_link_set_up(nl, info.ifindex, true)) {
-			fprintf(stderr, "test_port_select_bpf: veth %s\n",
-				port_name[p]);
-			goto close_nl;
-		}
-	}
-	ret = 0;
-close_nl:
-	nl_close(nl);
-	return ret;
+	return lag_topo_build(port_name, wire_name, vf_mac, ifindex,
+			      "test_port_select_bpf");
 }
 
 #define PS_TEST(f) cmocka_unit_test_setup_teardown(f, fx_setup, fx_teardown)

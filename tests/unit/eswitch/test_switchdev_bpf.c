@@ -90,20 +90,11 @@ static struct frame tcp_frame(const uint8_t dst[6], const uint8_t src[6],
 
 /* ---- counters ---- */
 
-struct delta {
-	int port;
-	size_t off;
-	uint64_t by;
-};
-#define D(port, field, by)                                                     \
-	{                                                                      \
-		port, offsetof(struct vflag_port_stats, field), by             \
-	}
+static const struct stat_ports checked = {port_id, port_name, NPORTS};
 
 static void stats_all(struct fx *fx, struct vflag_port_stats *out)
 {
-	for (int p = 0; p < NPORTS; p++)
-		assert_int_equal(dp_stats_read(fx->dp, port_id[p], &out[p]), 0);
+	stats_read_all(fx->dp, &checked, out);
 }
 
 static void mark(struct fx *fx)
@@ -114,33 +105,7 @@ static void mark(struct fx *fx)
 static void expect_deltas_(struct fx *fx, const struct delta *d, size_t n,
 			   int line)
 {
-	struct vflag_port_stats now[NPORTS];
-	int bad = 0;
-
-	stats_all(fx, now);
-	for (int p = 0; p < NPORTS; p++) {
-		for (size_t f = 0; f < stat_field_count; f++) {
-			uint64_t want = 0, got;
-
-			for (size_t i = 0; i < n; i++)
-				if (d[i].port == p &&
-				    d[i].off == stat_field[f].off)
-					want += d[i].by;
-			got = stat_get(&now[p], stat_field[f].off) -
-			      stat_get(&fx->before[p], stat_field[f].off);
-			if (got != want) {
-				print_error("line %d: %s %s moved by %llu, "
-					    "expected %llu\n",
-					    line, port_name[p],
-					    stat_field[f].name,
-					    (unsigned long long)got,
-					    (unsigned long long)want);
-				bad = 1;
-			}
-		}
-	}
-	if (bad)
-		fail_msg("counters (line %d)", line);
+	stats_expect(fx->dp, &checked, fx->before, d, n, line);
 }
 #define expect_deltas(fx, ...)                                                 \
 	do {                                                                   \
