@@ -226,16 +226,6 @@ static __always_inline int fdb_lookup(__u32 domain, __u32 vlan, const __u8 *mac,
 
 #include "bpf/eswitch_flow.h"
 
-/* switchdev: the offload table (vflag_dp.h). Returns a TC verdict when a
- * rule took the frame, or -1 for a miss. */
-static __always_inline int flow_offload(struct __sk_buff *skb,
-					const struct vflag_port *port,
-					struct vflag_port_stats *st,
-					const struct vflag_frame *f)
-{
-	return vflag_flow_offload(skb, f, port->flow_port, st);
-}
-
 /* switchdev: a miss goes to the port's representor (vflag_dp.h). */
 static __always_inline int to_representor(struct __sk_buff *skb,
 					  const struct vflag_port *port,
@@ -255,7 +245,7 @@ static __always_inline int switchdev_ingress(struct __sk_buff *skb,
 					     const struct vflag_frame *f)
 {
 	if (port->flags & VFLAG_PORT_F_OFFLOAD) {
-		int ret = flow_offload(skb, port, st, f);
+		int ret = vflag_flow_offload(skb, f, port->flow_port, st);
 
 		if (ret >= 0)
 			return ret;
