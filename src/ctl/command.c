@@ -748,7 +748,8 @@ json_t *command_run(void *vctx, struct ctl_call *call, int argc, char **argv,
 	if (!r.error && i < ARRAY_SIZE(commands) && commands[i].verb &&
 	    strcmp(commands[i].verb, "show") &&
 	    strcmp(commands[i].verb, "xmit-member")) {
-		if (!strcmp(argv[0], "pf") || !strcmp(argv[0], "bond"))
+		if (!strcmp(argv[0], "pf") || !strcmp(argv[0], "bond") ||
+		    !strcmp(argv[0], "eswitch"))
 			vflagd_offload_changed(vctx);
 		else
 			vflagd_bridge_sync(vctx);

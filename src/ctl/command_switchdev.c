@@ -14,7 +14,6 @@ json_t *cmd_eswitch_set(struct vflagd *d, int argc, char **argv,
 {
 	struct pf *pf;
 	bool sd;
-	int ret;
 
 	if (argc != 3 || strcmp(argv[1], "mode"))
 		return cmd_usage(r, "eswitch", "set");
@@ -25,12 +24,9 @@ json_t *cmd_eswitch_set(struct vflagd *d, int argc, char **argv,
 		return cmd_fail(r, EINVAL, true,
 				"eswitch mode is legacy or switchdev, not '%s'",
 				argv[2]);
-	ret = eswitch_pf_set_mode(vflagd_eswitch(d), pf, sd, r->err, r->errlen);
-	if (ret)
-		return cmd_check(r, ret);
-	/* Rules on its ports go in or out of the eswitch with the mode. */
-	vflagd_offload_changed(d);
-	return NULL;
+	/* Rules on its ports follow the mode: command_run's refresh. */
+	return cmd_check(r, eswitch_pf_set_mode(vflagd_eswitch(d), pf, sd,
+						r->err, r->errlen));
 }
 
 json_t *cmd_eswitch_show(struct vflagd *d, int argc, char **argv,
@@ -51,16 +47,12 @@ json_t *cmd_pf_hw_tc_offload(struct vflagd *d, struct pf *pf, const char *value,
 			     struct cmd_res *r)
 {
 	bool on;
-	int ret;
 
 	if (parse_bool(value, &on))
 		return cmd_fail(r, EINVAL, true,
 				"hw-tc-offload is on or off, not '%s'", value);
-	ret = eswitch_pf_set_hw_tc_offload(vflagd_eswitch(d), pf, on);
-	if (ret)
-		return cmd_check(r, ret);
-	vflagd_offload_changed(d);
-	return NULL;
+	return cmd_check(
+	    r, eswitch_pf_set_hw_tc_offload(vflagd_eswitch(d), pf, on));
 }
 
 void cmd_bond_switchdev(struct vflagd *d, const struct vflagd_bond *b,
