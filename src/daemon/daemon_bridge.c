@@ -8,7 +8,6 @@
  * (bpf_ktime_get_ns), not the daemon's clock_now_ms (which tests fake);
  * the timer converts. */
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,18 +90,18 @@ static void cache_rebuild(struct vflagd_bridge *b)
 		for (unsigned v = 0; v < ps.numvfs; v++) {
 			struct eswitch_vf_status vs;
 			struct bro_port p = {.kind = BRO_PORT_VF};
-			unsigned ifindex;
+			int ifindex;
 
 			if (eswitch_vf_status(sw, pf, v, &vs) || vs.gone)
 				continue;
-			ifindex = if_nametoindex(vs.rep);
-			if (!ifindex)
+			ifindex = vs.rep_ifindex;
+			if (ifindex <= 0)
 				continue;
 			snprintf(p.name, sizeof(p.name), "%s", vs.rep);
 			p.flow_port = vs.port_id;
-			p.out_ifindex = ifindex;
+			p.out_ifindex = (uint32_t)ifindex;
 			p.out_port_id = vs.port_id;
-			cache_put(b, (int)ifindex, &p);
+			cache_put(b, ifindex, &p);
 		}
 	}
 }

@@ -10,7 +10,6 @@
  *                picks the member
  * O(PFs x VFs) per name; a rule names two at most. */
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -95,7 +94,7 @@ static int resolve(void *ctx, const char *name, struct flow_port *p, char *err,
 			if (eswitch_vf_status(d->sw, pf, v, &vs) ||
 			    strcmp(vs.rep, name))
 				continue;
-			idx = if_nametoindex(vs.rep);
+			idx = vs.gone ? 0 : (unsigned)vs.rep_ifindex;
 			if (!idx) {
 				snprintf(err, errlen,
 					 "%s: its device is gone (pf %s vf "

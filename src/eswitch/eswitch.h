@@ -267,6 +267,7 @@ struct eswitch_vf_status {
 	enum vf_type type;
 	char ifname[IF_NAMESIZE]; /* the end a container or VM gets */
 	char rep[IF_NAMESIZE];	  /* the eswitch end (the TAP itself) */
+	int rep_ifindex;	  /* its ifindex (0: gone) */
 	uint8_t mac[6];
 	char pci[ESWITCH_PCI_LEN];     /* pseudo SR-IOV address */
 	char netns[ESWITCH_NETNS_LEN]; /* "" while in vflagd's */

@@ -358,6 +358,7 @@ int eswitch_vf_status(struct eswitch *sw, const struct pf *pf, unsigned index,
 	st->type = vf->type;
 	snprintf(st->ifname, sizeof(st->ifname), "%s", vf->ifname);
 	snprintf(st->rep, sizeof(st->rep), "%s", vf->rep);
+	st->rep_ifindex = vf->rep_ifindex;
 	memcpy(st->mac, vf->mac, 6);
 	vf_pci(pf, index, st->pci, sizeof(st->pci));
 	snprintf(st->netns, sizeof(st->netns), "%s", vf->netns);
